@@ -1,0 +1,79 @@
+#!/usr/bin/env bun
+// cluster-exec command line: argv → verbs. The only module that calls process.exit.
+import { configVerb, probeVerb, versionVerb } from "./cli/info.ts";
+import { warn } from "./cli/output.ts";
+import { runVerb } from "./cli/run.ts";
+import { type Config, loadConfig } from "./config/load.ts";
+import { ClusterError, EXIT, exitCodeFor, toClusterError } from "./errors.ts";
+
+const HELP = `cluster-exec: run shell commands on the best machine of a small SSH cluster.
+
+Usage: cluster-exec [--config PATH] VERB [flags]
+
+Verbs:
+  run [--timeout S] [--cwd D] [--json] -- CMD   run a command, stream its output, exit with its code
+  probe [--json]                                this machine's load sample
+  config check | show                           validate / print the effective configuration
+  version                                       version, target, commit
+Run \`cluster-exec VERB --help\` for a verb's flags.`;
+
+/** Pulls a global `--config PATH` (before any `--`) out of argv. */
+export function takeConfigFlag(argv: string[]): { configPath?: string; rest: string[] } {
+  const rest: string[] = [];
+  let configPath: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "--") {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a === "--config") {
+      configPath = argv[++i];
+      if (configPath === undefined)
+        throw new ClusterError("USAGE", "--config: expected a file path after it");
+    } else if (a.startsWith("--config=")) configPath = a.slice("--config=".length);
+    else rest.push(a);
+  }
+  return { configPath, rest };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { configPath, rest } = takeConfigFlag(argv);
+  const [verb, ...args] = rest;
+  const load = (): Config => loadConfig({ configPath });
+  switch (verb) {
+    case "run":
+      return runVerb(args, load());
+    case "probe":
+      return probeVerb(args);
+    case "config":
+      return configVerb(args, load);
+    case "version":
+    case "--version":
+      return versionVerb(args);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(HELP);
+      return verb === undefined ? EXIT.usage : 0;
+    default:
+      throw new ClusterError(
+        "USAGE",
+        `unknown verb ${JSON.stringify(verb)}; expected one of run, probe, config, version (see --help)`,
+      );
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      const e = toClusterError(err);
+      warn(
+        e.code === "INTERNAL" ? `internal error: ${(err as Error)?.stack ?? e.message}` : e.message,
+      );
+      process.exit(exitCodeFor(e.code));
+    },
+  );
+}

@@ -1,0 +1,82 @@
+// `run`: execute a command (locally for now), stream its output live, exit with its code.
+import type { Config } from "../config/load.ts";
+import { EXIT, exitCodeFor } from "../errors.ts";
+import { runLocal } from "../exec/local.ts";
+import { type RunResult, toRunResult } from "../exec/result.ts";
+import { signalNumber } from "../exec/signals.ts";
+import { newTaskId } from "../exec/task-id.ts";
+import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
+import { printJson, warn, writeOut } from "./output.ts";
+
+export const RUN_HELP = `Usage: cluster-exec run [--timeout S] [--cwd DIR] [--json] -- COMMAND...
+
+Runs COMMAND with bash -c (sh where bash is missing) in its own process group, streams its output
+live and exits with its exit code. One argument is taken as a shell line ('ls | wc -l'); several are
+an argument vector, quoted for you (-- sh -c 'echo a; exit 3').
+
+  --timeout S   kill the whole process group after S seconds (default CLUSTER_CMD_TIMEOUT, 300); exit 124
+  --cwd DIR     working directory
+  --json        print the result object instead of streaming output
+Exit codes: the command's own; 128+N when killed by signal N; 124 timed out; 130 canceled (Ctrl-C).`;
+
+export async function runVerb(argv: string[], config: Config): Promise<number> {
+  const { values, positionals } = parseVerbArgs("run", argv, {
+    timeout: { type: "string" },
+    cwd: { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (values.help) {
+    console.log(RUN_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) {
+    warn("run: no command given; usage: cluster-exec run [flags] -- COMMAND");
+    return EXIT.usage;
+  }
+  const command = commandFromArgs(positionals);
+  const timeoutS = secondsFlag("timeout", values.timeout) ?? config.settings.cmd_timeout;
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    const outcome = await runLocal(
+      {
+        command,
+        cwd: values.cwd,
+        timeoutMs: timeoutS * 1000,
+        outputLimit: config.settings.output_limit,
+        killGraceMs: config.settings.kill_grace * 1000,
+        onOutput: values.json
+          ? undefined
+          : (stream, chunk) =>
+              writeOut(stream === "stdout" ? process.stdout : process.stderr, chunk),
+      },
+      abort.signal,
+    );
+    const localName = Object.keys(config.nodes)[0] ?? "local";
+    const result = toRunResult(outcome, { task_id: newTaskId(), node: localName, command });
+    if (values.json) printJson(result);
+    else explainEnd(result, timeoutS);
+    return exitCodeForResult(result);
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
+}
+
+export function exitCodeForResult(r: RunResult): number {
+  if (r.error) return exitCodeFor(r.error.code);
+  if (r.timed_out) return EXIT.timedOut;
+  if (r.canceled) return EXIT.canceled;
+  if (r.signal) return 128 + (signalNumber(r.signal) ?? 0);
+  return r.exit_code ?? EXIT.internal;
+}
+
+/** One line on stderr when the run did not end by itself, so a person sees why. */
+function explainEnd(r: RunResult, timeoutS: number): void {
+  if (r.error) warn(`${r.error.code}: ${r.error.message}`);
+  else if (r.timed_out)
+    warn(`timed out after ${timeoutS}s on ${r.node}; its process group was killed`);
+  else if (r.canceled) warn(`canceled on ${r.node}; its process group was killed`);
+  else if (r.signal) warn(`killed by ${r.signal} on ${r.node}`);
+}

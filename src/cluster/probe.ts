@@ -1,0 +1,136 @@
+// This machine's load sample: what `cluster-exec probe --json` prints and remote sampling reads.
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import si from "systeminformation";
+import { detectLocalFacts } from "../config/local-facts.ts";
+import type { Arch, Os } from "../config/schema.ts";
+
+export interface LoadSample {
+  hostname: string;
+  os: Os;
+  arch: Arch;
+  cores: number;
+  load_1m: number;
+  load_5m: number;
+  load_15m: number;
+  cpu_percent: number;
+  memory_percent: number;
+  /** Bytes. */
+  mem_total: number;
+  /** Static facts, informational. */
+  cpu_model?: string;
+  os_release?: string;
+}
+
+const CPU_WINDOW_MS = 100;
+
+export async function probeLocal(): Promise<LoadSample> {
+  const facts = detectLocalFacts();
+  const dynamic = process.platform === "linux" ? await probeLinux() : await probeMac();
+  // Static facts only after the CPU window: the processes systeminformation spawns would count as load.
+  const st = await Promise.all([si.cpu(), si.osInfo()]).catch(() => undefined);
+  return {
+    hostname: facts.hostname,
+    os: facts.os,
+    arch: facts.arch,
+    cores: facts.cores,
+    ...dynamic,
+    cpu_model: st ? `${st[0].manufacturer} ${st[0].brand}`.trim() : undefined,
+    os_release: st ? `${st[1].distro} ${st[1].release}`.trim() : undefined,
+  };
+}
+
+type Dynamic = Pick<
+  LoadSample,
+  "load_1m" | "load_5m" | "load_15m" | "cpu_percent" | "memory_percent" | "mem_total"
+>;
+
+async function probeLinux(): Promise<Dynamic> {
+  const first = parseProcStat(readFileSync("/proc/stat", "latin1"));
+  await Bun.sleep(CPU_WINDOW_MS);
+  const second = parseProcStat(readFileSync("/proc/stat", "latin1"));
+  const [load_1m, load_5m, load_15m] = parseLoadavg(readFileSync("/proc/loadavg", "latin1"));
+  const mem = parseMeminfo(readFileSync("/proc/meminfo", "latin1"));
+  return {
+    load_1m,
+    load_5m,
+    load_15m,
+    cpu_percent: cpuPercent(first, second),
+    memory_percent: mem.percent,
+    mem_total: mem.total,
+  };
+}
+
+export function parseLoadavg(text: string): [number, number, number] {
+  const [a, b, c] = text.trim().split(/\s+/).map(Number);
+  if (![a, b, c].every((n) => Number.isFinite(n)))
+    throw new Error(`unreadable loadavg: ${text.slice(0, 80)}`);
+  return [a as number, b as number, c as number];
+}
+
+export interface CpuTimes {
+  busy: number;
+  total: number;
+}
+
+/** The aggregate "cpu" line: user nice system idle iowait irq softirq steal (guest is inside user). */
+export function parseProcStat(text: string): CpuTimes {
+  const line = text.split("\n").find((l) => l.startsWith("cpu "));
+  if (!line) throw new Error("no aggregate cpu line in /proc/stat");
+  const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  const total = v.reduce((s, n) => s + n, 0);
+  return { busy: total - idle, total };
+}
+
+export function cpuPercent(a: CpuTimes, b: CpuTimes): number {
+  const total = b.total - a.total;
+  if (total <= 0) return 0;
+  return round1((100 * (b.busy - a.busy)) / total);
+}
+
+export function parseMeminfo(text: string): { total: number; percent: number } {
+  const kb = (key: string) => {
+    const m = new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  const total = kb("MemTotal");
+  if (!total) throw new Error("no MemTotal in /proc/meminfo");
+  const available =
+    kb("MemAvailable") ?? (kb("MemFree") ?? 0) + (kb("Cached") ?? 0) + (kb("Buffers") ?? 0);
+  return { total: total * 1024, percent: round1(100 * (1 - available / total)) };
+}
+
+/** macOS: sysctl and vm_stat (no /proc). */
+async function probeMac(): Promise<Dynamic> {
+  const text = async (cmd: string[]) => (await Bun.$`${cmd}`.quiet().nothrow()).stdout.toString();
+  const [loadavg, memsize, vmstat, cpu] = await Promise.all([
+    text(["sysctl", "-n", "vm.loadavg"]),
+    text(["sysctl", "-n", "hw.memsize"]),
+    text(["vm_stat"]),
+    text(["ps", "-A", "-o", "%cpu="]),
+  ]);
+  const [load_1m = 0, load_5m = 0, load_15m = 0] = loadavg
+    .replace(/[{}]/g, " ")
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  const total = Number(memsize.trim()) || os.totalmem();
+  const pageSize = Number(/page size of (\d+)/.exec(vmstat)?.[1] ?? 4096);
+  const pages = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(vmstat)?.[1] ?? 0);
+  const available =
+    (pages("Pages free") + pages("Pages inactive") + pages("Pages speculative")) * pageSize;
+  const cpuSum = cpu.split("\n").reduce((s, l) => s + (Number(l.trim()) || 0), 0);
+  return {
+    load_1m,
+    load_5m,
+    load_15m,
+    cpu_percent: round1(Math.min(100, cpuSum / os.availableParallelism())),
+    memory_percent: round1(100 * (1 - available / total)),
+    mem_total: total,
+  };
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}

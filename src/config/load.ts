@@ -1,0 +1,280 @@
+// Loads the effective configuration: flags > environment > TOML file > defaults.
+// The only module that reads process.env.
+import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
+import { join, resolve } from "node:path";
+import type { z } from "zod";
+import { ClusterError } from "../errors.ts";
+import { detectLocalFacts } from "./local-facts.ts";
+import { type Arch, type FileConfig, fileSchema, type Os } from "./schema.ts";
+import { SETTINGS, type SettingKey } from "./settings.ts";
+
+export interface NodeConfig {
+  name: string;
+  host: string;
+  ip?: string;
+  os?: Os;
+  arch?: Arch;
+  cores?: number;
+  capabilities: string[];
+  specialties: string[];
+  user: string;
+  identity_file?: string;
+  port: number;
+  binary_path?: string;
+  allow?: string[];
+  deny?: string[];
+}
+
+export interface Settings {
+  user: string;
+  ssh_timeout: number;
+  ssh_connect_timeout: number;
+  ssh_retries: number;
+  cpu_threshold: number;
+  load_threshold: number;
+  memory_threshold: number;
+  cmd_timeout: number;
+  status_timeout: number;
+  ip_cache_ttl: number;
+  gateway?: string;
+  dns?: string;
+  state_dir: string;
+  output_limit: number;
+  kill_grace: number;
+  identity_file?: string;
+  port: number;
+}
+
+export interface Config {
+  /** Path of the file read, or "embedded default". */
+  source: string;
+  settings: Settings;
+  nodes: Record<string, NodeConfig>;
+  warnings: string[];
+}
+
+export interface LoadOptions {
+  /** --config flag. */
+  configPath?: string;
+  /** Flag overrides, highest precedence. */
+  overrides?: Partial<Record<SettingKey, string | number>>;
+  env?: Record<string, string | undefined>;
+}
+
+/** Environment variables read outside the settings table. */
+const OTHER_ENV = new Set(["CLUSTER_CONFIG"]);
+
+/** NAME in CLUSTER_<NAME>_HOST: upper-cased, non-alphanumerics removed (mac-studio → MACSTUDIO). */
+export function envNodeKey(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, "");
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const home = env.HOME ?? os.homedir();
+  const { path, raw } = readFile(opts.configPath ?? env.CLUSTER_CONFIG, env, home);
+  const where = path ?? "embedded default";
+  const origin = new Map<string, string>(); // "defaults.ssh_timeout" → how to name it in errors
+  const warnings: string[] = [];
+
+  const defaults = { ...(isRecord(raw.defaults) ? raw.defaults : {}) } as Record<string, unknown>;
+  for (const key of Object.keys(defaults))
+    origin.set(`defaults.${key}`, `defaults.${key} in ${where}`);
+  for (const [key, def] of Object.entries(SETTINGS) as [
+    SettingKey,
+    (typeof SETTINGS)[SettingKey],
+  ][]) {
+    const value = env[def.env];
+    if (value === undefined || value === "") continue;
+    defaults[key] = def.kind === "number" ? toNumber(value) : value;
+    origin.set(`defaults.${key}`, `${def.env} (environment)`);
+  }
+  for (const [key, value] of Object.entries(opts.overrides ?? {})) {
+    if (value === undefined) continue;
+    defaults[key] =
+      typeof value === "string" && SETTINGS[key as SettingKey]?.kind === "number"
+        ? toNumber(value)
+        : value;
+    origin.set(`defaults.${key}`, `--${key.replaceAll("_", "-")} (flag)`);
+  }
+
+  const nodes = structuredClone(isRecord(raw.nodes) ? raw.nodes : {}) as Record<string, unknown>;
+  const envNodeKeys = new Map<string, string>();
+  for (const [name, node] of Object.entries(nodes)) {
+    envNodeKeys.set(envNodeKey(name), name);
+    if (!isRecord(node)) continue;
+    for (const key of Object.keys(node))
+      origin.set(`nodes.${name}.${key}`, `nodes.${name}.${key} in ${where}`);
+  }
+  for (const [variable, value] of Object.entries(env)) {
+    if (!variable.startsWith("CLUSTER_") || value === undefined) continue;
+    const m = /^CLUSTER_([A-Z0-9]+)_(HOST|IP)$/.exec(variable);
+    const nodeName = m ? envNodeKeys.get(m[1] as string) : undefined;
+    if (m && nodeName) {
+      const node = nodes[nodeName] as Record<string, unknown>;
+      const field = (m[2] as string).toLowerCase();
+      node[field] = value;
+      origin.set(`nodes.${nodeName}.${field}`, `${variable} (environment)`);
+    } else if (!isKnownEnv(variable)) {
+      warnings.push(
+        m
+          ? `${variable} names no node of the inventory (known: ${[...envNodeKeys.keys()].join(", ") || "none"})`
+          : `${variable} is not a cluster-exec setting; ignored`,
+      );
+    }
+  }
+
+  const parsed = fileSchema.safeParse({ ...raw, defaults, nodes }, { reportInput: true });
+  if (!parsed.success) throw configError(parsed.error.issues, origin, where);
+  return build(parsed.data, where, env, home, warnings);
+}
+
+function readFile(
+  explicit: string | undefined,
+  env: Record<string, string | undefined>,
+  home: string,
+): { path?: string; raw: Record<string, unknown> } {
+  const configHome = env.XDG_CONFIG_HOME || join(home, ".config");
+  const path = explicit
+    ? resolve(expandHome(explicit, home))
+    : join(configHome, "cluster-exec", "cluster.toml");
+  if (!existsSync(path)) {
+    if (explicit)
+      throw new ClusterError(
+        "CONFIG_INVALID",
+        `config file ${path}: not found (expected a readable TOML file)`,
+        {
+          path,
+        },
+      );
+    return { raw: embeddedDefault() };
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ClusterError("CONFIG_INVALID", `config file ${path}: ${(err as Error).message}`, {
+      path,
+    });
+  }
+  try {
+    const raw = Bun.TOML.parse(text);
+    return { path, raw: isRecord(raw) ? raw : {} };
+  } catch (err) {
+    const e = err as Error & { line?: number; column?: number };
+    const at = e.line ? ` at line ${e.line}, column ${e.column ?? 0}` : "";
+    throw new ClusterError(
+      "CONFIG_INVALID",
+      `config file ${path}: invalid TOML${at}: ${e.message.replace(/^TOML Parse error: /, "")}`,
+      { path },
+    );
+  }
+}
+
+/** No file: a one-node cluster made of this machine, so every verb works at once. */
+export function embeddedDefault(): Record<string, unknown> {
+  const facts = detectLocalFacts();
+  return {
+    nodes: {
+      [facts.name]: { host: facts.hostname, os: facts.os, arch: facts.arch, cores: facts.cores },
+    },
+  };
+}
+
+function build(
+  file: FileConfig,
+  source: string,
+  env: Record<string, string | undefined>,
+  home: string,
+  warnings: string[],
+): Config {
+  const d = file.defaults;
+  const user = d.user ?? env.USER ?? env.LOGNAME ?? safeUsername();
+  const stateBase = env.AGENTIC_SYSTEM_PATH
+    ? join(expandHome(env.AGENTIC_SYSTEM_PATH, home), "cluster-exec")
+    : join(env.XDG_STATE_HOME || join(home, ".local", "state"), "cluster-exec");
+  const settings: Settings = {
+    user,
+    ssh_timeout: d.ssh_timeout ?? 5,
+    ssh_connect_timeout: d.ssh_connect_timeout ?? 2,
+    ssh_retries: d.ssh_retries ?? 2,
+    cpu_threshold: d.cpu_threshold ?? 40,
+    load_threshold: d.load_threshold ?? 4,
+    memory_threshold: d.memory_threshold ?? 80,
+    cmd_timeout: d.cmd_timeout ?? 300,
+    status_timeout: d.status_timeout ?? 5,
+    ip_cache_ttl: d.ip_cache_ttl ?? 300,
+    gateway: d.gateway,
+    dns: d.dns,
+    state_dir: d.state_dir ? resolve(expandHome(d.state_dir, home)) : stateBase,
+    output_limit: d.output_limit ?? 1_048_576,
+    kill_grace: d.kill_grace ?? 2,
+    identity_file: d.identity_file ? expandHome(d.identity_file, home) : undefined,
+    port: d.port ?? 22,
+  };
+  const nodes: Record<string, NodeConfig> = {};
+  for (const [name, n] of Object.entries(file.nodes)) {
+    const identity = n.identity_file ?? d.identity_file;
+    nodes[name] = {
+      ...n,
+      name,
+      host: n.host ?? name,
+      user: n.user ?? user,
+      port: n.port ?? settings.port,
+      identity_file: identity ? expandHome(identity, home) : undefined,
+    };
+  }
+  return { source, settings, nodes, warnings };
+}
+
+function configError(
+  issues: z.core.$ZodIssue[],
+  origin: Map<string, string>,
+  where: string,
+): ClusterError {
+  const lines = issues.map((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      const base = issue.path.join(".");
+      return issue.keys
+        .map(
+          (k) =>
+            `${base ? `${base}.` : ""}${k} in ${where}: unknown key (check the spelling; see README configuration table)`,
+        )
+        .join("\n");
+    }
+    const dotted = issue.path.join(".");
+    const name = origin.get(dotted) ?? `${dotted} in ${where}`;
+    const got =
+      "input" in issue && issue.input !== undefined ? `got ${JSON.stringify(issue.input)}, ` : "";
+    return `${name}: ${got}${issue.message.replace(/^Invalid input: /, "")}`;
+  });
+  return new ClusterError("CONFIG_INVALID", `invalid configuration:\n  ${lines.join("\n  ")}`, {
+    issues: lines,
+  });
+}
+
+function isKnownEnv(variable: string): boolean {
+  return OTHER_ENV.has(variable) || Object.values(SETTINGS).some((s) => s.env === variable);
+}
+
+function toNumber(value: string): number | string {
+  const n = Number(value.trim());
+  return value.trim() !== "" && Number.isFinite(n) ? n : value;
+}
+
+function expandHome(p: string, home: string): string {
+  return p === "~" ? home : p.startsWith("~/") ? join(home, p.slice(2)) : p;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function safeUsername(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return "root";
+  }
+}

@@ -1,0 +1,132 @@
+// The table of tunable settings: snake_case key in [defaults], environment variable, default, meaning.
+// Schema, environment mapping and the README table are all derived from this one list.
+import { z } from "zod";
+
+const seconds = (min: number) =>
+  z.number({ error: "expected a number of seconds" }).min(min, `expected seconds >= ${min}`);
+const percent = z
+  .number({ error: "expected a percentage" })
+  .gt(0, "expected a percentage in (0, 100]")
+  .max(100, "expected a percentage in (0, 100]");
+const count = z.number({ error: "expected a whole number" }).int("expected a whole number").min(0);
+
+export interface SettingDef {
+  env: string;
+  type: z.ZodType;
+  /** Human text for the README; undefined default means "unset". */
+  default: string | number | undefined;
+  meaning: string;
+  kind: "number" | "string";
+}
+
+export const SETTINGS = {
+  user: {
+    env: "CLUSTER_SSH_USER",
+    type: z.string().min(1, "expected a user name"),
+    default: undefined, // the current user, filled in by load.ts
+    meaning: "SSH user for every node (a node may override it)",
+    kind: "string",
+  },
+  ssh_timeout: {
+    env: "CLUSTER_SSH_TIMEOUT",
+    type: seconds(0.1),
+    default: 5,
+    meaning: "seconds allowed for the SSH handshake and authentication",
+    kind: "number",
+  },
+  ssh_connect_timeout: {
+    env: "CLUSTER_SSH_CONNECT_TIMEOUT",
+    type: seconds(0.1),
+    default: 2,
+    meaning: "seconds allowed for the TCP connect to a node",
+    kind: "number",
+  },
+  ssh_retries: {
+    env: "CLUSTER_SSH_RETRIES",
+    type: count.max(10, "expected at most 10 retries"),
+    default: 2,
+    meaning:
+      "retries (with backoff) of failures before a command was sent; a command is never re-sent",
+    kind: "number",
+  },
+  cpu_threshold: {
+    env: "CLUSTER_CPU_THRESHOLD",
+    type: percent,
+    default: 40,
+    meaning: "CPU % above which a node counts as busy (offload / degraded)",
+    kind: "number",
+  },
+  load_threshold: {
+    env: "CLUSTER_LOAD_THRESHOLD",
+    type: z.number({ error: "expected a load average" }).positive("expected a load average > 0"),
+    default: 4,
+    meaning: "1-minute load average above which a node counts as busy",
+    kind: "number",
+  },
+  memory_threshold: {
+    env: "CLUSTER_MEMORY_THRESHOLD",
+    type: percent,
+    default: 80,
+    meaning: "memory % above which a node counts as busy",
+    kind: "number",
+  },
+  cmd_timeout: {
+    env: "CLUSTER_CMD_TIMEOUT",
+    type: seconds(0.001).refine((v) => v > 0, "expected seconds > 0"),
+    default: 300,
+    meaning: "default command timeout in seconds (the whole process group is killed)",
+    kind: "number",
+  },
+  status_timeout: {
+    env: "CLUSTER_STATUS_TIMEOUT",
+    type: seconds(0.1),
+    default: 5,
+    meaning: "seconds `cluster-status` may take, nodes that are down included",
+    kind: "number",
+  },
+  ip_cache_ttl: {
+    env: "CLUSTER_IP_CACHE_TTL",
+    type: seconds(0),
+    default: 300,
+    meaning: "seconds a resolved node address is cached",
+    kind: "number",
+  },
+  gateway: {
+    env: "CLUSTER_GATEWAY",
+    type: z.string().min(1, "expected an address"),
+    default: undefined,
+    meaning: "only tunes local-address detection; never contacted",
+    kind: "string",
+  },
+  dns: {
+    env: "CLUSTER_DNS",
+    type: z.string().min(1, "expected an address"),
+    default: undefined,
+    meaning: "only tunes local-address detection; never contacted",
+    kind: "string",
+  },
+  state_dir: {
+    env: "CLUSTER_STATE_DIR",
+    type: z.string().min(1, "expected a directory path"),
+    default: undefined, // $AGENTIC_SYSTEM_PATH/cluster-exec, else $XDG_STATE_HOME/cluster-exec
+    meaning:
+      "state directory (database, known hosts, audit log); default $AGENTIC_SYSTEM_PATH/cluster-exec, else $XDG_STATE_HOME/cluster-exec",
+    kind: "string",
+  },
+  output_limit: {
+    env: "CLUSTER_OUTPUT_LIMIT",
+    type: count.min(1024, "expected at least 1024 bytes"),
+    default: 1_048_576,
+    meaning: "bytes kept per stream (head and tail halves, a marker between)",
+    kind: "number",
+  },
+  kill_grace: {
+    env: "CLUSTER_KILL_GRACE",
+    type: seconds(0),
+    default: 2,
+    meaning: "seconds between SIGTERM and SIGKILL when a run is stopped",
+    kind: "number",
+  },
+} satisfies Record<string, SettingDef>;
+
+export type SettingKey = keyof typeof SETTINGS;

@@ -1,0 +1,68 @@
+// The one error type of the program, and the single mapping of its codes to CLI exit codes.
+
+export type ErrorCode =
+  | "USAGE" // bad flags or arguments
+  | "CONFIG_INVALID" // configuration file or environment value rejected
+  | "NODE_UNKNOWN" // a node name that is not in the inventory
+  | "NO_NODE" // no node satisfies the requirements / is reachable
+  | "UNREACHABLE" // connect, handshake or address resolution failed before the command was sent
+  | "AUTH_FAILED" // no key / agent accepted by the node
+  | "HOST_KEY_CHANGED" // node presented a different host key than the pinned one
+  | "POLICY_DENIED" // refused by the command policy
+  | "CONNECTION_LOST" // connection died after the command was sent: outcome unknown
+  | "TASK_UNKNOWN" // no task with that id
+  | "SPAWN_FAILED" // the local shell could not be started
+  | "INTERNAL";
+
+export class ClusterError extends Error {
+  override readonly name = "ClusterError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return Object.keys(this.details).length > 0
+      ? { code: this.code, message: this.message, details: this.details }
+      : { code: this.code, message: this.message };
+  }
+}
+
+/** Exit codes follow sysexits(3) where SPEC names one; the command's own code wins otherwise. */
+export const EXIT = {
+  usage: 2,
+  timedOut: 124,
+  canceled: 130,
+  noNode: 69,
+  refused: 77,
+  connectionLost: 75,
+  internal: 70,
+} as const;
+
+const exitByCode: Record<ErrorCode, number> = {
+  USAGE: EXIT.usage,
+  CONFIG_INVALID: EXIT.usage,
+  NODE_UNKNOWN: EXIT.usage,
+  TASK_UNKNOWN: EXIT.usage,
+  NO_NODE: EXIT.noNode,
+  UNREACHABLE: EXIT.noNode,
+  AUTH_FAILED: EXIT.noNode,
+  HOST_KEY_CHANGED: EXIT.noNode,
+  POLICY_DENIED: EXIT.refused,
+  CONNECTION_LOST: EXIT.connectionLost,
+  SPAWN_FAILED: EXIT.internal,
+  INTERNAL: EXIT.internal,
+};
+
+export function exitCodeFor(code: ErrorCode): number {
+  return exitByCode[code];
+}
+
+export function toClusterError(err: unknown): ClusterError {
+  if (err instanceof ClusterError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new ClusterError("INTERNAL", message);
+}

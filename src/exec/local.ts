@@ -1,0 +1,119 @@
+// Local executor: Bun.spawn of `bash -c CMD` in its own process group, capped and killable.
+import { existsSync, statSync } from "node:fs";
+import type { Executor, OutputStream, RunSpec } from "./executor.ts";
+import { terminateGroup } from "./kill.ts";
+import { CappedOutput } from "./limits.ts";
+import type { ExecOutcome } from "./result.ts";
+import { signalName } from "./signals.ts";
+
+let shellPath: string | undefined;
+function shell(): string {
+  shellPath ??=
+    ["/bin/bash", "/usr/bin/bash", "/usr/local/bin/bash"].find((p) => existsSync(p)) ?? "/bin/sh";
+  return shellPath;
+}
+
+export function createLocalExecutor(): Executor {
+  return { run: runLocal, close: async () => {} };
+}
+
+export async function runLocal(spec: RunSpec, signal?: AbortSignal): Promise<ExecOutcome> {
+  const started = performance.now();
+  const cwdProblem = spec.cwd ? checkCwd(spec.cwd) : undefined;
+  if (cwdProblem) return notStarted(cwdProblem, started);
+  let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  try {
+    proc = Bun.spawn([shell(), "-c", spec.command], {
+      cwd: spec.cwd,
+      env: spec.env ? { ...process.env, ...spec.env } : process.env,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      detached: true, // setsid(): the shell leads its own process group, so the group can be killed
+    });
+  } catch (err) {
+    return notStarted(`could not start ${shell()}: ${(err as Error).message}`, started);
+  }
+
+  const pgid = proc.pid;
+  let timedOut = false;
+  let canceled = false;
+  let exited = false;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= terminateGroup(pgid, spec.killGraceMs);
+  };
+  const timer = setTimeout(() => {
+    timedOut = !exited;
+    stop();
+  }, spec.timeoutMs);
+  const onAbort = () => {
+    canceled = !exited && !timedOut;
+    stop();
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+
+  const out = new CappedOutput(spec.outputLimit);
+  const err = new CappedOutput(spec.outputLimit);
+  const pumps = Promise.all([
+    pump(proc.stdout, out, "stdout", spec.onOutput),
+    pump(proc.stderr, err, "stderr", spec.onOutput),
+  ]);
+  try {
+    await proc.exited;
+    exited = true;
+    // The shell is gone; whatever it left running in its group would hold the pipes open and
+    // outlive the run, so it is terminated too.
+    stop();
+    await Promise.all([pumps, stopping]);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+  return {
+    exit_code: proc.signalCode ? null : proc.exitCode,
+    signal: proc.signalCode ? signalName(proc.signalCode) : null,
+    stdout: out.text(),
+    stderr: err.text(),
+    truncated: out.truncated || err.truncated,
+    duration_ms: Math.round(performance.now() - started),
+    timed_out: timedOut,
+    canceled,
+  };
+}
+
+async function pump(
+  stream: ReadableStream<Uint8Array>,
+  cap: CappedOutput,
+  name: OutputStream,
+  onOutput: RunSpec["onOutput"],
+): Promise<void> {
+  for await (const chunk of stream) {
+    cap.push(chunk);
+    await onOutput?.(name, chunk);
+  }
+}
+
+function checkCwd(cwd: string): string | undefined {
+  try {
+    if (!statSync(cwd).isDirectory()) return `cwd ${JSON.stringify(cwd)}: not a directory`;
+  } catch {
+    return `cwd ${JSON.stringify(cwd)}: no such directory`;
+  }
+  return undefined;
+}
+
+function notStarted(message: string, started: number): ExecOutcome {
+  return {
+    exit_code: null,
+    signal: null,
+    stdout: "",
+    stderr: "",
+    truncated: false,
+    duration_ms: Math.round(performance.now() - started),
+    timed_out: false,
+    canceled: false,
+    error: { code: "SPAWN_FAILED", message },
+  };
+}

@@ -1,0 +1,78 @@
+// The one result shape of a run, for success and failure alike.
+import type { ClusterError, ErrorCode } from "../errors.ts";
+
+export interface RouteCandidate {
+  node: string;
+  /** Free-capacity score when eligible; absent when excluded. */
+  score?: number;
+  /** Why it was excluded, or a note on its score. */
+  note?: string;
+  eligible: boolean;
+}
+
+export interface RouteInfo {
+  reason: string;
+  candidates: RouteCandidate[];
+}
+
+export interface RunResult {
+  task_id: string;
+  node: string;
+  command: string;
+  /** null when the process was killed by a signal or never ran. */
+  exit_code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  duration_ms: number;
+  timed_out: boolean;
+  canceled: boolean;
+  route: RouteInfo;
+  /** Set when the run did not end by the command's own doing: refused, unreachable, connection lost... */
+  error?: { code: ErrorCode; message: string };
+}
+
+/** What an executor reports; the caller adds identity and route. */
+export type ExecOutcome = Omit<RunResult, "task_id" | "node" | "command" | "route">;
+
+export const DIRECT_ROUTE: RouteInfo = { reason: "run where asked", candidates: [] };
+
+export function toRunResult(
+  outcome: ExecOutcome,
+  ids: { task_id: string; node: string; command: string; route?: RouteInfo },
+): RunResult {
+  return {
+    task_id: ids.task_id,
+    node: ids.node,
+    command: ids.command,
+    ...outcome,
+    route: ids.route ?? DIRECT_ROUTE,
+  };
+}
+
+/** A result for a run that never started (refused, no node, unreachable). */
+export function failedBeforeStart(
+  err: ClusterError,
+  ids: { task_id: string; node: string; command: string; route?: RouteInfo },
+): RunResult {
+  return toRunResult(
+    {
+      exit_code: null,
+      signal: null,
+      stdout: "",
+      stderr: "",
+      truncated: false,
+      duration_ms: 0,
+      timed_out: false,
+      canceled: false,
+      error: { code: err.code, message: err.message },
+    },
+    ids,
+  );
+}
+
+/** Did the run fail in any way (non-zero, signal, timeout, cancel, error)? */
+export function runFailed(r: RunResult): boolean {
+  return r.exit_code !== 0 || r.timed_out || r.canceled || r.error !== undefined;
+}
