@@ -1,0 +1,25 @@
+// The state database (bun:sqlite, WAL) in the state directory. Each store creates its own tables.
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const open = new Map<string, Database>();
+
+/** Opens (once per process) `state.db` in the state directory, creating the directory 0700. */
+export function openStateDb(stateDir: string): Database {
+  const path = join(stateDir, "state.db");
+  let db = open.get(path);
+  if (db) return db;
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  db = new Database(path, { create: true, strict: true });
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA busy_timeout = 5000");
+  db.exec("PRAGMA synchronous = NORMAL");
+  open.set(path, db);
+  return db;
+}
+
+export function closeStateDbs(): void {
+  for (const db of open.values()) db.close();
+  open.clear();
+}
