@@ -162,13 +162,11 @@ function readFile(
     const raw = Bun.TOML.parse(text);
     return { path, raw: isRecord(raw) ? raw : {} };
   } catch (err) {
-    const e = err as Error & { line?: number; column?: number };
-    const at = e.line ? ` at line ${e.line}, column ${e.column ?? 0}` : "";
-    throw new ClusterError(
-      "CONFIG_INVALID",
-      `config file ${path}: invalid TOML${at}: ${e.message.replace(/^TOML Parse error: /, "")}`,
-      { path },
-    );
+    // Bun's TOML error carries no position in the file (its line/column are the JS caller's).
+    const reason = (err as Error).message.replace(/^TOML Parse error: /, "");
+    throw new ClusterError("CONFIG_INVALID", `config file ${path}: invalid TOML: ${reason}`, {
+      path,
+    });
   }
 }
 

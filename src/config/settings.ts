@@ -2,8 +2,10 @@
 // Schema, environment mapping and the README table are all derived from this one list.
 import { z } from "zod";
 
-const seconds = (min: number) =>
-  z.number({ error: "expected a number of seconds" }).min(min, `expected seconds >= ${min}`);
+const seconds = (min: number, exclusive = false) =>
+  exclusive
+    ? z.number({ error: "expected a number of seconds" }).gt(min, `expected seconds > ${min}`)
+    : z.number({ error: "expected a number of seconds" }).min(min, `expected seconds >= ${min}`);
 const percent = z
   .number({ error: "expected a percentage" })
   .gt(0, "expected a percentage in (0, 100]")
@@ -29,14 +31,14 @@ export const SETTINGS = {
   },
   ssh_timeout: {
     env: "CLUSTER_SSH_TIMEOUT",
-    type: seconds(0.1),
+    type: seconds(0, true),
     default: 5,
     meaning: "seconds allowed for the SSH handshake and authentication",
     kind: "number",
   },
   ssh_connect_timeout: {
     env: "CLUSTER_SSH_CONNECT_TIMEOUT",
-    type: seconds(0.1),
+    type: seconds(0, true),
     default: 2,
     meaning: "seconds allowed for the TCP connect to a node",
     kind: "number",
@@ -72,14 +74,14 @@ export const SETTINGS = {
   },
   cmd_timeout: {
     env: "CLUSTER_CMD_TIMEOUT",
-    type: seconds(0.001).refine((v) => v > 0, "expected seconds > 0"),
+    type: seconds(0, true),
     default: 300,
     meaning: "default command timeout in seconds (the whole process group is killed)",
     kind: "number",
   },
   status_timeout: {
     env: "CLUSTER_STATUS_TIMEOUT",
-    type: seconds(0.1),
+    type: seconds(0, true),
     default: 5,
     meaning: "seconds `cluster-status` may take, nodes that are down included",
     kind: "number",

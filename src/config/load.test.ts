@@ -1,0 +1,201 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ClusterError } from "../errors.ts";
+import { envNodeKey, loadConfig } from "./load.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "ce-config-"));
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+const baseEnv = { HOME: dir, USER: "tester" };
+
+const two = file(
+  "two.toml",
+  `[defaults]
+user = "fileuser"
+ssh_timeout = 7
+cmd_timeout = 100
+identity_file = "~/.ssh/k"
+
+[nodes.mac-studio]
+host = "studio.local"
+ip = "10.9.0.2"
+os = "darwin"
+arch = "aarch64"
+capabilities = ["mlx-gpu"]
+
+[nodes.box]
+user = "boxuser"
+port = 2222
+`,
+);
+
+function configError(fn: () => unknown): ClusterError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ClusterError);
+    return err as ClusterError;
+  }
+  throw new Error("expected a ClusterError");
+}
+
+describe("precedence: flags > env > file > defaults", () => {
+  test("defaults apply where nothing else speaks", () => {
+    const c = loadConfig({ configPath: two, env: baseEnv });
+    expect(c.settings.ssh_connect_timeout).toBe(2);
+    expect(c.settings.ssh_retries).toBe(2);
+    expect(c.settings.cpu_threshold).toBe(40);
+    expect(c.settings.load_threshold).toBe(4);
+    expect(c.settings.memory_threshold).toBe(80);
+    expect(c.settings.status_timeout).toBe(5);
+    expect(c.settings.ip_cache_ttl).toBe(300);
+    expect(c.settings.gateway).toBeUndefined();
+  });
+  test("file beats defaults", () => {
+    const c = loadConfig({ configPath: two, env: baseEnv });
+    expect(c.settings.ssh_timeout).toBe(7);
+    expect(c.settings.cmd_timeout).toBe(100);
+    expect(c.settings.user).toBe("fileuser");
+  });
+  test("env beats file", () => {
+    const c = loadConfig({
+      configPath: two,
+      env: { ...baseEnv, CLUSTER_SSH_TIMEOUT: "9", CLUSTER_SSH_USER: "envuser" },
+    });
+    expect(c.settings.ssh_timeout).toBe(9);
+    expect(c.settings.user).toBe("envuser");
+    expect(c.nodes["mac-studio"]?.user).toBe("envuser");
+    expect(c.nodes.box?.user).toBe("boxuser"); // a node's own user still wins
+  });
+  test("flags beat env", () => {
+    const c = loadConfig({
+      configPath: two,
+      env: { ...baseEnv, CLUSTER_CMD_TIMEOUT: "50" },
+      overrides: { cmd_timeout: "3" },
+    });
+    expect(c.settings.cmd_timeout).toBe(3);
+  });
+  test("CLUSTER_CONFIG names the file when --config is absent; --config wins", () => {
+    const other = file("other.toml", "[nodes.only]\nhost = 'only.local'\n");
+    expect(Object.keys(loadConfig({ env: { ...baseEnv, CLUSTER_CONFIG: other } }).nodes)).toEqual([
+      "only",
+    ]);
+    const c = loadConfig({ configPath: two, env: { ...baseEnv, CLUSTER_CONFIG: other } });
+    expect(Object.keys(c.nodes)).toEqual(["mac-studio", "box"]);
+  });
+  test("~/.config/cluster-exec/cluster.toml is the default path", () => {
+    const home = mkdtempSync(join(tmpdir(), "ce-home-"));
+    const cfgDir = join(home, ".config", "cluster-exec");
+    Bun.spawnSync(["mkdir", "-p", cfgDir]);
+    writeFileSync(join(cfgDir, "cluster.toml"), "[nodes.homebox]\n");
+    expect(Object.keys(loadConfig({ env: { HOME: home } }).nodes)).toEqual(["homebox"]);
+  });
+});
+
+describe("nodes", () => {
+  test("aliases are normalised and inherited settings filled in", () => {
+    const c = loadConfig({ configPath: two, env: baseEnv });
+    const studio = c.nodes["mac-studio"];
+    expect(studio?.os).toBe("macos");
+    expect(studio?.arch).toBe("arm64");
+    expect(studio?.identity_file).toBe(join(dir, ".ssh/k"));
+    expect(studio?.port).toBe(22);
+    expect(c.nodes.box?.port).toBe(2222);
+    expect(c.nodes.box?.host).toBe("box"); // host defaults to the node name
+  });
+  test("CLUSTER_<NAME>_HOST / _IP override a node, NAME upper-cased without punctuation", () => {
+    expect(envNodeKey("mac-studio")).toBe("MACSTUDIO");
+    const c = loadConfig({
+      configPath: two,
+      env: {
+        ...baseEnv,
+        CLUSTER_MACSTUDIO_HOST: "studio2.local",
+        CLUSTER_MACSTUDIO_IP: "10.9.0.3",
+      },
+    });
+    expect(c.nodes["mac-studio"]?.host).toBe("studio2.local");
+    expect(c.nodes["mac-studio"]?.ip).toBe("10.9.0.3");
+  });
+  test("a bad IP from the environment is named by its variable", () => {
+    const e = configError(() =>
+      loadConfig({ configPath: two, env: { ...baseEnv, CLUSTER_BOX_IP: "300.1.1.1" } }),
+    );
+    expect(e.code).toBe("CONFIG_INVALID");
+    expect(e.message).toContain("CLUSTER_BOX_IP (environment)");
+    expect(e.message).toContain('"300.1.1.1"');
+  });
+  test("unknown CLUSTER_ variables are warnings, not silence", () => {
+    const c = loadConfig({
+      configPath: two,
+      env: { ...baseEnv, CLUSTER_SSH_TIMOUT: "3", CLUSTER_NOPE_HOST: "x" },
+    });
+    expect(c.warnings.join("\n")).toContain("CLUSTER_SSH_TIMOUT is not a cluster-exec setting");
+    expect(c.warnings.join("\n")).toContain("CLUSTER_NOPE_HOST names no node");
+  });
+});
+
+describe("embedded default and state dir", () => {
+  test("no file: a one-node cluster of this machine", () => {
+    const c = loadConfig({ env: { HOME: mkdtempSync(join(tmpdir(), "ce-empty-")) } });
+    expect(c.source).toBe("embedded default");
+    const nodes = Object.values(c.nodes);
+    expect(nodes).toHaveLength(1);
+    expect(nodes[0]?.os).toBe(process.platform === "darwin" ? "macos" : "linux");
+    expect(nodes[0]?.cores).toBeGreaterThan(0);
+  });
+  test("AGENTIC_SYSTEM_PATH is the base of the state dir, else XDG_STATE_HOME", () => {
+    expect(
+      loadConfig({ configPath: two, env: { ...baseEnv, AGENTIC_SYSTEM_PATH: "/srv/ag" } }).settings
+        .state_dir,
+    ).toBe("/srv/ag/cluster-exec");
+    expect(
+      loadConfig({ configPath: two, env: { ...baseEnv, XDG_STATE_HOME: "/x/state" } }).settings
+        .state_dir,
+    ).toBe("/x/state/cluster-exec");
+    expect(loadConfig({ configPath: two, env: baseEnv }).settings.state_dir).toBe(
+      join(dir, ".local/state/cluster-exec"),
+    );
+  });
+});
+
+describe("errors name the key, the bad value and what was expected", () => {
+  test("unknown os, negative timeout, unknown key, wrong type", () => {
+    const bad = file(
+      "bad.toml",
+      `[defaults]\ncmd_timeout = -5\ncpu_threshold = "high"\n[nodes.a]\nos = "windows"\nflavour = 1\n`,
+    );
+    const e = configError(() => loadConfig({ configPath: bad, env: baseEnv }));
+    expect(e.message).toContain(`defaults.cmd_timeout in ${bad}: got -5, expected seconds > 0`);
+    expect(e.message).toContain(
+      `defaults.cpu_threshold in ${bad}: got "high", expected a percentage`,
+    );
+    expect(e.message).toContain(`nodes.a.os in ${bad}: got "windows", expected "linux" or "macos"`);
+    expect(e.message).toContain(`nodes.a.flavour in ${bad}: unknown key`);
+  });
+  test("bad TOML", () => {
+    const e = configError(() =>
+      loadConfig({ configPath: file("t.toml", "[defaults\nx="), env: baseEnv }),
+    );
+    expect(e.code).toBe("CONFIG_INVALID");
+    expect(e.message).toMatch(/invalid TOML: .*']'/);
+  });
+  test("env values are validated like file values", () => {
+    const e = configError(() =>
+      loadConfig({ configPath: two, env: { ...baseEnv, CLUSTER_SSH_RETRIES: "lots" } }),
+    );
+    expect(e.message).toContain(
+      'CLUSTER_SSH_RETRIES (environment): got "lots", expected a whole number',
+    );
+  });
+  test("an explicit file that does not exist is an error, not the default", () => {
+    const e = configError(() =>
+      loadConfig({ configPath: join(dir, "missing.toml"), env: baseEnv }),
+    );
+    expect(e.message).toContain("missing.toml: not found");
+  });
+});
