@@ -15,7 +15,7 @@ export async function probeVerb(argv: string[]): Promise<number> {
   const { values } = parseVerbArgs("probe", argv, { json: { type: "boolean" } });
   if (values.help) return help(PROBE_HELP);
   const s = await probeLocal();
-  if (values.json) printJson(s);
+  if (values.json) await printJson(s);
   else
     console.log(
       `${s.hostname}  ${s.os}/${s.arch}  cores ${s.cores}  load ${s.load_1m} ${s.load_5m} ${s.load_15m}  ` +
@@ -27,11 +27,11 @@ export async function probeVerb(argv: string[]): Promise<number> {
 export const VERSION_HELP =
   "Usage: cluster-exec version [--json]\n\nPrints version, build target and commit.";
 
-export function versionVerb(argv: string[]): number {
+export async function versionVerb(argv: string[]): Promise<number> {
   const { values } = parseVerbArgs("version", argv, { json: { type: "boolean" } });
   if (values.help) return help(VERSION_HELP);
   const v = versionInfo();
-  if (values.json) printJson(v);
+  if (values.json) await printJson(v);
   else console.log(`cluster-exec ${v.version} (${v.target}, commit ${v.commit})`);
   return 0;
 }
@@ -43,7 +43,7 @@ export const CONFIG_HELP = `Usage: cluster-exec config check | show [--json]
 The file is --config PATH, else $CLUSTER_CONFIG, else ~/.config/cluster-exec/cluster.toml;
 without one, a one-node cluster of this machine is used.`;
 
-export function configVerb(argv: string[], load: () => Config): number {
+export async function configVerb(argv: string[], load: () => Config): Promise<number> {
   const { values, positionals } = parseVerbArgs("config", argv, { json: { type: "boolean" } });
   if (values.help) return help(CONFIG_HELP);
   const sub = positionals[0];
@@ -60,7 +60,7 @@ export function configVerb(argv: string[], load: () => Config): number {
     return 0;
   }
   const shown = redact({ source: config.source, defaults: config.settings, nodes: config.nodes });
-  if (values.json) printJson(shown);
+  if (values.json) await printJson(shown);
   else process.stdout.write(toToml(shown));
   return 0;
 }

@@ -56,7 +56,7 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
     );
     const localName = Object.keys(config.nodes)[0] ?? "local";
     const result = toRunResult(outcome, { task_id: newTaskId(), node: localName, command });
-    if (values.json) printJson(result);
+    if (values.json) await printJson(result);
     else explainEnd(result, timeoutS);
     return exitCodeForResult(result);
   } finally {

@@ -1,0 +1,48 @@
+// Runs the CLI from source (or a built binary) as a child process, in an isolated HOME.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const ROOT = join(import.meta.dir, "..", "..");
+export const CLI = join(ROOT, "src", "cli.ts");
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** A fresh HOME: no config file (so the embedded default applies) and a private state dir. */
+export function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const home = mkdtempSync(join(tmpdir(), "ce-home-"));
+  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, USER: "tester", ...extra };
+}
+
+export async function cli(
+  args: string[],
+  opts: { env?: Record<string, string>; bin?: string[]; cwd?: string } = {},
+): Promise<CliResult> {
+  const started = performance.now();
+  const proc = Bun.spawn([...(opts.bin ?? [process.execPath, CLI]), ...args], {
+    env: opts.env ?? isolatedEnv(),
+    cwd: opts.cwd ?? ROOT,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { code, stdout, stderr, ms: performance.now() - started };
+}
+
+/** Processes whose command line contains `marker`, zombies excluded (they are dead, only unreaped). */
+export async function liveProcessesMatching(marker: string): Promise<string[]> {
+  const out = await Bun.$`ps -eo pid=,stat=,args=`.quiet().text();
+  return out
+    .split("\n")
+    .filter((l) => l.includes(marker) && !/^\s*\d+\s+Z/.test(l) && !l.includes("ps -eo"));
+}
