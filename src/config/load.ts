@@ -44,6 +44,10 @@ export interface Settings {
   kill_grace: number;
   identity_file?: string;
   port: number;
+  /** ssh-agent socket ($SSH_AUTH_SOCK), if any. */
+  ssh_auth_sock?: string;
+  /** The user's home directory, for the usual ~/.ssh keys. */
+  home: string;
 }
 
 export interface Config {
@@ -210,6 +214,8 @@ function build(
     kill_grace: d.kill_grace ?? 2,
     identity_file: d.identity_file ? expandHome(d.identity_file, home) : undefined,
     port: d.port ?? 22,
+    ssh_auth_sock: env.SSH_AUTH_SOCK || undefined,
+    home,
   };
   const nodes: Record<string, NodeConfig> = {};
   for (const [name, n] of Object.entries(file.nodes)) {
