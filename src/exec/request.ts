@@ -1,0 +1,32 @@
+// What a caller asks for: a command, where or on what kind of node, and how long it may take.
+import type { Arch, Os } from "../config/schema.ts";
+import type { OutputStream } from "./executor.ts";
+import type { RouteInfo, RunResult } from "./result.ts";
+
+export interface Requirements {
+  os?: Os;
+  arch?: Arch;
+  capabilities?: string[];
+}
+
+export type Requester = "cli" | "mcp-stdio" | "mcp-http";
+
+export interface RunRequest {
+  command: string;
+  /** Run exactly there (offload_to, --node); otherwise the router decides. */
+  node?: string;
+  requirements?: Requirements;
+  timeoutS?: number;
+  cwd?: string;
+  requester: Requester;
+}
+
+export interface RunHooks {
+  signal?: AbortSignal;
+  onOutput?: (stream: OutputStream, chunk: Uint8Array) => void | Promise<void>;
+  /** Called once the node is chosen and the run is about to start. */
+  onStart?: (info: { task_id: string; node: string; route: RouteInfo }) => void;
+}
+
+/** Routes, checks policy, runs and records one command; never throws for a run that failed. */
+export type RunFn = (req: RunRequest, hooks?: RunHooks) => Promise<RunResult>;

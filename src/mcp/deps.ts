@@ -1,0 +1,24 @@
+// What the MCP server needs from the rest of the program; tests pass their own.
+import type { Requester, RunFn, RunRequest } from "../exec/request.ts";
+
+export interface TaskSummary {
+  task_id: string;
+  node: string;
+  state: string;
+  [key: string]: unknown;
+}
+
+export interface TaskApi {
+  submit(req: RunRequest): Promise<TaskSummary>;
+}
+
+export interface McpDeps {
+  run: RunFn;
+  requester: Requester;
+  /** The cluster_status report (SPEC shape). Reads cached facts; bounded in time. */
+  clusterStatus(): Promise<{ local_node: string | null; nodes: Record<string, unknown> }>;
+  /** parallel_execute's fan-out when max_concurrency is not given. */
+  defaultConcurrency(): number;
+  /** Background tasks; absent where the task store is not available. */
+  tasks?: TaskApi;
+}

@@ -1,0 +1,101 @@
+// zod shapes of the MCP tools' inputs and outputs (the SDK turns them into JSON Schema).
+import { z } from "zod";
+import type { Arch, Os } from "../config/schema.ts";
+import type { Requirements } from "../exec/request.ts";
+
+/** A zod error callback that names the bad value and what was expected. */
+export function expected(what: string) {
+  return (issue: { input?: unknown }) =>
+    issue.input === undefined
+      ? `missing; expected ${what}`
+      : `got ${JSON.stringify(issue.input)}, expected ${what}`;
+}
+
+export const requiresOs = z
+  .enum(["linux", "macos", "darwin"], { error: expected('"linux" or "macos" (alias "darwin")') })
+  .describe("Only nodes with this OS (darwin = macos)");
+export const requiresArch = z
+  .enum(["x86_64", "arm64", "amd64", "aarch64"], {
+    error: expected('"x86_64" or "arm64" (aliases "amd64", "aarch64")'),
+  })
+  .describe("Only nodes with this CPU architecture");
+export const requiresCapabilities = z
+  .array(
+    z
+      .string({ error: expected('a capability name like "docker"') })
+      .min(1, { error: expected('a capability name like "docker"') }),
+    {
+      error: expected('a list of capability names like ["docker"]'),
+    },
+  )
+  .describe('Only nodes with all these capabilities, e.g. ["docker"]');
+export const timeoutSeconds = z
+  .number({ error: expected("a number of seconds") })
+  .positive({ error: expected("seconds > 0") })
+  .max(86_400, { error: expected("at most 86400 seconds (use background: true for long work)") })
+  .describe("Kill the command's whole process group after this many seconds (default 300)");
+export const cwd = z
+  .string({ error: expected("a directory path") })
+  .min(1, { error: expected("a directory path") })
+  .describe("Working directory on the node");
+export const command = z
+  .string({ error: expected("a shell command line") })
+  .min(1, { error: expected("a non-empty shell command line") })
+  .max(100_000, { error: () => "expected a command line under 100000 characters" })
+  .describe("Shell command line, run with bash -c (sh where bash is missing)");
+export const background = z
+  .boolean({ error: expected("true or false") })
+  .describe("Start as a background task and return {task_id, node} at once (poll with task_wait)");
+
+export function toRequirements(a: {
+  requires_os?: string;
+  requires_arch?: string;
+  requires_capabilities?: string[];
+}): Requirements | undefined {
+  const os: Os | undefined =
+    a.requires_os === undefined ? undefined : a.requires_os === "linux" ? "linux" : "macos";
+  const arch: Arch | undefined =
+    a.requires_arch === undefined
+      ? undefined
+      : a.requires_arch === "x86_64" || a.requires_arch === "amd64"
+        ? "x86_64"
+        : "arm64";
+  const caps = a.requires_capabilities;
+  if (!os && !arch && !caps?.length) return undefined;
+  return { os, arch, capabilities: caps?.length ? caps : undefined };
+}
+
+export const routeCandidate = z.object({
+  node: z.string(),
+  score: z.number().optional(),
+  note: z.string().optional(),
+  eligible: z.boolean(),
+});
+
+export const runResultShape = {
+  task_id: z.string(),
+  node: z.string(),
+  command: z.string(),
+  exit_code: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  stdout: z.string(),
+  stderr: z.string(),
+  truncated: z.boolean(),
+  duration_ms: z.number(),
+  timed_out: z.boolean(),
+  canceled: z.boolean(),
+  route: z.looseObject({ reason: z.string(), candidates: z.array(routeCandidate.loose()) }),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+};
+export const runResult = z.object(runResultShape);
+
+/**
+ * cluster_bash / offload_to return a run result, or with `background: true` only
+ * {task_id, node, state}: the fields of a finished run are then absent.
+ */
+export const runOrTaskOutput = z.object({
+  ...z.object(runResultShape).partial().shape,
+  task_id: z.string(),
+  node: z.string(),
+  state: z.string().optional(),
+});

@@ -1,0 +1,27 @@
+// createServer(deps): the MCP server with the origin's tools. Nothing starts on import.
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { VERSION } from "../version.ts";
+import type { McpDeps } from "./deps.ts";
+import { registerClusterBashTool } from "./tools/cluster-bash.ts";
+import { registerClusterStatusTool } from "./tools/cluster-status.ts";
+import { registerOffloadToTool } from "./tools/offload-to.ts";
+import { registerParallelExecuteTool } from "./tools/parallel-execute.ts";
+
+const INSTRUCTIONS = `cluster-exec runs shell commands on the nodes of a small SSH cluster.
+- cluster_bash: run one command where it fits best (routing by load, os/arch and capabilities).
+- offload_to: run on a node you name. parallel_execute: many independent commands at once.
+- cluster_status: nodes, their health, load and capabilities (read-only).
+Every run result says node, exit code, signal, stdout/stderr (capped), duration, timed_out/canceled and why
+that node was chosen. Dangerous commands (rm -rf /, mkfs, dd to disks, fork bombs...) are refused.`;
+
+export function createServer(deps: McpDeps): McpServer {
+  const server = new McpServer(
+    { name: "cluster-exec", title: "Cluster Execution", version: VERSION },
+    { instructions: INSTRUCTIONS, capabilities: { tools: {}, logging: {} } },
+  );
+  registerClusterBashTool(server, deps);
+  registerOffloadToTool(server, deps);
+  registerParallelExecuteTool(server, deps);
+  registerClusterStatusTool(server, deps);
+  return server;
+}

@@ -1,0 +1,61 @@
+// cluster_bash: run a command on the best node for it (the origin's main tool).
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpDeps } from "../deps.ts";
+import { startProgress } from "../progress.ts";
+import {
+  background,
+  command,
+  cwd,
+  requiresArch,
+  requiresCapabilities,
+  requiresOs,
+  runOrTaskOutput,
+  timeoutSeconds,
+  toRequirements,
+} from "../schemas.ts";
+import { runToolResult, taskToolResult } from "./result.ts";
+
+export function registerClusterBashTool(server: McpServer, deps: McpDeps): void {
+  server.registerTool(
+    "cluster_bash",
+    {
+      title: "Run a shell command on the best cluster node",
+      description:
+        "Runs a shell command on the cluster node best suited to it: light commands (ls, cat, git status) " +
+        "stay on this machine unless it is busy; heavy ones (builds, tests, containers, recursive searches) go to " +
+        "the node with the most free capacity that meets requires_os / requires_arch / requires_capabilities. " +
+        "Returns exit code, stdout, stderr (capped: head and tail kept), duration, the node and why it was chosen. " +
+        "Timeouts kill the whole process group. Use offload_to to pick the node yourself, parallel_execute for " +
+        "many independent commands, and background: true for work longer than about a minute.",
+      inputSchema: {
+        command,
+        requires_os: requiresOs.optional(),
+        requires_arch: requiresArch.optional(),
+        requires_capabilities: requiresCapabilities.optional(),
+        timeout_seconds: timeoutSeconds.optional(),
+        cwd: cwd.optional(),
+        background: background.optional(),
+      },
+      outputSchema: runOrTaskOutput.shape,
+      annotations: { destructiveHint: true, openWorldHint: true, readOnlyHint: false },
+    },
+    async (args, extra) => {
+      const req = {
+        command: args.command,
+        requirements: toRequirements(args),
+        timeoutS: args.timeout_seconds,
+        cwd: args.cwd,
+        requester: deps.requester,
+      };
+      if (args.background) return taskToolResult(deps, req);
+      const progress = startProgress(extra, "cluster_bash");
+      try {
+        return runToolResult(
+          await deps.run(req, { signal: extra.signal, onOutput: progress.onOutput }),
+        );
+      } finally {
+        progress.stop();
+      }
+    },
+  );
+}

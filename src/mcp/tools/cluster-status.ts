@@ -1,0 +1,43 @@
+// cluster_status: every node's health, load, memory, platform, capabilities and address.
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import type { McpDeps } from "../deps.ts";
+
+const nodeStatus = z.looseObject({
+  status: z.string(),
+  cpu_percent: z.number().nullable(),
+  memory_percent: z.number().nullable(),
+  load_1m: z.number().nullable(),
+  cores: z.number().nullable(),
+  os: z.string().nullable(),
+  arch: z.string().nullable(),
+  capabilities: z.array(z.string()),
+  address: z.string().nullable(),
+  resolved_via: z.string().nullable(),
+  sampled_at: z.string().nullable(),
+});
+
+export function registerClusterStatusTool(server: McpServer, deps: McpDeps): void {
+  server.registerTool(
+    "cluster_status",
+    {
+      title: "Cluster nodes: health, load and capabilities",
+      description:
+        "Lists every node with its health (healthy, degraded = over a load threshold, unreachable, unknown), " +
+        "CPU %, memory %, 1-minute load, cores, os/arch, capabilities, address and how it was resolved, and when " +
+        "it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
+        "why a command was routed where it was.",
+      inputSchema: {},
+      outputSchema: { local_node: z.string().nullable(), nodes: z.record(z.string(), nodeStatus) },
+      annotations: { readOnlyHint: true, openWorldHint: false, idempotentHint: true },
+    },
+    async () => {
+      const report = await deps.clusterStatus();
+      const lines = Object.entries(report.nodes).map(([name, n]) => {
+        const s = n as z.infer<typeof nodeStatus>;
+        return `${name}${name === report.local_node ? " (local)" : ""}: ${s.status}, cpu ${s.cpu_percent ?? "?"}%, mem ${s.memory_percent ?? "?"}%, load ${s.load_1m ?? "?"}, ${s.os ?? "?"}/${s.arch ?? "?"} [${s.capabilities.join(", ")}]`;
+      });
+      return { content: [{ type: "text", text: lines.join("\n") }], structuredContent: report };
+    },
+  );
+}

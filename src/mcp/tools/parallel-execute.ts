@@ -1,0 +1,142 @@
+// parallel_execute: many independent commands at once, spread over the cluster, results in input order.
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { ClusterError } from "../../errors.ts";
+import { fanOut } from "../../exec/fan-out.ts";
+import type { RunRequest } from "../../exec/request.ts";
+import { failedBeforeStart, type RunResult, runFailed } from "../../exec/result.ts";
+import { newTaskId } from "../../exec/task-id.ts";
+import type { McpDeps } from "../deps.ts";
+import { startProgress } from "../progress.ts";
+import {
+  command,
+  expected,
+  requiresArch,
+  requiresCapabilities,
+  requiresOs,
+  runResult,
+  timeoutSeconds,
+  toRequirements,
+} from "../schemas.ts";
+
+const MAX_ITEMS = 256;
+const MAX_CONCURRENCY = 16;
+
+const ITEM =
+  "a command line or {command, requires_os?, requires_arch?, requires_capabilities?, node_id?}";
+const item = z.union(
+  [
+    command,
+    z.strictObject({
+      command,
+      requires_os: requiresOs.optional(),
+      requires_arch: requiresArch.optional(),
+      requires_capabilities: requiresCapabilities.optional(),
+      node_id: z
+        .string({ error: expected("a node name") })
+        .min(1, { error: expected("a node name") })
+        .optional(),
+    }),
+  ],
+  { error: expected(ITEM) },
+);
+
+export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): void {
+  server.registerTool(
+    "parallel_execute",
+    {
+      title: "Run many independent commands in parallel across the cluster",
+      description:
+        "Runs independent shell commands at the same time, each routed like cluster_bash (or pinned with " +
+        "node_id), spreading them over the nodes by free capacity. Returns {results: [...]}, one run result per " +
+        "command in input order; one failing command never hides the others. timeout_seconds is a deadline for " +
+        `the whole batch. At most ${MAX_ITEMS} commands and ${MAX_CONCURRENCY} at a time.`,
+      inputSchema: {
+        commands: z
+          .array(item, { error: expected(`a list of ${ITEM}`) })
+          .min(1, { error: () => "expected at least one command" })
+          .max(MAX_ITEMS, { error: () => `expected at most ${MAX_ITEMS} commands` })
+          .describe(
+            "Each a command line, or {command, requires_os?, requires_arch?, requires_capabilities?, node_id?}",
+          ),
+        max_concurrency: z
+          .number({ error: expected(`a whole number 1-${MAX_CONCURRENCY}`) })
+          .int({ error: expected(`a whole number 1-${MAX_CONCURRENCY}`) })
+          .min(1, { error: expected(`a whole number 1-${MAX_CONCURRENCY}`) })
+          .max(MAX_CONCURRENCY, { error: expected(`a whole number 1-${MAX_CONCURRENCY}`) })
+          .optional()
+          .describe(
+            "Commands in flight at once (default: the cluster's free capacity, at most 16)",
+          ),
+        timeout_seconds: timeoutSeconds
+          .optional()
+          .describe("Deadline for the whole batch, in seconds"),
+      },
+      outputSchema: { results: z.array(runResult) },
+      annotations: { destructiveHint: true, openWorldHint: true, readOnlyHint: false },
+    },
+    async (args, extra) => {
+      const requests: RunRequest[] = args.commands.map((c) =>
+        typeof c === "string"
+          ? { command: c, requester: deps.requester }
+          : {
+              command: c.command,
+              node: c.node_id,
+              requirements: toRequirements(c),
+              requester: deps.requester,
+            },
+      );
+      const limit =
+        args.max_concurrency ?? Math.min(MAX_CONCURRENCY, Math.max(1, deps.defaultConcurrency()));
+      const deadline = args.timeout_seconds ? Date.now() + args.timeout_seconds * 1000 : undefined;
+      const progress = startProgress(extra, `parallel_execute (${requests.length} commands)`);
+      try {
+        const results = await fanOut(requests.length, limit, (i): Promise<RunResult> => {
+          const req = requests[i] as RunRequest;
+          const left = deadline === undefined ? undefined : (deadline - Date.now()) / 1000;
+          if (left !== undefined && left <= 0) return Promise.resolve(pastDeadline(req));
+          return deps.run(
+            { ...req, timeoutS: left },
+            { signal: extra.signal, onOutput: progress.onOutput },
+          );
+        });
+        const failed = results.filter(runFailed).length;
+        return {
+          content: [
+            {
+              type: "text",
+              text:
+                `${results.length - failed} of ${results.length} succeeded\n` +
+                results
+                  .map((r, i) => `#${i} [${r.node || "no node"}] ${summary(r)}: ${r.command}`)
+                  .join("\n"),
+            },
+          ],
+          structuredContent: { results },
+          isError: failed > 0,
+        };
+      } finally {
+        progress.stop();
+      }
+    },
+  );
+}
+
+function pastDeadline(req: RunRequest): RunResult {
+  const err = new ClusterError(
+    "NO_NODE",
+    "the batch deadline (timeout_seconds) passed before it could start",
+  );
+  return {
+    ...failedBeforeStart(err, { task_id: newTaskId(), node: "", command: req.command }),
+    timed_out: true,
+  };
+}
+
+function summary(r: RunResult): string {
+  if (r.error) return r.error.code;
+  if (r.timed_out) return "timed out";
+  if (r.canceled) return "canceled";
+  if (r.signal) return r.signal;
+  return `exit ${r.exit_code}`;
+}

@@ -1,0 +1,41 @@
+// Turning a run result into a tool result: structuredContent + text, isError when it failed.
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { RunRequest } from "../../exec/request.ts";
+import { type RunResult, runFailed } from "../../exec/result.ts";
+import type { McpDeps } from "../deps.ts";
+import { renderRun } from "../render.ts";
+
+export function runToolResult(r: RunResult): CallToolResult {
+  return {
+    content: [{ type: "text", text: renderRun(r) }],
+    structuredContent: r as unknown as Record<string, unknown>,
+    isError: runFailed(r),
+  };
+}
+
+export function errorToolResult(
+  message: string,
+  structured?: Record<string, unknown>,
+): CallToolResult {
+  return {
+    content: [{ type: "text", text: message }],
+    ...(structured ? { structuredContent: structured } : {}),
+    isError: true,
+  };
+}
+
+/** `background: true`: start a task and answer at once with {task_id, node, state}. */
+export async function taskToolResult(deps: McpDeps, req: RunRequest): Promise<CallToolResult> {
+  if (!deps.tasks) return errorToolResult("background tasks are not available in this server");
+  const task = await deps.tasks.submit(req);
+  return {
+    content: [
+      {
+        type: "text",
+        text: `started task ${task.task_id} on ${task.node} (${task.state}); use task_wait or task_status`,
+      },
+    ],
+    structuredContent: task,
+    isError: task.state === "failed" || task.state === "refused",
+  };
+}
