@@ -37,6 +37,9 @@ export interface Settings {
   cmd_timeout: number;
   status_timeout: number;
   ip_cache_ttl: number;
+  mdns_timeout: number;
+  sample_interval: number;
+  advertise: boolean;
   gateway?: string;
   dns?: string;
   state_dir: string;
@@ -91,15 +94,21 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   ][]) {
     const value = env[def.env];
     if (value === undefined || value === "") continue;
-    defaults[key] = def.kind === "number" ? toNumber(value) : value;
+    defaults[key] =
+      def.kind === "number" ? toNumber(value) : def.kind === "boolean" ? toBoolean(value) : value;
     origin.set(`defaults.${key}`, `${def.env} (environment)`);
   }
   for (const [key, value] of Object.entries(opts.overrides ?? {})) {
     if (value === undefined) continue;
+    const kind = SETTINGS[key as SettingKey]?.kind;
     defaults[key] =
-      typeof value === "string" && SETTINGS[key as SettingKey]?.kind === "number"
-        ? toNumber(value)
-        : value;
+      typeof value !== "string"
+        ? value
+        : kind === "number"
+          ? toNumber(value)
+          : kind === "boolean"
+            ? toBoolean(value)
+            : value;
     origin.set(`defaults.${key}`, `--${key.replaceAll("_", "-")} (flag)`);
   }
 
@@ -207,6 +216,9 @@ function build(
     cmd_timeout: d.cmd_timeout ?? 300,
     status_timeout: d.status_timeout ?? 5,
     ip_cache_ttl: d.ip_cache_ttl ?? 300,
+    mdns_timeout: d.mdns_timeout ?? 1,
+    sample_interval: d.sample_interval ?? 5,
+    advertise: d.advertise ?? false,
     gateway: d.gateway,
     dns: d.dns,
     state_dir: d.state_dir ? resolve(expandHome(d.state_dir, home)) : stateBase,
@@ -265,6 +277,14 @@ function isKnownEnv(variable: string): boolean {
 function toNumber(value: string): number | string {
   const n = Number(value.trim());
   return value.trim() !== "" && Number.isFinite(n) ? n : value;
+}
+
+/** "true"/"1"/"yes"/"on" and their opposites; anything else is left for the schema to reject. */
+function toBoolean(value: string): boolean | string {
+  const v = value.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(v)) return true;
+  if (["false", "0", "no", "off"].includes(v)) return false;
+  return value;
 }
 
 function expandHome(p: string, home: string): string {

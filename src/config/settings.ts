@@ -18,7 +18,7 @@ export interface SettingDef {
   /** Human text for the README; undefined default means "unset". */
   default: string | number | undefined;
   meaning: string;
-  kind: "number" | "string";
+  kind: "number" | "string" | "boolean";
 }
 
 export const SETTINGS = {
@@ -92,6 +92,28 @@ export const SETTINGS = {
     default: 300,
     meaning: "seconds a resolved node address is cached",
     kind: "number",
+  },
+  mdns_timeout: {
+    env: "CLUSTER_MDNS_TIMEOUT",
+    type: seconds(0).max(10, "expected at most 10 seconds"),
+    default: 1,
+    meaning: "seconds an mDNS lookup of a node's `.local` name may take; 0 turns mDNS off",
+    kind: "number",
+  },
+  sample_interval: {
+    env: "CLUSTER_SAMPLE_INTERVAL",
+    type: seconds(0.2).max(3600, "expected at most 3600 seconds"),
+    default: 5,
+    meaning: "seconds between two background load samples of every node",
+    kind: "number",
+  },
+  advertise: {
+    env: "CLUSTER_ADVERTISE",
+    type: z.boolean({ error: "expected true or false" }),
+    default: "false",
+    meaning:
+      "`serve` and `mcp` answer mDNS queries for this node's own name (for machines without avahi/Bonjour)",
+    kind: "boolean",
   },
   gateway: {
     env: "CLUSTER_GATEWAY",

@@ -1,0 +1,270 @@
+// Address of a node: mDNS → system DNS → configured fallback ip, each step bounded, cached in SQLite.
+import { Database } from "bun:sqlite";
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import type { Config, NodeConfig } from "../config/load.ts";
+import { AddressCache, type Attempt, type CacheEntry, type Step } from "./cache.ts";
+import { checkRemoteAddress } from "./ip-policy.ts";
+import { isLocalAddress, isLocalNode, rememberLocal } from "./local.ts";
+import { type MdnsLookupOptions, type MdnsLookupResult, mdnsLookup } from "./mdns.ts";
+
+export type ResolvedVia = Step | "cache";
+
+export interface Resolution {
+  node: string;
+  /** Where to connect; undefined when no step gave a usable address (see error). */
+  address?: string;
+  /** How this answer was obtained now; "cache" when it came from the cache (see source). */
+  resolved_via: ResolvedVia | null;
+  /** The step that originally produced the address (differs from resolved_via on a cache hit). */
+  source: Step | null;
+  /** Epoch ms of the resolution (the original one on a cache hit). */
+  resolved_at: number;
+  age_s: number;
+  /** This machine (by name, or an address of one of its interfaces): never reached over SSH. */
+  is_local: boolean;
+  attempts: Attempt[];
+  error?: string;
+}
+
+export type DnsLookup = (host: string) => Promise<{ address: string; family: number }[]>;
+
+export interface ResolverOptions {
+  config: Config;
+  /** The state database; without one, answers are cached in memory only. */
+  db?: Database;
+  clock?: () => number;
+  mdns?: (name: string, opts: MdnsLookupOptions) => Promise<MdnsLookupResult>;
+  dns?: DnsLookup;
+  /** Per-step timeouts; default mdns_timeout setting and 1 s. */
+  mdnsTimeoutMs?: number;
+  dnsTimeoutMs?: number;
+  /** Seconds a failure is remembered; default min(15, ip_cache_ttl). */
+  negativeTtlS?: number;
+}
+
+export interface Resolver {
+  resolve(node: string, opts?: { signal?: AbortSignal }): Promise<Resolution>;
+  /** The cached answer (fresh or not) without any network I/O; undefined when never resolved. */
+  peek(node: string): Resolution | undefined;
+  /** Forget a node's answer, e.g. after a connect to it failed. */
+  invalidate(node: string): void;
+}
+
+const DNS_TIMEOUT_MS = 1000;
+const NEGATIVE_TTL_S = 15;
+
+export function createResolver(opts: ResolverOptions): Resolver {
+  const { config } = opts;
+  const clock = opts.clock ?? Date.now;
+  const cache = new AddressCache(opts.db ?? new Database(":memory:"), clock);
+  const mdnsMs = opts.mdnsTimeoutMs ?? config.settings.mdns_timeout * 1000;
+  const dnsMs = opts.dnsTimeoutMs ?? DNS_TIMEOUT_MS;
+  const ttlMs = config.settings.ip_cache_ttl * 1000;
+  const negativeMs =
+    Math.min(opts.negativeTtlS ?? NEGATIVE_TTL_S, config.settings.ip_cache_ttl) * 1000;
+  const doMdns = opts.mdns ?? mdnsLookup;
+  const doDns: DnsLookup = opts.dns ?? ((host) => lookup(host, { all: true }));
+  const inflight = new Map<string, Promise<Resolution>>();
+
+  const keyOf = (n: NodeConfig) => `${n.host}|${n.ip ?? ""}|mdns=${mdnsMs > 0}`;
+  const fromEntry = (e: CacheEntry, hit: boolean): Resolution => ({
+    node: e.node,
+    address: e.address,
+    resolved_via: hit ? "cache" : (e.via ?? null),
+    source: e.via ?? null,
+    resolved_at: e.resolved_at,
+    age_s: Math.max(0, Math.round((clock() - e.resolved_at) / 1000)),
+    is_local: e.is_local,
+    attempts: e.attempts,
+    error: e.error,
+  });
+
+  async function run(node: NodeConfig, signal?: AbortSignal): Promise<Resolution> {
+    const attempts: Attempt[] = [];
+    let found: { address: string; via: Step } | undefined;
+    const mdnsName = mdnsNameFor(node.host);
+    if (mdnsMs <= 0) attempts.push(skipped("mdns", "disabled (mdns_timeout = 0)"));
+    else if (!mdnsName) attempts.push(skipped("mdns", `${node.host} is not a .local name`));
+    else {
+      const t0 = clock();
+      const r = await doMdns(mdnsName, {
+        timeoutMs: mdnsMs,
+        accept: (a) => checkRemoteAddress(a).ok,
+        signal,
+      });
+      const ms = clock() - t0;
+      const rejected = r.seen.filter((a) => a !== r.address).map(describeRejection);
+      if (r.address) {
+        found = { address: r.address, via: "mdns" };
+        attempts.push(ok("mdns", mdnsName, r.address, ms, rejected));
+      } else if (r.seen.length > 0)
+        attempts.push({
+          step: "mdns",
+          query: mdnsName,
+          outcome: "rejected",
+          detail: rejected.join(", "),
+          ms,
+        });
+      else
+        attempts.push({
+          step: "mdns",
+          query: mdnsName,
+          outcome: "failed",
+          detail: r.error ?? `no answer within ${seconds(mdnsMs)}`,
+          ms,
+        });
+    }
+    if (!found && !signal?.aborted) {
+      const t0 = clock();
+      const r = await withTimeout(doDns(node.host), dnsMs);
+      const ms = clock() - t0;
+      if ("error" in r)
+        attempts.push({ step: "dns", query: node.host, outcome: "failed", detail: r.error, ms });
+      else {
+        const sorted = [...r.value].sort((a, b) => a.family - b.family);
+        const good = sorted.find((a) => checkRemoteAddress(a.address).ok);
+        const rejected = sorted.filter((a) => a !== good).map((a) => describeRejection(a.address));
+        if (good) {
+          found = { address: good.address, via: "dns" };
+          attempts.push(ok("dns", node.host, good.address, ms, rejected));
+        } else
+          attempts.push({
+            step: "dns",
+            query: node.host,
+            outcome: sorted.length ? "rejected" : "failed",
+            detail: sorted.length ? rejected.join(", ") : "no addresses",
+            ms,
+          });
+      }
+    }
+    if (!found) {
+      if (!node.ip) attempts.push(skipped("fallback", "no ip configured"));
+      else {
+        const verdict = checkRemoteAddress(node.ip);
+        if (verdict.ok) {
+          found = { address: node.ip, via: "fallback" };
+          attempts.push(ok("fallback", node.ip, node.ip, 0, []));
+        } else
+          attempts.push({
+            step: "fallback",
+            query: node.ip,
+            outcome: "rejected",
+            detail: describeRejection(node.ip),
+            ms: 0,
+          });
+      }
+    }
+    const now = clock();
+    const isLocal = found ? isLocalAddress(found.address) : false;
+    if (found && isLocal) rememberLocal(node.name, found.address);
+    const entry: CacheEntry = {
+      node: node.name,
+      key: keyOf(node),
+      address: found?.address,
+      via: found?.via,
+      is_local: isLocal,
+      resolved_at: now,
+      expires_at: now + (found ? ttlMs : negativeMs),
+      error: found ? undefined : `no usable address for ${node.name} (${summarise(attempts)})`,
+      attempts,
+    };
+    // An aborted chain is not an answer: do not cache what the caller cut short.
+    if (!signal?.aborted && (found ? ttlMs : negativeMs) > 0) cache.put(entry);
+    return fromEntry(entry, false);
+  }
+
+  return {
+    resolve(name, o = {}) {
+      const node = config.nodes[name];
+      if (!node) return Promise.reject(new Error(`unknown node ${name}`));
+      if (isLocalNode(name, config)) return Promise.resolve(localResolution(node, clock()));
+      const hit = cache.get(name, keyOf(node));
+      if (hit) return Promise.resolve(fromEntry(hit, true));
+      let p = inflight.get(name);
+      if (!p) {
+        p = run(node, o.signal).finally(() => inflight.delete(name));
+        inflight.set(name, p);
+      }
+      return p;
+    },
+    peek(name) {
+      const node = config.nodes[name];
+      if (!node) return undefined;
+      if (isLocalNode(name, config)) return localResolution(node, clock());
+      const e = cache.peek(name);
+      return e && e.key === keyOf(node) ? fromEntry(e, true) : undefined;
+    },
+    invalidate: (name) => cache.invalidate(name),
+  };
+}
+
+/** The name to ask mDNS for: the host when it is `.local`, `NAME.local` for a bare name. */
+export function mdnsNameFor(host: string): string | undefined {
+  const h = host.toLowerCase().replace(/\.$/, "");
+  if (h.endsWith(".local")) return h;
+  if (isIP(h) === 0 && !h.includes(".")) return `${h}.local`;
+  return undefined;
+}
+
+function localResolution(node: NodeConfig, now: number): Resolution {
+  return {
+    node: node.name,
+    address: undefined,
+    resolved_via: null,
+    source: null,
+    resolved_at: now,
+    age_s: 0,
+    is_local: true,
+    attempts: [],
+  };
+}
+
+function ok(step: Step, query: string, address: string, ms: number, rejected: string[]): Attempt {
+  const also = rejected.length ? `; also answered ${rejected.join(", ")}` : "";
+  return { step, query, outcome: "ok", address, detail: `${address}${also}`, ms };
+}
+
+function skipped(step: Step, detail: string): Attempt {
+  return { step, outcome: "skipped", detail, ms: 0 };
+}
+
+function describeRejection(address: string): string {
+  const v = checkRemoteAddress(address);
+  return v.ok ? address : `${address} rejected (${v.reason})`;
+}
+
+/** "mdns n3.local: no answer within 1s; dns n3.local: ENOTFOUND; fallback: no ip configured" */
+export function summarise(attempts: Attempt[]): string {
+  return attempts
+    .map(
+      (a) =>
+        `${a.step}${a.query ? ` ${a.query}` : ""}: ${a.outcome === "ok" ? a.address : a.detail}`,
+    )
+    .join("; ");
+}
+
+async function withTimeout<T>(
+  p: Promise<T>,
+  ms: number,
+): Promise<{ value: T } | { error: string }> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<{ error: string }>((resolve) => {
+    timer = setTimeout(() => resolve({ error: `no answer within ${seconds(ms)}` }), ms);
+  });
+  try {
+    return await Promise.race([
+      p.then(
+        (value) => ({ value }),
+        (err: NodeJS.ErrnoException) => ({ error: err.code ?? err.message }),
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(2))}s`;
+}
