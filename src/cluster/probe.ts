@@ -25,22 +25,30 @@ export interface LoadSample {
 const CPU_WINDOW_MS = 100;
 
 export async function probeLocal(): Promise<LoadSample> {
-  const facts = detectLocalFacts();
-  const dynamic = process.platform === "linux" ? await probeLinux() : await probeMac();
+  const sample = await sampleLocal();
   // Static facts only after the CPU window: the processes systeminformation spawns would count as load.
   const st = await Promise.all([si.cpu(), si.osInfo()]).catch(() => undefined);
+  return {
+    ...sample,
+    cpu_model: st ? `${st[0].manufacturer} ${st[0].brand}`.trim() : undefined,
+    os_release: st ? `${st[1].distro} ${st[1].release}`.trim() : undefined,
+  };
+}
+
+/** The load sample without the static extras: cheap enough to take every few seconds. */
+export async function sampleLocal(): Promise<LoadSample> {
+  const facts = detectLocalFacts();
+  const dynamic = process.platform === "linux" ? await probeLinux() : await probeMac();
   return {
     hostname: facts.hostname,
     os: facts.os,
     arch: facts.arch,
     cores: facts.cores,
     ...dynamic,
-    cpu_model: st ? `${st[0].manufacturer} ${st[0].brand}`.trim() : undefined,
-    os_release: st ? `${st[1].distro} ${st[1].release}`.trim() : undefined,
   };
 }
 
-type Dynamic = Pick<
+export type Dynamic = Pick<
   LoadSample,
   "load_1m" | "load_5m" | "load_15m" | "cpu_percent" | "memory_percent" | "mem_total"
 >;
@@ -110,27 +118,43 @@ async function probeMac(): Promise<Dynamic> {
     text(["vm_stat"]),
     text(["ps", "-A", "-o", "%cpu="]),
   ]);
-  const [load_1m = 0, load_5m = 0, load_15m = 0] = loadavg
-    .replace(/[{}]/g, " ")
-    .trim()
-    .split(/\s+/)
-    .map(Number);
-  const total = Number(memsize.trim()) || os.totalmem();
-  const pageSize = Number(/page size of (\d+)/.exec(vmstat)?.[1] ?? 4096);
-  const pages = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(vmstat)?.[1] ?? 0);
-  const available =
-    (pages("Pages free") + pages("Pages inactive") + pages("Pages speculative")) * pageSize;
-  const cpuSum = cpu.split("\n").reduce((s, l) => s + (Number(l.trim()) || 0), 0);
+  const [load_1m, load_5m, load_15m] = parseSysctlLoadavg(loadavg);
+  const mem = parseVmStat(vmstat, Number(memsize.trim()) || os.totalmem());
   return {
     load_1m,
     load_5m,
     load_15m,
-    cpu_percent: round1(Math.min(100, cpuSum / os.availableParallelism())),
-    memory_percent: round1(100 * (1 - available / total)),
-    mem_total: total,
+    cpu_percent: psCpuPercent(cpu, os.availableParallelism()),
+    memory_percent: mem.percent,
+    mem_total: mem.total,
   };
 }
 
-function round1(n: number): number {
+/** `sysctl -n vm.loadavg` prints "{ 1.23 1.10 0.98 }". */
+export function parseSysctlLoadavg(text: string): [number, number, number] {
+  return parseLoadavg(text.replace(/[{}]/g, " "));
+}
+
+/** Used memory from vm_stat: everything but free, inactive and speculative pages. */
+export function parseVmStat(text: string, totalBytes: number): { total: number; percent: number } {
+  if (!(totalBytes > 0)) throw new Error("no hw.memsize");
+  const pageSize = Number(/page size of (\d+)/.exec(text)?.[1] ?? 4096);
+  const pages = (name: string, required = true) => {
+    const m = new RegExp(`${name}:\\s+(\\d+)`).exec(text);
+    if (!m && required) throw new Error(`no "${name}" in vm_stat output`);
+    return Number(m?.[1] ?? 0);
+  };
+  const available =
+    (pages("Pages free") + pages("Pages inactive") + pages("Pages speculative", false)) * pageSize;
+  return { total: totalBytes, percent: round1(Math.min(100, 100 * (1 - available / totalBytes))) };
+}
+
+/** Sum of `ps -A -o %cpu=` over the cores (macOS has no /proc/stat to diff). */
+export function psCpuPercent(text: string, cores: number): number {
+  const sum = text.split("\n").reduce((s, l) => s + (Number(l.trim()) || 0), 0);
+  return round1(Math.min(100, sum / Math.max(1, cores)));
+}
+
+export function round1(n: number): number {
   return Math.round(n * 10) / 10;
 }

@@ -1,0 +1,158 @@
+// Sampling a node over SSH: `cluster-exec probe --json` where the node has it, else a POSIX script
+// (Linux /proc, macOS sysctl/vm_stat) whose output is parsed here with probe.ts's parsers.
+import { shellQuote } from "../cli/args.ts";
+import type { Arch, Os } from "../config/schema.ts";
+import {
+  cpuPercent,
+  type LoadSample,
+  parseLoadavg,
+  parseMeminfo,
+  parseProcStat,
+  parseSysctlLoadavg,
+  parseVmStat,
+  psCpuPercent,
+} from "./probe.ts";
+
+export type SampleMethod = "local" | "probe" | "script";
+
+/** The command sent to the node: one shell line, POSIX sh, no bashisms. */
+export function remoteProbeScript(binaryPath?: string): string {
+  const candidates = [binaryPath, "cluster-exec"]
+    .filter(Boolean)
+    .map((c) => shellQuote(c as string));
+  return `for c in ${candidates.join(" ")}; do
+  if command -v "$c" >/dev/null 2>&1; then
+    if out=$("$c" probe --json 2>/dev/null); then echo @@probe; printf '%s\\n' "$out"; exit 0; fi
+  fi
+done
+echo @@os; uname -s
+echo @@arch; uname -m
+echo @@hostname; hostname 2>/dev/null || uname -n
+echo @@cores; getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || sysctl -n hw.ncpu
+case "$(uname -s)" in
+Linux)
+  echo @@stat1; head -n 1 /proc/stat
+  sleep 0.2 2>/dev/null || sleep 1
+  echo @@stat2; head -n 1 /proc/stat
+  echo @@loadavg; cat /proc/loadavg
+  echo @@meminfo; cat /proc/meminfo ;;
+Darwin)
+  echo @@loadavg; sysctl -n vm.loadavg
+  echo @@memsize; sysctl -n hw.memsize
+  echo @@vmstat; vm_stat
+  echo @@pscpu; ps -A -o %cpu= ;;
+esac
+`;
+}
+
+/** Parses what remoteProbeScript printed; throws with a reason a person can act on. */
+export function parseRemoteProbe(stdout: string): { sample: LoadSample; method: SampleMethod } {
+  const sections = splitSections(stdout);
+  const probe = sections.get("probe");
+  if (probe !== undefined) return { sample: parseProbeJson(probe), method: "probe" };
+  const need = (name: string) => {
+    const v = sections.get(name);
+    if (v === undefined || v.trim() === "") throw new Error(`probe script printed no ${name}`);
+    return v;
+  };
+  const kernel = need("os").trim();
+  const os = osFromUname(kernel);
+  const cores = Number(need("cores").trim());
+  if (!Number.isInteger(cores) || cores < 1)
+    throw new Error(`unreadable core count: ${need("cores")}`);
+  const base = {
+    hostname: need("hostname").trim(),
+    os,
+    arch: archFromUname(need("arch").trim()),
+    cores,
+  };
+  if (os === "linux") {
+    const [load_1m, load_5m, load_15m] = parseLoadavg(need("loadavg"));
+    const mem = parseMeminfo(need("meminfo"));
+    return {
+      method: "script",
+      sample: {
+        ...base,
+        load_1m,
+        load_5m,
+        load_15m,
+        cpu_percent: cpuPercent(parseProcStat(need("stat1")), parseProcStat(need("stat2"))),
+        memory_percent: mem.percent,
+        mem_total: mem.total,
+      },
+    };
+  }
+  const [load_1m, load_5m, load_15m] = parseSysctlLoadavg(need("loadavg"));
+  const mem = parseVmStat(need("vmstat"), Number(need("memsize").trim()));
+  return {
+    method: "script",
+    sample: {
+      ...base,
+      load_1m,
+      load_5m,
+      load_15m,
+      cpu_percent: psCpuPercent(sections.get("pscpu") ?? "", cores),
+      memory_percent: mem.percent,
+      mem_total: mem.total,
+    },
+  };
+}
+
+function splitSections(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let current: string | undefined;
+  let lines: string[] = [];
+  const flush = () => {
+    if (current !== undefined) out.set(current, lines.join("\n"));
+  };
+  for (const line of text.split("\n")) {
+    const m = /^@@([a-z0-9]+)$/.exec(line.trim());
+    if (m) {
+      flush();
+      current = m[1] as string;
+      lines = [];
+    } else if (current !== undefined) lines.push(line);
+  }
+  flush();
+  return out;
+}
+
+const NUMBERS = [
+  "cores",
+  "load_1m",
+  "load_5m",
+  "load_15m",
+  "cpu_percent",
+  "memory_percent",
+  "mem_total",
+];
+
+function parseProbeJson(text: string): LoadSample {
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new Error(`cluster-exec probe --json printed no JSON: ${text.slice(0, 80)}`);
+  }
+  for (const k of NUMBERS)
+    if (typeof v[k] !== "number" || !Number.isFinite(v[k]))
+      throw new Error(`cluster-exec probe --json: ${k} missing or not a number`);
+  if (v.os !== "linux" && v.os !== "macos")
+    throw new Error(`cluster-exec probe --json: os ${String(v.os)}`);
+  if (v.arch !== "x86_64" && v.arch !== "arm64")
+    throw new Error(`cluster-exec probe --json: arch ${String(v.arch)}`);
+  return v as unknown as LoadSample;
+}
+
+export function osFromUname(kernel: string): Os {
+  if (kernel === "Linux") return "linux";
+  if (kernel === "Darwin") return "macos";
+  throw new Error(`unsupported OS ${JSON.stringify(kernel)} (expected Linux or Darwin)`);
+}
+
+export function archFromUname(machine: string): Arch {
+  const m = machine.toLowerCase();
+  if (m === "x86_64" || m === "amd64") return "x86_64";
+  if (m === "arm64" || m === "aarch64") return "arm64";
+  throw new Error(`unsupported architecture ${JSON.stringify(machine)} (expected x86_64 or arm64)`);
+}

@@ -1,0 +1,184 @@
+// Sampler, health and store with a fake remote and an injected clock; the netns tests in
+// test/cluster/ cover the real SSH path.
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Config, loadConfig } from "../config/load.ts";
+import { ClusterError } from "../errors.ts";
+import { backoffMs, busyReasons, factMismatches, healthOf } from "./health.ts";
+import type { LoadSample } from "./probe.ts";
+import { createSampler, type RemoteExec } from "./sampler.ts";
+import { SampleStore } from "./store.ts";
+import { readNodeViews } from "./view.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "ce-sampler-"));
+function config(env: Record<string, string> = {}): Config {
+  const p = join(dir, "c.toml");
+  writeFileSync(
+    p,
+    `[nodes.here]\nip = "10.9.0.1"\n[nodes.far]\nip = "10.9.0.2"\nos = "macos"\narch = "x86_64"\n`,
+  );
+  return loadConfig({ configPath: p, env: { HOME: dir, CLUSTER_SAMPLE_INTERVAL: "1", ...env } });
+}
+
+const T = { cpu_threshold: 40, load_threshold: 4, memory_threshold: 80 };
+const base: LoadSample = {
+  hostname: "h",
+  os: "linux",
+  arch: "x86_64",
+  cores: 4,
+  load_1m: 1,
+  load_5m: 1,
+  load_15m: 1,
+  cpu_percent: 10,
+  memory_percent: 50,
+  mem_total: 1,
+};
+
+function linuxOutput(load: number): string {
+  return `@@os\nLinux\n@@arch\nx86_64\n@@hostname\nfar\n@@cores\n4\n@@stat1\ncpu 0 0 0 0\n@@stat2\ncpu 10 0 0 90\n@@loadavg\n${load} 1 1 1/1 1\n@@meminfo\nMemTotal: 1000 kB\nMemAvailable: 400 kB\n`;
+}
+
+describe("health", () => {
+  test("unknown → healthy → degraded → unreachable", () => {
+    expect(healthOf({ failures: 0 }, T)).toEqual({ health: "unknown", reasons: ["never sampled"] });
+    expect(healthOf({ failures: 0, sample: base }, T).health).toBe("healthy");
+    const busy = { ...base, cpu_percent: 55, load_1m: 6, memory_percent: 91 };
+    expect(healthOf({ failures: 0, sample: busy }, T)).toEqual({
+      health: "degraded",
+      reasons: ["cpu 55% > 40%", "load 6 > 4", "memory 91% > 80%"],
+    });
+    expect(healthOf({ failures: 1, sample: base, lastError: "boom" }, T)).toEqual({
+      health: "unreachable",
+      reasons: ["boom"],
+    });
+    expect(busyReasons({ ...base, cpu_percent: 40 }, T)).toEqual([]); // at the threshold is fine
+  });
+
+  test("backoff doubles per failure and is capped", () => {
+    expect([1, 2, 3, 4].map((n) => backoffMs(n, 5000))).toEqual([5000, 10000, 20000, 40000]);
+    expect(backoffMs(10, 5000)).toBe(60_000);
+    expect(backoffMs(3, 120_000)).toBe(120_000); // never faster than the interval itself
+  });
+
+  test("facts that contradict the configuration are warnings", () => {
+    const cfg = config();
+    expect(factMismatches(cfg.nodes.far as never, base)).toEqual([
+      "configured os macos, node reports linux",
+    ]);
+  });
+});
+
+describe("sampler", () => {
+  function setup(remote: RemoteExec, env: Record<string, string> = {}) {
+    const cfg = config(env);
+    const clock = { now: 1_000_000 };
+    const db = new Database(":memory:");
+    const sampler = createSampler({
+      config: cfg,
+      db,
+      remote,
+      clock: () => clock.now,
+      isLocal: (n) => n === "here",
+      local: async () => ({ ...base, hostname: "here" }),
+      running: (n) => (n === "far" ? 2 : 0),
+    });
+    return { cfg, clock, db, sampler };
+  }
+
+  test("samples local in-process and remote through the script; views need no I/O", async () => {
+    const commands: string[] = [];
+    const { sampler, cfg, db, clock } = setup(async (node, command) => {
+      commands.push(`${node.name}: ${command.slice(0, 6)}`);
+      return { stdout: linuxOutput(5.5), stderr: "", code: 0 };
+    });
+    expect(sampler.views().map((v) => v.health)).toEqual(["unknown", "unknown"]);
+    const views = await sampler.sampleNow();
+    expect(commands).toEqual(["far: for c "]);
+    const [here, far] = views;
+    expect(here).toMatchObject({ name: "here", isLocal: true, health: "healthy", method: "local" });
+    expect(far).toMatchObject({ name: "far", isLocal: false, health: "degraded", running: 2 });
+    expect(far?.sample).toMatchObject({ load_1m: 5.5, cpu_percent: 10, memory_percent: 60 });
+    expect(far?.sample?.sampled_at).toBe(clock.now);
+    expect(far?.reasons).toEqual(["load 5.5 > 4"]);
+    expect(far?.warnings).toEqual(["configured os macos, node reports linux"]);
+    // Another process reads the same facts from the database alone.
+    const fromDb = readNodeViews(cfg, { db, isLocal: (n) => n === "here", clock: () => clock.now });
+    expect(fromDb[1]?.sample?.load_1m).toBe(5.5);
+    expect(fromDb[1]?.health).toBe("degraded");
+    await sampler.close();
+  });
+
+  test("a failing node turns unreachable with its error, backs off, and recovers", async () => {
+    let down = true;
+    let calls = 0;
+    const { sampler, clock, cfg, db } = setup(async () => {
+      calls++;
+      if (down)
+        throw new ClusterError("UNREACHABLE", "node far (10.9.0.2:22) unreachable: ECONNREFUSED");
+      return { stdout: linuxOutput(1), stderr: "", code: 0 };
+    });
+    sampler.start();
+    await Bun.sleep(0); // the first round is launched synchronously by start()
+    await sampler.sampleNow({ force: false }); // joins the round in flight
+    const far = sampler.view("far");
+    expect(far?.health).toBe("unreachable");
+    expect(far?.last_error).toContain("ECONNREFUSED");
+    expect(readNodeViews(cfg, { db, clock: () => clock.now })[1]?.health).toBe("unreachable");
+    // Backoff: not retried before 1 s, then 2 s after the second failure.
+    clock.now += 500;
+    await sampler.sampleNow({ force: false });
+    expect(calls).toBe(1);
+    clock.now += 600;
+    await sampler.sampleNow({ force: false });
+    expect(calls).toBe(2);
+    clock.now += 1500;
+    await sampler.sampleNow({ force: false });
+    expect(calls).toBe(2);
+    down = false;
+    clock.now += 600;
+    await sampler.sampleNow({ force: false });
+    expect(calls).toBe(3);
+    expect(sampler.view("far")?.health).toBe("healthy");
+    expect(sampler.view("far")?.failures).toBe(0);
+    await sampler.close();
+  });
+
+  test("sampleNow answers within its timeout; a node still in flight is reported unreachable", async () => {
+    const { sampler } = setup((_node, _cmd, { signal }) => {
+      return new Promise((_resolve, reject) => {
+        signal.addEventListener("abort", () => reject(new Error("aborted")));
+      });
+    });
+    const t0 = performance.now();
+    const views = await sampler.sampleNow({ timeoutMs: 200 });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(views[0]?.health).toBe("healthy");
+    expect(views[1]?.health).toBe("unreachable");
+    expect(views[1]?.last_error).toContain("no answer within the status timeout");
+    const c0 = performance.now();
+    await sampler.close();
+    expect(performance.now() - c0).toBeLessThan(500); // close aborts what is in flight
+  });
+
+  test("a script that fails or prints garbage is an error naming why", async () => {
+    const { sampler } = setup(async () => ({ stdout: "", stderr: "sh: 1: bad\n", code: 2 }));
+    await sampler.sampleNow();
+    expect(sampler.view("far")?.last_error).toBe("probe script exited 2: sh: 1: bad");
+    await sampler.close();
+  });
+
+  test("history is pruned to the last hour, the latest sample always kept", () => {
+    const store = new SampleStore(new Database(":memory:"));
+    const at = (t: number) => ({ ...base, sampled_at: t, method: "script" as const });
+    store.putSample("a", at(1000));
+    store.putSample("a", at(2000));
+    store.putSample("a", at(5000));
+    store.putSample("b", at(1500));
+    expect(store.prune(3000)).toBe(2);
+    expect(store.history("a", 0).map((s) => s.sampled_at)).toEqual([5000]);
+    expect(store.latest("b")?.sampled_at).toBe(1500);
+  });
+});

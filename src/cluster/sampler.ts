@@ -1,0 +1,231 @@
+// The background load sampler: every node every sample_interval seconds, concurrently; the local
+// node in-process, the others over the pooled SSH connection. Results go to SQLite and memory.
+import type { Database } from "bun:sqlite";
+import type { Config, NodeConfig } from "../config/load.ts";
+import { isLocalNode } from "../discovery/local.ts";
+import type { Resolver } from "../discovery/resolve.ts";
+import { toClusterError } from "../errors.ts";
+import { backoffMs } from "./health.ts";
+import { type LoadSample, sampleLocal } from "./probe.ts";
+import { parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
+import { HISTORY_MS, type NodeState, SampleStore, type StoredSample } from "./store.ts";
+import { buildView, type NodeView } from "./view.ts";
+
+export interface RemoteExecResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/** Runs one short command on a remote node over its pooled connection. */
+export type RemoteExec = (
+  node: NodeConfig,
+  command: string,
+  opts: { timeoutMs: number; signal: AbortSignal },
+) => Promise<RemoteExecResult>;
+
+export interface SamplerOptions {
+  config: Config;
+  db: Database;
+  remote: RemoteExec;
+  /** For showing addresses and forgetting one that stopped answering. */
+  resolver?: Resolver;
+  clock?: () => number;
+  /** In-process sample of this machine; default probe.ts's sampleLocal. */
+  local?: () => Promise<LoadSample>;
+  /** Running tasks per node, from the task runner. */
+  running?: (node: string) => number;
+  isLocal?: (node: string) => boolean;
+  /** Called after every attempt (tests, progress). */
+  onUpdate?: (view: NodeView) => void;
+}
+
+export interface SampleNowOptions {
+  /** Answer within this many ms; nodes still being sampled then are reported unreachable. */
+  timeoutMs?: number;
+  /** Ignore backoff (a person asked now). Default true. */
+  force?: boolean;
+}
+
+export interface Sampler {
+  /** Starts the background loop (idempotent). The timer is unref'd: it never keeps a process alive. */
+  start(): void;
+  /** One round now, for every node; resolves with the views within timeoutMs. */
+  sampleNow(opts?: SampleNowOptions): Promise<NodeView[]>;
+  /** The current views, from memory: no I/O. */
+  views(): NodeView[];
+  view(node: string): NodeView | undefined;
+  close(): Promise<void>;
+}
+
+interface Slot {
+  node: NodeConfig;
+  isLocal: boolean;
+  sample?: StoredSample;
+  state: NodeState;
+  inflight?: Promise<void>;
+}
+
+export function createSampler(opts: SamplerOptions): Sampler {
+  const { config } = opts;
+  const clock = opts.clock ?? Date.now;
+  const store = new SampleStore(opts.db);
+  const intervalMs = config.settings.sample_interval * 1000;
+  const attemptMs =
+    (config.settings.ssh_connect_timeout + config.settings.ssh_timeout + 3) * 1000 +
+    config.settings.mdns_timeout * 1000;
+  const abort = new AbortController();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let closed = false;
+  let lastPrune = 0;
+
+  const slots = new Map<string, Slot>();
+  for (const node of Object.values(config.nodes)) {
+    const name = node.name;
+    slots.set(name, {
+      node,
+      isLocal: opts.isLocal?.(name) ?? isLocalNode(name, config),
+      sample: store.latest(name),
+      // Failures of an earlier process are history: this one starts with a clean slate.
+      state: { node: name, failures: 0, next_attempt_at: 0 },
+    });
+  }
+
+  const viewOf = (s: Slot): NodeView =>
+    buildView({
+      node: s.node,
+      sample: s.sample,
+      state: s.state,
+      resolution: s.isLocal ? undefined : opts.resolver?.peek(s.node.name),
+      isLocal: s.isLocal,
+      running: opts.running?.(s.node.name) ?? 0,
+      now: clock(),
+      settings: config.settings,
+    });
+
+  async function takeSample(s: Slot, signal: AbortSignal): Promise<StoredSample> {
+    if (s.isLocal) {
+      const sample = await (opts.local ?? sampleLocal)();
+      return { ...sample, sampled_at: clock(), method: "local" };
+    }
+    const r = await opts.remote(s.node, remoteProbeScript(s.node.binary_path), {
+      timeoutMs: attemptMs,
+      signal,
+    });
+    if (r.code !== 0)
+      throw new Error(
+        `probe script exited ${r.code ?? "by signal"}${r.stderr.trim() ? `: ${r.stderr.trim().slice(0, 200)}` : ""}`,
+      );
+    const { sample, method } = parseRemoteProbe(r.stdout);
+    return { ...sample, sampled_at: clock(), method };
+  }
+
+  async function attempt(s: Slot): Promise<void> {
+    const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(attemptMs)]);
+    try {
+      const sample = await takeSample(s, signal);
+      if (closed) return;
+      s.sample = sample;
+      s.state = {
+        node: s.node.name,
+        failures: 0,
+        last_ok_at: sample.sampled_at,
+        next_attempt_at: 0,
+      };
+      store.putSample(s.node.name, sample);
+    } catch (err) {
+      if (closed) return;
+      const e = toClusterError(err);
+      const failures = s.state.failures + 1;
+      const now = clock();
+      s.state = {
+        ...s.state,
+        failures,
+        last_error:
+          signal.aborted && !abort.signal.aborted ? timeoutMessage(s, attemptMs) : e.message,
+        last_error_at: now,
+        next_attempt_at: now + backoffMs(failures, intervalMs),
+      };
+      // A connect that failed may have used a stale address: resolve afresh next time. A failed
+      // resolution is already cached negatively on purpose.
+      if (e.code === "UNREACHABLE" && e.details.stage !== "resolve")
+        opts.resolver?.invalidate(s.node.name);
+    }
+    store.putState(s.state);
+    opts.onUpdate?.(viewOf(s));
+  }
+
+  function launch(s: Slot): Promise<void> {
+    if (!s.inflight) s.inflight = attempt(s).finally(() => (s.inflight = undefined));
+    return s.inflight;
+  }
+
+  function tick(force = false): Promise<void>[] {
+    const now = clock();
+    if (now - lastPrune > 60_000) {
+      lastPrune = now;
+      store.prune(now - HISTORY_MS);
+    }
+    const started: Promise<void>[] = [];
+    for (const s of slots.values())
+      if (s.inflight || force || now >= s.state.next_attempt_at) started.push(launch(s));
+    return started;
+  }
+
+  function stage(s: Slot): string {
+    if (s.isLocal) return "sampling this machine";
+    const r = opts.resolver?.peek(s.node.name);
+    if (!r) return `resolving the address of ${s.node.name}`;
+    if (!r.address) return r.error ?? "no address";
+    return `sampling ${s.node.name} at ${r.address} (via ${r.source}) over SSH`;
+  }
+
+  return {
+    start() {
+      if (timer || closed) return;
+      tick();
+      timer = setInterval(() => tick(), intervalMs);
+      timer.unref();
+    },
+    async sampleNow(o = {}) {
+      const round = Promise.all(tick(o.force ?? true));
+      if (o.timeoutMs === undefined) await round;
+      else {
+        let t: ReturnType<typeof setTimeout> | undefined;
+        const wait = Math.max(0, o.timeoutMs);
+        await Promise.race([round, new Promise((r) => (t = setTimeout(r, wait)))]);
+        clearTimeout(t);
+      }
+      return [...slots.values()].map((s) => {
+        const v = viewOf(s);
+        if (!s.inflight) return v;
+        // Still waiting on it: that is the answer a person needs, not its last known state.
+        const why = `no answer within the status timeout (${stage(s)})`;
+        return { ...v, health: "unreachable", reasons: [why], last_error: why };
+      });
+    },
+    views: () => [...slots.values()].map(viewOf),
+    view(name) {
+      const s = slots.get(name);
+      return s ? viewOf(s) : undefined;
+    },
+    async close() {
+      closed = true;
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      abort.abort();
+      // Attempts honour the abort; the bound only guards against one that does not.
+      let t: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...slots.values()].map((s) => s.inflight)),
+        new Promise((r) => (t = setTimeout(r, 2000))),
+      ]);
+      clearTimeout(t);
+    },
+  };
+}
+
+function timeoutMessage(s: Slot, ms: number): string {
+  const what = s.isLocal ? "sampling this machine" : `sampling ${s.node.name} over SSH`;
+  return ms > 0 ? `${what} took longer than ${ms / 1000}s` : `${what} still in progress`;
+}
