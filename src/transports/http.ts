@@ -1,0 +1,145 @@
+// MCP over Streamable HTTP (Hono): bearer token, Host/Origin checks, body limit, one server per session.
+import { randomUUID } from "node:crypto";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { VERSION } from "../version.ts";
+
+export interface HttpOptions {
+  token: string;
+  /** The address the server binds; Host headers must name it (DNS-rebinding protection). */
+  host: string;
+  port: number;
+  /** Origins allowed when a request carries an Origin header (browsers); default none. */
+  allowedOrigins: string[];
+  maxBodyBytes: number;
+  sessionIdleMs: number;
+  createServer: () => McpServer;
+}
+
+interface Session {
+  transport: WebStandardStreamableHTTPServerTransport;
+  server: McpServer;
+  lastSeen: number;
+}
+
+export interface HttpApp {
+  app: Hono;
+  sessions: Map<string, Session>;
+  close(): Promise<void>;
+}
+
+export function createHttpApp(opts: HttpOptions): HttpApp {
+  const sessions = new Map<string, Session>();
+  const app = new Hono();
+  const allowedHosts = hostsFor(opts.host, opts.port);
+
+  app.get("/healthz", (c) => c.json({ status: "ok", name: "cluster-exec", version: VERSION }));
+
+  app.use("/mcp", async (c, next) => {
+    const host = c.req.header("host");
+    if (allowedHosts && (!host || !allowedHosts.has(host.toLowerCase())))
+      throw new HTTPException(403, {
+        message: `Host ${JSON.stringify(host ?? "")} is not this server`,
+      });
+    const origin = c.req.header("origin");
+    if (origin !== undefined && !opts.allowedOrigins.includes(origin))
+      throw new HTTPException(403, { message: `Origin ${JSON.stringify(origin)} is not allowed` });
+    await next();
+  });
+  app.use("/mcp", bearerAuth({ token: opts.token, realm: "cluster-exec" }));
+  app.use(
+    "/mcp",
+    bodyLimit({
+      maxSize: opts.maxBodyBytes,
+      onError: () => {
+        throw new HTTPException(413, { message: `request body over ${opts.maxBodyBytes} bytes` });
+      },
+    }),
+  );
+
+  app.all("/mcp", async (c) => {
+    const id = c.req.header("mcp-session-id");
+    if (id) {
+      const session = sessions.get(id);
+      if (!session) return rpcError(404, "unknown or expired session; initialize again");
+      session.lastSeen = Date.now();
+      return session.transport.handleRequest(c.req.raw);
+    }
+    if (c.req.method !== "POST") return rpcError(400, "missing mcp-session-id header");
+    // A new session: one server + transport per client (a shared transport breaks the second client).
+    const server = opts.createServer();
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (sid) => {
+        sessions.set(sid, { transport, server, lastSeen: Date.now() });
+      },
+      onsessionclosed: (sid) => {
+        sessions.delete(sid);
+        void server.close();
+      },
+    });
+    await server.connect(transport);
+    const res = await transport.handleRequest(c.req.raw);
+    if (!transport.sessionId) void server.close(); // not an initialize request: nothing to keep
+    return res;
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      const res = err.getResponse();
+      return new Response(err.message || res.statusText, {
+        status: res.status,
+        headers: res.headers,
+      });
+    }
+    console.error(`cluster-exec http: ${err.stack ?? err.message}`);
+    return c.text("internal error", 500);
+  });
+
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [sid, s] of sessions)
+        if (now - s.lastSeen > opts.sessionIdleMs) {
+          sessions.delete(sid);
+          void s.transport.close();
+          void s.server.close();
+        }
+    },
+    Math.min(60_000, Math.max(1000, opts.sessionIdleMs / 4)),
+  );
+  sweep.unref();
+
+  return {
+    app,
+    sessions,
+    async close() {
+      clearInterval(sweep);
+      const all = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(all.map(async (s) => (await s.transport.close(), await s.server.close())));
+    },
+  };
+}
+
+/** Host header values that name this server; undefined (any) when bound to all interfaces. */
+function hostsFor(host: string, port: number): Set<string> | undefined {
+  if (host === "0.0.0.0" || host === "::") return undefined;
+  const names = new Set([host]);
+  if (host === "127.0.0.1" || host === "::1" || host === "localhost")
+    for (const n of ["127.0.0.1", "localhost", "[::1]"]) names.add(n);
+  const withPort = [...names].map((n) => (n.includes(":") && !n.startsWith("[") ? `[${n}]` : n));
+  return new Set([...withPort, ...withPort.map((n) => `${n}:${port}`)].map((n) => n.toLowerCase()));
+}
+
+function rpcError(status: number, message: string): Response {
+  return Response.json({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }, { status });
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
