@@ -19,6 +19,8 @@ export interface RunRequest {
   timeoutS?: number;
   cwd?: string;
   requester: Requester;
+  /** A pre-assigned id (background tasks are created before they run); otherwise a new one. */
+  task_id?: string;
 }
 
 export interface RunHooks {
@@ -30,3 +32,18 @@ export interface RunHooks {
 
 /** Routes, checks policy, runs and records one command; never throws for a run that failed. */
 export type RunFn = (req: RunRequest, hooks?: RunHooks) => Promise<RunResult>;
+
+/** Where every run is recorded: the task store and the audit log implement it. */
+export interface RunRecorder {
+  /** Before the command is sent (refused and unroutable runs too, with node ""). */
+  started(rec: {
+    task_id: string;
+    requester: Requester;
+    command: string;
+    node: string;
+    route_reason: string;
+    started_at: number;
+  }): void;
+  /** After the run ended, however it ended. `bytes_out` counts stdout + stderr before capping. */
+  finished(result: RunResult, meta: { requester: Requester; bytes_out: number }): void;
+}
