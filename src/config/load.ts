@@ -47,6 +47,10 @@ export interface Settings {
   kill_grace: number;
   identity_file?: string;
   port: number;
+  http_token?: string;
+  http_origins: string[];
+  http_max_body: number;
+  http_session_idle: number;
   /** ssh-agent socket ($SSH_AUTH_SOCK), if any. */
   ssh_auth_sock?: string;
   /** The user's home directory, for the usual ~/.ssh keys. */
@@ -226,6 +230,13 @@ function build(
     kill_grace: d.kill_grace ?? 2,
     identity_file: d.identity_file ? expandHome(d.identity_file, home) : undefined,
     port: d.port ?? 22,
+    http_token: d.http_token,
+    http_origins: (d.http_origins ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+    http_max_body: d.http_max_body ?? 1_048_576,
+    http_session_idle: d.http_session_idle ?? 1800,
     ssh_auth_sock: env.SSH_AUTH_SOCK || undefined,
     home,
   };

@@ -151,6 +151,35 @@ export const SETTINGS = {
     meaning: "seconds between SIGTERM and SIGKILL when a run is stopped",
     kind: "number",
   },
+  http_token: {
+    env: "CLUSTER_HTTP_TOKEN",
+    type: z.string().min(16, "expected a token of at least 16 characters"),
+    default: undefined, // generated once into <state_dir>/http-token (0600)
+    meaning:
+      "bearer token `serve` requires on every /mcp request; default: generated once into <state_dir>/http-token (0600)",
+    kind: "string",
+  },
+  http_origins: {
+    env: "CLUSTER_HTTP_ORIGINS",
+    type: z.string(),
+    default: undefined,
+    meaning: "comma-separated Origins allowed to call `serve` from a browser; default none",
+    kind: "string",
+  },
+  http_max_body: {
+    env: "CLUSTER_HTTP_MAX_BODY",
+    type: count.min(1024, "expected at least 1024 bytes"),
+    default: 1_048_576,
+    meaning: "largest HTTP request body `serve` accepts, in bytes",
+    kind: "number",
+  },
+  http_session_idle: {
+    env: "CLUSTER_HTTP_SESSION_IDLE",
+    type: seconds(0, true),
+    default: 1800,
+    meaning: "seconds after which an idle MCP HTTP session is closed",
+    kind: "number",
+  },
 } satisfies Record<string, SettingDef>;
 
 export type SettingKey = keyof typeof SETTINGS;
