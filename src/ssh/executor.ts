@@ -1,0 +1,236 @@
+// The ssh executor: runs a RunSpec on a node over the pool, with local.ts's semantics (process
+// group, caps, timeout/cancel/leftover kill, exact exit code or signal, one result shape).
+import type { ClientChannel } from "ssh2";
+import type { NodeConfig } from "../config/load.ts";
+import { type ErrorCode, toClusterError } from "../errors.ts";
+import type { Executor, OutputStream, RunSpec } from "../exec/executor.ts";
+import { CappedOutput } from "../exec/limits.ts";
+import type { ExecOutcome } from "../exec/result.ts";
+import type { SshPool } from "./pool.ts";
+import { badEnvName, buildKillScript, buildRemoteCommand, MarkReader } from "./remote-command.ts";
+
+export interface SshExecutorOptions {
+  /** Close the pool with the executor (the executor created it). */
+  ownsPool?: boolean;
+}
+
+export function createSshExecutor(
+  node: NodeConfig,
+  pool: SshPool,
+  opts: SshExecutorOptions = {},
+): Executor {
+  return {
+    run: (spec, signal) => runRemote(node, pool, spec, signal),
+    close: async () => {
+      if (opts.ownsPool) await pool.close();
+    },
+  };
+}
+
+export async function runRemote(
+  node: NodeConfig,
+  pool: SshPool,
+  spec: RunSpec,
+  signal?: AbortSignal,
+): Promise<ExecOutcome> {
+  const started = performance.now();
+  const badEnv = badEnvName(spec.env);
+  if (badEnv)
+    return notStarted(
+      started,
+      "SPAWN_FAILED",
+      `env ${JSON.stringify(badEnv)}: not a shell variable name`,
+    );
+  if (signal?.aborted) return { ...notStarted(started), canceled: true };
+  let channel: ClientChannel;
+  try {
+    channel = await pool.exec(node, buildRemoteCommand(spec), "run", signal);
+  } catch (err) {
+    if ((err as Error).name === "AbortError") return { ...notStarted(started), canceled: true };
+    const e = toClusterError(err);
+    return notStarted(started, e.code, e.message);
+  }
+  return watch(node, pool, channel, spec, signal, started);
+}
+
+/** Bound on every wait that depends on the node answering (kill channel, channel close). */
+function answerBoundMs(pool: SshPool, spec: RunSpec): number {
+  return spec.killGraceMs + pool.opts.connectTimeoutMs + 2 * pool.opts.handshakeTimeoutMs + 1000;
+}
+
+async function watch(
+  node: NodeConfig,
+  pool: SshPool,
+  channel: ClientChannel,
+  spec: RunSpec,
+  signal: AbortSignal | undefined,
+  started: number,
+): Promise<ExecOutcome> {
+  channel.end(); // EOF on stdin: the command reads nothing, as locally (stdin ignored)
+  const out = new CappedOutput(spec.outputLimit);
+  const err = new CappedOutput(spec.outputLimit);
+  const marks = new MarkReader();
+  let callbackError: unknown;
+  let exit: { code: number | null; signal: string | null } | undefined;
+  let timedOut = false;
+  let canceled = false;
+  let pgidKnown: (pgid: number | undefined) => void = () => {};
+  const pgid = new Promise<number | undefined>((r) => (pgidKnown = r));
+
+  const deliver = (name: OutputStream, chunk: Uint8Array, stream: NodeJS.ReadableStream) => {
+    if (chunk.length === 0) return;
+    (name === "stdout" ? out : err).push(chunk);
+    try {
+      const r = spec.onOutput?.(name, chunk);
+      if (r instanceof Promise) {
+        stream.pause(); // backpressure: ssh2 stops widening the window, the node stops sending
+        r.catch((e: unknown) => (callbackError ??= e)).finally(() => stream.resume());
+      }
+    } catch (e) {
+      callbackError ??= e;
+    }
+  };
+  const onMark = () => {
+    const m = marks.mark;
+    pgidKnown(m?.kind === "pgid" ? m.pgid : undefined);
+  };
+  channel.on("data", (chunk: Buffer) => {
+    const had = marks.mark;
+    const rest = marks.push(chunk);
+    if (!had && marks.mark) onMark();
+    deliver("stdout", rest, channel);
+  });
+  channel.on("end", () => {
+    deliver("stdout", marks.flush(), channel);
+    onMark();
+  });
+  channel.stderr.on("data", (chunk: Buffer) => deliver("stderr", chunk, channel.stderr));
+  const closed = new Promise<void>((r) => channel.once("close", () => r()));
+  channel.on("exit", (code: number | null, sig?: string) => {
+    exit = { code: sig ? null : code, signal: sig ? signalName(sig) : null };
+    stop(); // leftovers of its group would outlive the run (and may hold the channel open)
+  });
+
+  let stopping: Promise<void> | undefined;
+  let stopRequested: () => void = () => {};
+  const stopRequest = new Promise<void>((r) => (stopRequested = r));
+  const stop = () => {
+    stopping ??= (async () => {
+      const pg = await withTimeout(pgid, answerBoundMs(pool, spec));
+      if (pg === undefined) return; // no status line: nothing we could address safely
+      await killGroup(node, pool, pg, spec.killGraceMs, answerBoundMs(pool, spec));
+    })();
+    stopRequested();
+  };
+  const timer = setTimeout(() => {
+    timedOut = !exit;
+    stop();
+  }, spec.timeoutMs);
+  const onAbort = () => {
+    canceled = !exit && !timedOut;
+    stop();
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+
+  try {
+    // Normally: exit → leftover kill (a no-op for an empty group) → close. After a kill the
+    // channel must close within a bound, else it is closed from this side. A close without an
+    // exit status is a lost connection.
+    await Promise.race([closed, stopRequest]);
+    if (stopping) {
+      await stopping;
+      await withTimeout(closed, answerBoundMs(pool, spec));
+    }
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+    channel.removeAllListeners("data");
+    channel.stderr.removeAllListeners("data");
+    channel.close();
+  }
+  if (callbackError !== undefined) throw callbackError;
+  const base = {
+    stdout: out.text(),
+    stderr: err.text(),
+    truncated: out.truncated || err.truncated,
+    duration_ms: Math.round(performance.now() - started),
+    timed_out: timedOut,
+    canceled,
+  };
+  if (marks.mark?.kind === "nocwd")
+    return {
+      ...base,
+      exit_code: null,
+      signal: null,
+      error: {
+        code: "SPAWN_FAILED",
+        message: `cwd ${JSON.stringify(spec.cwd)}: no such directory on ${node.name}`,
+      },
+    };
+  if (!exit) {
+    const pg =
+      marks.mark?.kind === "pgid" ? ` (process group ${marks.mark.pgid} on ${node.name})` : "";
+    return {
+      ...base,
+      exit_code: null,
+      signal: null,
+      error: {
+        code: "CONNECTION_LOST",
+        message: `connection to ${node.name} lost while the command was running; its outcome is unknown and it may still be running${pg}`,
+      },
+    };
+  }
+  return { ...base, exit_code: exit.code, signal: exit.signal };
+}
+
+/** Kills a process group on the node over a control channel (TERM, grace, KILL); bounded. */
+export async function killGroup(
+  node: NodeConfig,
+  pool: SshPool,
+  pgid: number,
+  graceMs: number,
+  boundMs: number,
+): Promise<void> {
+  const abort = new AbortController();
+  const work = (async () => {
+    const ch = await pool.exec(node, buildKillScript(pgid, graceMs), "control", abort.signal);
+    ch.end();
+    ch.resume();
+    ch.stderr.resume();
+    await new Promise<void>((r) => ch.once("close", () => r()));
+  })().catch(() => {}); // a node we cannot reach has nothing we could kill
+  const ok = await withTimeout(
+    work.then(() => true),
+    boundMs,
+  );
+  if (ok === undefined) abort.abort();
+}
+
+function signalName(sig: string): string {
+  return sig.startsWith("SIG") ? sig : `SIG${sig}`;
+}
+
+function notStarted(started: number, code?: ErrorCode, message?: string): ExecOutcome {
+  return {
+    exit_code: null,
+    signal: null,
+    stdout: "",
+    stderr: "",
+    truncated: false,
+    duration_ms: Math.round(performance.now() - started),
+    timed_out: false,
+    canceled: false,
+    ...(code ? { error: { code, message: message ?? code } } : {}),
+  };
+}
+
+/** The value, or undefined once `ms` passed; the timer never outlives the wait. */
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: Timer | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

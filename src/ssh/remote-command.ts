@@ -1,0 +1,159 @@
+// The remote side of a run: the quoted wrapper that starts a command in its own process group, the
+// status line it prints first, and the script that kills that group over a second channel.
+import { shellQuote } from "../cli/args.ts";
+
+export { shellQuote };
+
+/** First stdout line of every wrapped run: fixed length, so it is cut off exactly. */
+const MARK_PREFIX = "\x1ecluster-exec:";
+/** The same prefix as printf writes it (octal escape: no control byte travels in the command). */
+const MARK_PRINTF = "\\036cluster-exec:";
+/** `\x1ecluster-exec:pgid=0000012345\n` (or `nocd=…`: cwd missing) — 10 digits covers every pid_max (Linux caps it at 2^22). */
+export const MARK_LENGTH = MARK_PREFIX.length + "pgid=".length + 10 + 1;
+/** Noise a login shell's rc files may print before the mark; past this, the mark is given up on. */
+export const MARK_SEARCH_LIMIT = 64 * 1024;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface RemoteCommandSpec {
+  command: string;
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+/** An env name a POSIX shell cannot export, or undefined when all are fine. */
+export function badEnvName(env: Record<string, string> | undefined): string | undefined {
+  return Object.keys(env ?? {}).find((k) => !ENV_NAME.test(k));
+}
+
+/**
+ * The one string sent to sshd, which hands it to the user's login shell with `-c`. That shell only
+ * sees `exec /bin/sh -c '…' …`, so any POSIX-like login shell (sh, bash, zsh, ksh, dash) works and
+ * everything after runs in a known shell.
+ *
+ * The wrapper never forks: the command ends up as the very process sshd started, so sshd reports
+ * its exit code or signal exactly (a waiting parent would turn a signal into 128+N).
+ * It must lead its own process group so that timeout, cancel and leftover cleanup can kill the
+ * whole tree with `kill -SIG -PGID`. OpenSSH already calls setsid() for every session, so the test
+ * `kill -0 -$$` (does a group numbered like me exist?) normally passes at once. Where it does not,
+ * the wrapper re-executes itself through `setsid` (Linux; it does not fork when the caller is not a
+ * group leader, which is exactly this case) or, on macOS which has no setsid binary,
+ * `perl -e 'setpgrp'` (perl ships with macOS); both keep the pid, so the exec chain stays intact.
+ */
+export function buildRemoteCommand(spec: RemoteCommandSpec): string {
+  const lines = [
+    "kill -0 -$$ 2>/dev/null || {",
+    '  if command -v setsid >/dev/null 2>&1; then exec setsid /bin/sh -c \'eval "$1"\' cluster-exec "$1"; fi',
+    "  exec perl -e 'setpgrp(0, 0); exec @ARGV or exit 127' /bin/sh -c 'eval \"$1\"' cluster-exec \"$1\"",
+    "}",
+    "unset CDPATH",
+  ];
+  if (spec.cwd !== undefined)
+    lines.push(
+      `cd -- ${shellQuote(spec.cwd)} 2>/dev/null || { printf '${MARK_PRINTF}nocd=%010d\\n' 0; exit 126; }`,
+    );
+  lines.push(`printf '${MARK_PRINTF}pgid=%010d\\n' "$$"`);
+  for (const [k, v] of Object.entries(spec.env ?? {})) lines.push(`export ${k}=${shellQuote(v)}`);
+  lines.push("exec </dev/null");
+  // Same shell as the local executor: bash where it exists, else sh.
+  const cmd = shellQuote(spec.command);
+  lines.push(`command -v bash >/dev/null 2>&1 && exec bash -c ${cmd}`);
+  lines.push(`exec /bin/sh -c ${cmd}`);
+  const body = lines.join("\n");
+  return `exec /bin/sh -c 'eval "$1"' cluster-exec ${shellQuote(body)}`;
+}
+
+export type Mark = { kind: "pgid"; pgid: number } | { kind: "nocwd" } | { kind: "missing" };
+
+/**
+ * Finds the status line at the start of stdout. Everything before it is rc-file noise and is
+ * dropped; everything after it is the command's output.
+ */
+export class MarkReader {
+  private pending: Uint8Array[] = [];
+  private pendingLen = 0;
+  mark: Mark | undefined;
+
+  /** Feeds stdout; returns the command's output contained in this chunk (possibly empty). */
+  push(chunk: Uint8Array): Uint8Array {
+    if (this.mark) return chunk;
+    this.pending.push(chunk);
+    this.pendingLen += chunk.length;
+    const all = concat(this.pending, this.pendingLen);
+    const at = indexOf(all, MARK_BYTES);
+    if (at >= 0 && all.length >= at + MARK_LENGTH) {
+      const line = new TextDecoder().decode(
+        all.subarray(at + MARK_PREFIX.length, at + MARK_LENGTH),
+      );
+      const m = /^(pgid|nocd)=(\d{10})\n$/.exec(line);
+      this.mark = !m
+        ? { kind: "missing" }
+        : m[1] === "pgid"
+          ? { kind: "pgid", pgid: Number(m[2]) }
+          : { kind: "nocwd" };
+      this.pending = [];
+      return m ? all.subarray(at + MARK_LENGTH) : all;
+    }
+    if (all.length > MARK_SEARCH_LIMIT) {
+      this.mark = { kind: "missing" };
+      this.pending = [];
+      return all;
+    }
+    this.pending = [all];
+    return EMPTY;
+  }
+
+  /** At end of stream: whatever was held back waiting for a mark that never came. */
+  flush(): Uint8Array {
+    if (this.mark) return EMPTY;
+    this.mark = { kind: "missing" };
+    const all = concat(this.pending, this.pendingLen);
+    this.pending = [];
+    return all;
+  }
+}
+
+/**
+ * Kills process group `pgid` on the node: TERM, then KILL once `graceMs` has passed with live
+ * members (zombies do not count: they are dead, only not yet reaped). Exits at once when the group
+ * is already empty, which is the common case after a normal exit. `ps -A -o pgid= -o stat=` works
+ * with both procps (Linux) and BSD ps (macOS).
+ */
+export function buildKillScript(pgid: number, graceMs: number): string {
+  if (!Number.isInteger(pgid) || pgid <= 1)
+    throw new Error(`refusing to kill process group ${pgid}`);
+  const polls = Math.ceil(graceMs / 50);
+  const script = [
+    `p=${pgid}`,
+    "kill -TERM -$p 2>/dev/null || exit 0",
+    `live() { ps -A -o pgid= -o stat= 2>/dev/null | awk -v g="$p" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; }`,
+    "i=0",
+    "while live; do",
+    `  if [ "$i" -ge ${polls} ]; then kill -KILL -$p 2>/dev/null; exit 0; fi`,
+    "  sleep 0.05",
+    "  i=$((i + 1))",
+    "done",
+  ].join("\n");
+  return `exec /bin/sh -c ${shellQuote(script)}`;
+}
+
+const MARK_BYTES = new TextEncoder().encode(MARK_PREFIX);
+const EMPTY = new Uint8Array(0);
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}

@@ -1,0 +1,74 @@
+// Test harness run inside the controller namespace: executes RunSpecs with the real executors and
+// reports outcomes as JSON lines. Input (stdin, one JSON object per line):
+//   {"op":"run","id":"a","node":"n1","spec":{...RunSpec without onOutput},"cancelOn":"text"?,
+//    "cancelAfterMs":100?}
+//   {"op":"stats"}   → {"op":"stats","pool":{...},"vmHwmKb":N}
+//   {"op":"close"}   → closes the pool, answers {"op":"closed"} and exits
+// Runs are concurrent; answers come in completion order, each with its id.
+// Usage: bun test/helpers/exec-harness.ts CONFIG_PATH
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { loadConfig } from "../../src/config/load.ts";
+import { createExecutorFor } from "../../src/exec/for-node.ts";
+import { poolOptionsFrom, SshPool } from "../../src/ssh/pool.ts";
+import { type RecordedRun, runRecorded } from "./exec-record.ts";
+
+export interface HarnessRun extends RecordedRun {
+  op: "run";
+  id: string;
+  node: string;
+}
+
+function vmHwmKb(): number {
+  const m = /VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? Number(m[1]) : -1;
+}
+
+async function main(): Promise<void> {
+  const configPath = process.argv[2];
+  if (!configPath) throw new Error("usage: exec-harness.ts CONFIG_PATH");
+  const config = loadConfig({ configPath });
+  const pool = new SshPool(poolOptionsFrom(config));
+  const write = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  const running = new Set<Promise<void>>();
+
+  const run = async (req: HarnessRun) => {
+    try {
+      const exec = createExecutorFor(req.node, config, { pool });
+      const answer = await runRecorded(exec, req);
+      await exec.close();
+      write({ id: req.id, ...answer });
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      write({ id: req.id, thrown: { message: e.message, code: e.code } });
+    }
+  };
+
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() === "") continue;
+    const req = JSON.parse(line) as { op: string };
+    if (req.op === "run") {
+      const p = run(req as HarnessRun).finally(() => running.delete(p));
+      running.add(p);
+    } else if (req.op === "stats") {
+      write({ op: "stats", pool: pool.stats(), vmHwmKb: vmHwmKb() });
+    } else if (req.op === "close") {
+      await Promise.all(running);
+      await pool.close();
+      write({ op: "closed" });
+      return;
+    }
+  }
+  await Promise.all(running);
+  await pool.close();
+}
+
+if (import.meta.main) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`exec-harness: ${(err as Error)?.stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}
