@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
 // cluster-exec command line: argv → verbs. The only module that calls process.exit.
+import { clusterStatusVerb } from "./cli/cluster-status.ts";
 import { configVerb, probeVerb, versionVerb } from "./cli/info.ts";
 import { warn } from "./cli/output.ts";
 import { runVerb } from "./cli/run.ts";
@@ -12,6 +13,7 @@ Usage: cluster-exec [--config PATH] VERB [flags]
 
 Verbs:
   run [--timeout S] [--cwd D] [--json] -- CMD   run a command, stream its output, exit with its code
+  cluster-status [--json]                       every node: health, load, memory, address, how resolved
   probe [--json]                                this machine's load sample
   config check | show                           validate / print the effective configuration
   version                                       version, target, commit
@@ -44,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (verb) {
     case "run":
       return runVerb(args, load());
+    case "cluster-status":
+      return clusterStatusVerb(args, load());
     case "probe":
       return probeVerb(args);
     case "config":
@@ -60,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     default:
       throw new ClusterError(
         "USAGE",
-        `unknown verb ${JSON.stringify(verb)}; expected one of run, probe, config, version (see --help)`,
+        `unknown verb ${JSON.stringify(verb)}; expected one of run, cluster-status, probe, config, version (see --help)`,
       );
   }
 }

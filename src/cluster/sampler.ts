@@ -3,8 +3,8 @@
 import type { Database } from "bun:sqlite";
 import type { Config, NodeConfig } from "../config/load.ts";
 import { isLocalNode } from "../discovery/local.ts";
-import type { Resolver } from "../discovery/resolve.ts";
-import { toClusterError } from "../errors.ts";
+import { type Resolver, summarise } from "../discovery/resolve.ts";
+import { ClusterError, toClusterError } from "../errors.ts";
 import { backoffMs } from "./health.ts";
 import { type LoadSample, sampleLocal } from "./probe.ts";
 import { parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
@@ -108,6 +108,19 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const sample = await (opts.local ?? sampleLocal)();
       return { ...sample, sampled_at: clock(), method: "local" };
     }
+    if (opts.resolver) {
+      // Resolve here rather than inside the pool: a node whose name turns out to be one of this
+      // machine's addresses is sampled in-process, and a failed lookup needs no SSH attempt.
+      const where = await opts.resolver.resolve(s.node.name, { signal });
+      if (where.is_local && where.address) {
+        s.isLocal = true;
+        return takeSample(s, signal);
+      }
+      if (!where.address)
+        throw new ClusterError("UNREACHABLE", where.error ?? "no usable address", {
+          stage: "resolve",
+        });
+    }
     const r = await opts.remote(s.node, remoteProbeScript(s.node.binary_path), {
       timeoutMs: attemptMs,
       signal,
@@ -137,12 +150,19 @@ export function createSampler(opts: SamplerOptions): Sampler {
       if (closed) return;
       const e = toClusterError(err);
       const failures = s.state.failures + 1;
+      const where = opts.resolver?.peek(s.node.name);
+      const timedOut = signal.aborted && !abort.signal.aborted;
+      const base = timedOut ? timeoutMessage(s, attemptMs) : e.message;
+      // Say which address failed and how it was found: a wrong fallback ip is then plain to see.
+      const message =
+        e.details.stage !== "resolve" && where?.address && !s.isLocal
+          ? `${base} [address ${where.address} via ${where.source}${where.attempts.length ? `: ${summarise(where.attempts)}` : ""}]`
+          : base;
       const now = clock();
       s.state = {
         ...s.state,
         failures,
-        last_error:
-          signal.aborted && !abort.signal.aborted ? timeoutMessage(s, attemptMs) : e.message,
+        last_error: message,
         last_error_at: now,
         next_attempt_at: now + backoffMs(failures, intervalMs),
       };

@@ -2,7 +2,7 @@
 import type { Database } from "bun:sqlite";
 import type { Config, NodeConfig } from "../config/load.ts";
 import { isLocalNode } from "../discovery/local.ts";
-import type { Resolution, Resolver } from "../discovery/resolve.ts";
+import { type Resolution, type Resolver, summarise } from "../discovery/resolve.ts";
 import { factMismatches, type Health, healthOf } from "./health.ts";
 import type { LoadSample } from "./probe.ts";
 import type { SampleMethod } from "./remote-probe.ts";
@@ -32,6 +32,8 @@ export interface NodeView {
   /** The step that produced a cached address (mdns | dns | fallback). */
   address_source: Resolution["source"];
   address_age_s?: number;
+  /** Each resolution step and its outcome, e.g. "mdns n1.local: 127.0.0.1 rejected (loopback); …". */
+  resolution?: string;
 }
 
 export interface ViewInputs {
@@ -70,6 +72,7 @@ export function buildView(i: ViewInputs): NodeView {
     resolved_via: i.resolution?.resolved_via ?? null,
     address_source: i.resolution?.source ?? null,
     address_age_s: i.resolution?.address ? i.resolution.age_s : undefined,
+    resolution: i.resolution?.attempts.length ? summarise(i.resolution.attempts) : undefined,
   };
 }
 

@@ -197,15 +197,22 @@ describe("the cache", () => {
     expect(r.resolved_via).toBe("fallback");
   });
 
-  test("invalidate forgets; peek reads without resolving", async () => {
+  test("peek reads without resolving; invalidate makes resolve look again", async () => {
     const f = fakes();
-    const r = resolverWith(config(NODES), f);
+    const db = new Database(":memory:");
+    const r = resolverWith(config(NODES), f, db);
     expect(r.peek("alpha")).toBeUndefined();
     await r.resolve("alpha");
-    expect(r.peek("alpha")?.address).toBe("10.9.0.1");
-    r.invalidate("alpha");
-    expect(r.peek("alpha")).toBeUndefined();
+    expect(r.peek("alpha")).toMatchObject({ address: "10.9.0.1", resolved_via: "fallback" });
     expect(f.calls).toHaveLength(2);
+    f.now += 3000;
+    expect(r.peek("alpha")?.age_s).toBe(3);
+    // Another process sees the stored entry as a cache answer.
+    expect(resolverWith(config(NODES), f, db).peek("alpha")?.resolved_via).toBe("cache");
+    r.invalidate("alpha");
+    expect(r.peek("alpha")?.address).toBe("10.9.0.1"); // still shown: what failed is worth seeing
+    await r.resolve("alpha");
+    expect(f.calls).toHaveLength(4);
   });
 
   test("concurrent resolutions of one node share one chain", async () => {

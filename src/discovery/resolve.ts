@@ -45,9 +45,12 @@ export interface ResolverOptions {
 
 export interface Resolver {
   resolve(node: string, opts?: { signal?: AbortSignal }): Promise<Resolution>;
-  /** The cached answer (fresh or not) without any network I/O; undefined when never resolved. */
+  /**
+   * The last answer without any network I/O: this process's own last resolve() (so "mdns" when it
+   * looked it up), else the stored cache entry (as "cache"); undefined when never resolved.
+   */
   peek(node: string): Resolution | undefined;
-  /** Forget a node's answer, e.g. after a connect to it failed. */
+  /** Forget a node's cached answer, e.g. after a connect to it failed: resolve() looks again. */
   invalidate(node: string): void;
 }
 
@@ -66,6 +69,12 @@ export function createResolver(opts: ResolverOptions): Resolver {
   const doMdns = opts.mdns ?? mdnsLookup;
   const doDns: DnsLookup = opts.dns ?? ((host) => lookup(host, { all: true }));
   const inflight = new Map<string, Promise<Resolution>>();
+  /** What resolve() last answered in this process, so peek() can say "mdns" rather than "cache". */
+  const last = new Map<string, { key: string; r: Resolution }>();
+  const remember = (node: NodeConfig, r: Resolution) => {
+    last.set(node.name, { key: keyOf(node), r });
+    return r;
+  };
 
   const keyOf = (n: NodeConfig) => `${n.host}|${n.ip ?? ""}|mdns=${mdnsMs > 0}`;
   const fromEntry = (e: CacheEntry, hit: boolean): Resolution => ({
@@ -180,10 +189,12 @@ export function createResolver(opts: ResolverOptions): Resolver {
       if (!node) return Promise.reject(new Error(`unknown node ${name}`));
       if (isLocalNode(name, config)) return Promise.resolve(localResolution(node, clock()));
       const hit = cache.get(name, keyOf(node));
-      if (hit) return Promise.resolve(fromEntry(hit, true));
+      if (hit) return Promise.resolve(remember(node, fromEntry(hit, true)));
       let p = inflight.get(name);
       if (!p) {
-        p = run(node, o.signal).finally(() => inflight.delete(name));
+        p = run(node, o.signal)
+          .then((r) => remember(node, r))
+          .finally(() => inflight.delete(name));
         inflight.set(name, p);
       }
       return p;
@@ -192,9 +203,13 @@ export function createResolver(opts: ResolverOptions): Resolver {
       const node = config.nodes[name];
       if (!node) return undefined;
       if (isLocalNode(name, config)) return localResolution(node, clock());
+      const mine = last.get(name);
+      if (mine && mine.key === keyOf(node))
+        return { ...mine.r, age_s: Math.max(0, Math.round((clock() - mine.r.resolved_at) / 1000)) };
       const e = cache.peek(name);
       return e && e.key === keyOf(node) ? fromEntry(e, true) : undefined;
     },
+    // The last answer stays visible to peek() (what failed is worth showing); resolve() asks again.
     invalidate: (name) => cache.invalidate(name),
   };
 }

@@ -1,0 +1,47 @@
+// `cluster-status [--json]`: sample every node now (bounded by status_timeout) and show the table.
+import { statusReport, statusTable } from "../cluster/report.ts";
+import { createClusterSampler } from "../cluster/start.ts";
+import type { Config } from "../config/load.ts";
+import { parseVerbArgs } from "./args.ts";
+import { printJson, warn, writeOut } from "./output.ts";
+
+export const CLUSTER_STATUS_HELP = `Usage: cluster-exec cluster-status [--json]
+
+Samples every node now, concurrently (this machine in-process, the others over SSH), and prints
+one row per node: status (healthy, degraded = over a threshold, unreachable, unknown), cpu %,
+memory %, 1-minute load, cores, os/arch, capabilities, address and how it was resolved (mdns, dns,
+fallback, or cache), the sample's age and the last error. Answers within CLUSTER_STATUS_TIMEOUT
+(default 5 s) even when nodes are down: those show as unreachable.
+
+  --json   the cluster_status object: {local_node, nodes: {NAME: {status, cpu_percent, ...}}}`;
+
+/** Time kept back from status_timeout for printing and exiting. */
+const MARGIN_MS = 150;
+
+export async function clusterStatusVerb(argv: string[], config: Config): Promise<number> {
+  const { values, positionals } = parseVerbArgs("cluster-status", argv, {
+    json: { type: "boolean" },
+  });
+  if (values.help) {
+    console.log(CLUSTER_STATUS_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) {
+    warn(`cluster-status: unexpected argument ${JSON.stringify(positionals[0])}`);
+    return 2;
+  }
+  for (const w of config.warnings) warn(`warning: ${w}`);
+  // The budget counts from process start: a person waits for the whole command, not for us.
+  const budget = config.settings.status_timeout * 1000 - performance.now() - MARGIN_MS;
+  const sampler = createClusterSampler(config);
+  try {
+    const views = await sampler.sampleNow({ timeoutMs: Math.max(0, budget) });
+    const report = statusReport(views);
+    if (values.json) await printJson(report);
+    else await writeOut(process.stdout, `${statusTable(report)}\n`);
+    return 0;
+  } finally {
+    // Unfinished attempts are abandoned, not awaited past the budget.
+    void sampler.close();
+  }
+}

@@ -1,0 +1,143 @@
+// The cluster_status report (SPEC shape, plus detail) and its human table, both from NodeViews.
+import type { NodeView } from "./view.ts";
+
+export interface NodeStatus {
+  status: NodeView["health"];
+  cpu_percent: number | null;
+  memory_percent: number | null;
+  load_1m: number | null;
+  cores: number | null;
+  os: string | null;
+  arch: string | null;
+  capabilities: string[];
+  address: string | null;
+  resolved_via: string | null;
+  /** ISO time of the sample shown. */
+  sampled_at: string | null;
+  // Beyond the SPEC's fields:
+  sample_age_s: number | null;
+  load_5m: number | null;
+  load_15m: number | null;
+  mem_total: number | null;
+  /** local (in-process), probe (`cluster-exec probe` on the node) or script (POSIX fallback). */
+  method: string | null;
+  /** The step that first produced a cached address: mdns, dns or fallback. */
+  address_source: string | null;
+  address_age_s: number | null;
+  /** Every resolution step and its outcome (rejected answers included). */
+  resolution: string | null;
+  is_local: boolean;
+  running: number;
+  specialties: string[];
+  reasons: string[];
+  last_error: string | null;
+  warnings: string[];
+}
+
+export interface StatusReport {
+  local_node: string | null;
+  nodes: Record<string, NodeStatus>;
+}
+
+export function statusReport(views: NodeView[], now = Date.now()): StatusReport {
+  const nodes: Record<string, NodeStatus> = {};
+  for (const v of views) {
+    const s = v.sample;
+    nodes[v.name] = {
+      status: v.health,
+      cpu_percent: s?.cpu_percent ?? null,
+      memory_percent: s?.memory_percent ?? null,
+      load_1m: s?.load_1m ?? null,
+      // What the node said, else what the configuration says.
+      cores: s?.cores ?? v.config.cores ?? null,
+      os: s?.os ?? v.config.os ?? null,
+      arch: s?.arch ?? v.config.arch ?? null,
+      capabilities: v.config.capabilities,
+      address: v.address ?? null,
+      resolved_via: v.resolved_via,
+      sampled_at: s ? new Date(s.sampled_at).toISOString() : null,
+      sample_age_s: s ? Math.max(0, Math.round((now - s.sampled_at) / 100) / 10) : null,
+      load_5m: s?.load_5m ?? null,
+      load_15m: s?.load_15m ?? null,
+      mem_total: s?.mem_total ?? null,
+      method: v.method ?? null,
+      address_source: v.address_source,
+      address_age_s: v.address_age_s ?? null,
+      resolution: v.resolution ?? null,
+      is_local: v.isLocal,
+      running: v.running,
+      specialties: v.config.specialties,
+      reasons: v.reasons,
+      last_error: v.health === "unreachable" ? (v.last_error ?? null) : null,
+      warnings: v.warnings,
+    };
+  }
+  return { local_node: views.find((v) => v.isLocal)?.name ?? null, nodes };
+}
+
+const HEADERS = [
+  "NODE",
+  "STATUS",
+  "CPU%",
+  "MEM%",
+  "LOAD",
+  "CORES",
+  "OS/ARCH",
+  "CAPABILITIES",
+  "ADDRESS (VIA)",
+  "AGE",
+  "LAST ERROR / NOTES",
+];
+
+/** One row per node; columns padded, the last one free. */
+export function statusTable(report: StatusReport): string {
+  const rows = Object.entries(report.nodes).map(([name, n]) => [
+    name + (n.is_local ? " *" : ""),
+    n.status,
+    num(n.cpu_percent),
+    num(n.memory_percent),
+    num(n.load_1m),
+    num(n.cores),
+    `${n.os ?? "?"}/${n.arch ?? "?"}`,
+    n.capabilities.join(",") || "-",
+    address(n),
+    n.sample_age_s === null ? "-" : age(n.sample_age_s),
+    notes(n),
+  ]);
+  const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  const footer = report.local_node
+    ? `* this machine (${report.local_node}): sampled in-process, never over SSH`
+    : "this machine is not one of the nodes";
+  return [line(HEADERS), ...rows.map(line), footer].join("\n");
+}
+
+function address(n: NodeStatus): string {
+  if (n.is_local) return "local";
+  if (!n.address) return "-";
+  if (n.resolved_via === "cache")
+    return `${n.address} (cache: ${n.address_source ?? "?"}, ${age(n.address_age_s ?? 0)})`;
+  return `${n.address} (${n.resolved_via ?? "?"})`;
+}
+
+function notes(n: NodeStatus): string {
+  const parts: string[] = [];
+  if (n.last_error) parts.push(n.last_error);
+  else if (n.status === "degraded") parts.push(n.reasons.join(", "));
+  for (const w of n.warnings) parts.push(`warning: ${w}`);
+  return parts.join("; ") || "-";
+}
+
+function num(v: number | null): string {
+  return v === null ? "-" : String(v);
+}
+
+export function age(s: number): string {
+  if (s < 60) return `${Math.round(s * 10) / 10}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${Math.round(s % 60)}s`;
+  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}

@@ -1,0 +1,37 @@
+// Wiring for `serve`, `mcp` and `cluster-status`: a sampler over the shared SSH pool and resolver.
+import type { Config } from "../config/load.ts";
+import { resolverFor } from "../ssh/address.ts";
+import { poolOptionsFrom, SshPool } from "../ssh/pool.ts";
+import { openStateDb } from "../state/db.ts";
+import { poolRemoteExec } from "./pool-exec.ts";
+import { createSampler, type Sampler } from "./sampler.ts";
+import type { NodeView } from "./view.ts";
+
+export interface ClusterSamplerDeps {
+  /** The process's shared pool; without one the sampler opens its own and closes it in close(). */
+  pool?: SshPool;
+  /** Running tasks per node, from the task runner. */
+  running?: (node: string) => number;
+  onUpdate?: (view: NodeView) => void;
+}
+
+/** A sampler wired to the real pool, resolver and state database. Not started: call start(). */
+export function createClusterSampler(config: Config, deps: ClusterSamplerDeps = {}): Sampler {
+  const pool = deps.pool ?? new SshPool(poolOptionsFrom(config));
+  const sampler = createSampler({
+    config,
+    db: openStateDb(config.settings.state_dir),
+    resolver: resolverFor(config),
+    remote: poolRemoteExec(pool),
+    running: deps.running,
+    onUpdate: deps.onUpdate,
+  });
+  if (deps.pool) return sampler;
+  return {
+    ...sampler,
+    close: async () => {
+      await sampler.close();
+      await pool.close();
+    },
+  };
+}
