@@ -4,6 +4,7 @@ import { clusterStatusVerb } from "./cli/cluster-status.ts";
 import { configVerb, probeVerb, versionVerb } from "./cli/info.ts";
 import { warn } from "./cli/output.ts";
 import { runVerb } from "./cli/run.ts";
+import { mcpVerb, serveVerb } from "./cli/serve.ts";
 import { type Config, loadConfig } from "./config/load.ts";
 import { ClusterError, EXIT, exitCodeFor, toClusterError } from "./errors.ts";
 
@@ -12,6 +13,8 @@ const HELP = `cluster-exec: run shell commands on the best machine of a small SS
 Usage: cluster-exec [--config PATH] VERB [flags]
 
 Verbs:
+  mcp                                           MCP server on stdio (Claude Code)
+  serve [--host 127.0.0.1] [--port 7411]        MCP over Streamable HTTP at /mcp (bearer token)
   run [--timeout S] [--cwd D] [--json] -- CMD   run a command, stream its output, exit with its code
   cluster-status [--json]                       every node: health, load, memory, address, how resolved
   probe [--json]                                this machine's load sample
@@ -44,6 +47,10 @@ export async function main(argv: string[]): Promise<number> {
   const [verb, ...args] = rest;
   const load = (): Config => loadConfig({ configPath });
   switch (verb) {
+    case "mcp":
+      return mcpVerb(args, load());
+    case "serve":
+      return serveVerb(args, load());
     case "run":
       return runVerb(args, load());
     case "cluster-status":

@@ -35,12 +35,12 @@ export interface HttpApp {
 export function createHttpApp(opts: HttpOptions): HttpApp {
   const sessions = new Map<string, Session>();
   const app = new Hono();
-  const allowedHosts = hostsFor(opts.host, opts.port);
 
   app.get("/healthz", (c) => c.json({ status: "ok", name: "cluster-exec", version: VERSION }));
 
   app.use("/mcp", async (c, next) => {
     const host = c.req.header("host");
+    const allowedHosts = hostsFor(opts.host, opts.port); // per request: the port may be bound late
     if (allowedHosts && (!host || !allowedHosts.has(host.toLowerCase())))
       throw new HTTPException(403, {
         message: `Host ${JSON.stringify(host ?? "")} is not this server`,

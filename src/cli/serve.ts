@@ -1,0 +1,96 @@
+// `mcp` (MCP over stdio) and `serve` (MCP over Streamable HTTP): long-running server verbs.
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { Config } from "../config/load.ts";
+import { ClusterError } from "../errors.ts";
+import { createServer } from "../mcp/server.ts";
+import { mcpDepsFrom } from "../run/mcp-deps.ts";
+import { createRuntime } from "../run/runtime.ts";
+import { createHttpApp, isLoopback } from "../transports/http.ts";
+import { loadOrCreateToken } from "../transports/token.ts";
+import { parseVerbArgs } from "./args.ts";
+import { warn } from "./output.ts";
+
+export const MCP_HELP = `Usage: cluster-exec mcp
+
+Serves MCP over stdio (for Claude Code and other local agents): stdout carries only JSON-RPC, logs go
+to stderr. Tools: cluster_bash, offload_to, parallel_execute, cluster_status.`;
+
+export async function mcpVerb(argv: string[], config: Config): Promise<number> {
+  const { values } = parseVerbArgs("mcp", argv, {});
+  if (values.help) {
+    console.log(MCP_HELP);
+    return 0;
+  }
+  const rt = createRuntime(config, { sampleInBackground: true });
+  const server = createServer(mcpDepsFrom(rt, "mcp-stdio"));
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => {
+    transport.onclose = resolve;
+    process.stdin.once("end", resolve); // the client went away
+  });
+  await server.connect(transport);
+  await closed;
+  await server.close();
+  await rt.close();
+  return 0;
+}
+
+export const SERVE_HELP = `Usage: cluster-exec serve [--host 127.0.0.1] [--port 7411]
+
+Serves MCP over Streamable HTTP at http://HOST:PORT/mcp, and GET /healthz. Every /mcp request needs
+"Authorization: Bearer TOKEN": CLUSTER_HTTP_TOKEN, else a token generated once into
+<state_dir>/http-token (mode 0600) and printed to stderr at start. Requests carrying an Origin
+header must come from CLUSTER_HTTP_ORIGINS; the Host header must name this server.`;
+
+export async function serveVerb(argv: string[], config: Config): Promise<number> {
+  const { values } = parseVerbArgs("serve", argv, {
+    host: { type: "string" },
+    port: { type: "string" },
+  });
+  if (values.help) {
+    console.log(SERVE_HELP);
+    return 0;
+  }
+  const host = values.host ?? "127.0.0.1";
+  const port = Number(values.port ?? 7411);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ClusterError(
+      "USAGE",
+      `--port: got ${JSON.stringify(values.port)}, expected a TCP port 0-65535`,
+    );
+  const s = config.settings;
+  const token = loadOrCreateToken(s.state_dir, s.http_token);
+  const rt = createRuntime(config, { sampleInBackground: true });
+  let boundPort = port;
+  const http = createHttpApp({
+    token: token.token,
+    host,
+    get port() {
+      return boundPort;
+    },
+    allowedOrigins: s.http_origins,
+    maxBodyBytes: s.http_max_body,
+    sessionIdleMs: s.http_session_idle * 1000,
+    createServer: () => createServer(mcpDepsFrom(rt, "mcp-http")),
+  });
+  // idleTimeout 0: a tool call may stream for minutes; sessions have their own idle sweep.
+  const server = Bun.serve({ hostname: host, port, idleTimeout: 0, fetch: http.app.fetch });
+  boundPort = server.port ?? port;
+  if (!isLoopback(host))
+    warn(
+      `warning: listening on ${host}, reachable from other machines; the bearer token is all that protects it`,
+    );
+  warn(`MCP over HTTP at http://${host.includes(":") ? `[${host}]` : host}:${boundPort}/mcp`);
+  warn(
+    token.from === "CLUSTER_HTTP_TOKEN"
+      ? "token: from CLUSTER_HTTP_TOKEN"
+      : `token: ${token.token} (${token.created ? "new, saved in" : "from"} ${token.from})`,
+  );
+  await new Promise<void>((resolve) => {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve());
+  });
+  server.stop(true);
+  await http.close();
+  await rt.close();
+  return 0;
+}

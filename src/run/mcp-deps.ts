@@ -1,0 +1,34 @@
+// The MCP server's dependencies, from the runtime: run, cluster_status, fan-out width.
+import { statusReport } from "../cluster/report.ts";
+import type { Requester } from "../exec/request.ts";
+import type { McpDeps } from "../mcp/deps.ts";
+import type { Runtime } from "./runtime.ts";
+
+const MAX_FAN_OUT = 16;
+
+export function mcpDepsFrom(rt: Runtime, requester: Requester): McpDeps {
+  return {
+    requester,
+    run: rt.run,
+    async clusterStatus() {
+      let views = rt.sampler.views();
+      if (views.some((v) => v.stale))
+        views = await rt.sampler.sampleNow({
+          timeoutMs: rt.config.settings.status_timeout * 1000,
+          force: false,
+        });
+      return statusReport(views);
+    },
+    defaultConcurrency() {
+      // Free capacity: cores × (1 − load share) over the nodes that can take work.
+      let free = 0;
+      for (const v of rt.sampler.views()) {
+        if (v.health === "unreachable") continue;
+        const cores = v.sample?.cores ?? v.config.cores ?? 1;
+        const share = v.sample ? Math.min(1, v.sample.load_1m / cores) : 0;
+        free += cores * (1 - share);
+      }
+      return Math.max(1, Math.min(MAX_FAN_OUT, Math.floor(free)));
+    },
+  };
+}

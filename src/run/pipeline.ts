@@ -1,0 +1,111 @@
+// One run, start to end: decide where (policy + routing), record, execute, record the result.
+import type { Config } from "../config/load.ts";
+import { ClusterError, toClusterError } from "../errors.ts";
+import type { Executor } from "../exec/executor.ts";
+import type { RunFn, RunRecorder, RunRequest } from "../exec/request.ts";
+import {
+  failedBeforeStart,
+  type RouteCandidate,
+  type RunResult,
+  toRunResult,
+} from "../exec/result.ts";
+import { newTaskId } from "../exec/task-id.ts";
+
+/** Where to run, or why not: the shape `route --json` prints. */
+export interface RouteDecision {
+  decision: "local" | "remote" | "refused" | "no_node";
+  node: string | null;
+  reason: string;
+  rule?: string;
+  candidates: RouteCandidate[];
+}
+
+export interface PipelineDeps {
+  config: Config;
+  /** Policy and routing from cached facts only (no network I/O); throws NODE_UNKNOWN. */
+  decide(req: RunRequest): RouteDecision;
+  executorFor(node: string): Executor;
+  recorder?: RunRecorder;
+  /** Load accounting so concurrent work spreads: runs in flight per node. */
+  running: Map<string, number>;
+}
+
+export function createRunFn(deps: PipelineDeps): RunFn {
+  const { settings } = deps.config;
+  return async (req, hooks = {}) => {
+    const task_id = req.task_id ?? newTaskId();
+    const ids = { task_id, command: req.command };
+    let decision: RouteDecision;
+    try {
+      decision = deps.decide(req);
+    } catch (err) {
+      return refuse(deps, req, toClusterError(err), { ...ids, node: req.node ?? "" });
+    }
+    const route = { reason: decision.reason, candidates: decision.candidates };
+    if (decision.decision === "refused" || decision.decision === "no_node" || !decision.node) {
+      const code = decision.decision === "refused" ? "POLICY_DENIED" : "NO_NODE";
+      const err = new ClusterError(
+        code,
+        decision.reason,
+        decision.rule ? { rule: decision.rule } : {},
+      );
+      return refuse(deps, req, err, { ...ids, node: decision.node ?? "", route });
+    }
+    const node = decision.node;
+    deps.recorder?.started({
+      task_id,
+      requester: req.requester,
+      command: req.command,
+      node,
+      route_reason: decision.reason,
+      started_at: Date.now(),
+    });
+    hooks.onStart?.({ task_id, node, route });
+    let bytesOut = 0;
+    deps.running.set(node, (deps.running.get(node) ?? 0) + 1);
+    let result: RunResult;
+    try {
+      const outcome = await deps.executorFor(node).run(
+        {
+          command: req.command,
+          cwd: req.cwd,
+          timeoutMs: (req.timeoutS ?? settings.cmd_timeout) * 1000,
+          outputLimit: settings.output_limit,
+          killGraceMs: settings.kill_grace * 1000,
+          onOutput: (stream, chunk) => {
+            bytesOut += chunk.length;
+            return hooks.onOutput?.(stream, chunk);
+          },
+        },
+        hooks.signal,
+      );
+      result = toRunResult(outcome, { ...ids, node, route });
+    } catch (err) {
+      // Executors report failures in the outcome; anything thrown is still a result, never a crash.
+      result = failedBeforeStart(toClusterError(err), { ...ids, node, route });
+    } finally {
+      deps.running.set(node, Math.max(0, (deps.running.get(node) ?? 1) - 1));
+    }
+    deps.recorder?.finished(result, { requester: req.requester, bytes_out: bytesOut });
+    return result;
+  };
+}
+
+function refuse(
+  deps: PipelineDeps,
+  req: RunRequest,
+  err: ClusterError,
+  ids: Parameters<typeof failedBeforeStart>[1],
+): RunResult {
+  const result = failedBeforeStart(err, ids);
+  deps.recorder?.started({
+    task_id: ids.task_id,
+    requester: req.requester,
+    command: req.command,
+    node: ids.node,
+    route_reason: err.message,
+    started_at: Date.now(),
+  });
+  deps.recorder?.finished(result, { requester: req.requester, bytes_out: 0 });
+  return result;
+}

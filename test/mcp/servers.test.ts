@@ -1,0 +1,99 @@
+// The real `mcp` (stdio) and `serve` (HTTP) verbs, spawned as processes and driven by SDK clients.
+import { afterAll, describe, expect, test } from "bun:test";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { CLI, isolatedEnv, liveProcessesMatching } from "../helpers/cli.ts";
+
+describe("cluster-exec mcp (stdio)", () => {
+  const env = isolatedEnv();
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, "mcp"],
+    env,
+    stderr: "pipe",
+  });
+  const client = new Client({ name: "stdio-test", version: "1" });
+  afterAll(() => client.close());
+
+  test("stdout carries only JSON-RPC: connect, list tools, run", async () => {
+    await client.connect(transport); // any non-JSON line on stdout would break this
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain("cluster_bash");
+    const r = (await client.callTool({
+      name: "cluster_bash",
+      arguments: { command: "echo via-stdio" },
+    })) as CallToolResult;
+    expect(r.structuredContent).toMatchObject({ exit_code: 0, stdout: "via-stdio\n" });
+  });
+
+  test("notifications/cancelled kills the run", async () => {
+    const marker = `sleep 66.${process.pid}`;
+    const abort = new AbortController();
+    const call = client.callTool(
+      { name: "cluster_bash", arguments: { command: `echo go; ${marker}` } },
+      undefined,
+      {
+        signal: abort.signal,
+        onprogress: () => abort.abort(),
+      },
+    );
+    await expect(call).rejects.toThrow();
+    let left = await liveProcessesMatching(marker);
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await Bun.sleep(20);
+      left = await liveProcessesMatching(marker);
+    }
+    expect(left).toEqual([]);
+  });
+});
+
+describe("cluster-exec serve (HTTP)", () => {
+  const env = isolatedEnv();
+  const proc = Bun.spawn([process.execPath, CLI, "serve", "--port", "0"], {
+    env,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  afterAll(async () => {
+    proc.kill("SIGTERM");
+    await proc.exited;
+  });
+
+  async function started(): Promise<{ url: string; token: string }> {
+    const reader = proc.stderr.getReader();
+    let text = "";
+    while (!/token: \S+/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`serve exited: ${text}`);
+      text += new TextDecoder().decode(value);
+    }
+    reader.releaseLock();
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(text)?.[1] as string;
+    const token = /token: (\S+)/.exec(text)?.[1] as string;
+    return { url, token };
+  }
+
+  test("prints its URL and a generated token kept in a 0600 file; a client with it works", async () => {
+    const { url, token } = await started();
+    const file = join(env.HOME as string, ".local/state/cluster-exec/http-token");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect((await Bun.file(file).text()).trim()).toBe(token);
+    expect((await fetch(url, { method: "POST" })).status).toBe(401);
+    const client = new Client({ name: "http-test", version: "1" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    const r = (await client.callTool({
+      name: "cluster_bash",
+      arguments: { command: "echo via-http" },
+    })) as CallToolResult;
+    expect(r.structuredContent).toMatchObject({ stdout: "via-http\n" });
+    await client.close();
+  });
+});
