@@ -1,0 +1,229 @@
+// Word expansion as the shell does it, as far as it is statically known: parameters, $(...), IFS
+// field splitting, brace expansion. A variable may hold several possible values (assigned in
+// branches or loops); every combination is produced, so a check sees each possible command.
+import { mergeTaint, type Value } from "./analysis.ts";
+import { expandBraces, globSource } from "./glob.ts";
+import type { ParamOp, Part, Script, Word } from "./shell-ast.ts";
+
+export interface ExpandEnv {
+  /** Possible values of a variable or positional parameter; undefined when unknown. */
+  lookup(name: string): Value[] | undefined;
+  /** ${x:=w}: the assignment happens during expansion. */
+  assign(name: string, values: Value[]): void;
+  /** Records the commands of $(...) / <(...) and returns their output. */
+  substitute(script: Script): Value;
+}
+
+/** Beyond this many combinations we take each value at least once instead of every mix. */
+const MAX_COMBINATIONS = 64;
+const MAX_ALTERNATIVES = 256;
+const UNKNOWN: Value = { text: "", dynamic: true };
+const PLACEHOLDER = 0xe000;
+
+/** Every possible argument list of a simple command. */
+export function expandArgv(words: Word[], env: ExpandEnv): Value[][] {
+  const perWord = words.map((w) => expandWord(w, env));
+  return combine(perWord).map((choice) => choice.flat());
+}
+
+/** Every possible field list of one word. */
+export function expandWord(word: Word, env: ExpandEnv): Value[][] {
+  return braceVariants(word).flatMap((parts) =>
+    combine(parts.map((p) => partValues(p, env))).map((values) => splitFields(parts, values)),
+  );
+}
+
+/** Every possible value of a word in a place without field splitting (x=WORD, > WORD). */
+export function expandText(word: Word, env: ExpandEnv): Value[] {
+  return combine(word.parts.map((p) => partValues(p, env))).map((values) => ({
+    text: values.map((v) => (v.fields ? v.fields.join(" ") : v.text)).join(""),
+    dynamic: values.some((v) => v.dynamic),
+    taint: values.reduce<Value["taint"]>((t, v) => mergeTaint(t, v.taint), undefined),
+  }));
+}
+
+export function combine<T>(lists: T[][]): T[][] {
+  const sized = lists.map((l) => (l.length > 0 ? l : []));
+  if (sized.some((l) => l.length === 0)) return [];
+  const product = sized.reduce((n, l) => n * l.length, 1);
+  if (product <= MAX_COMBINATIONS) {
+    let out: T[][] = [[]];
+    for (const list of sized) out = out.flatMap((prefix) => list.map((item) => [...prefix, item]));
+    return out;
+  }
+  const count = Math.min(MAX_ALTERNATIVES, Math.max(...sized.map((l) => l.length)));
+  return Array.from({ length: count }, (_, k) => sized.map((l) => l[k % l.length] as T));
+}
+
+/** Brace expansion applies to unquoted literal text only; other parts ride along as placeholders. */
+function braceVariants(word: Word): Part[][] {
+  const hasBrace = word.parts.some((p) => p.kind === "lit" && !p.quoted && p.value.includes("{"));
+  if (!hasBrace) return [word.parts];
+  const template = word.parts
+    .map((p, i) => (p.kind === "lit" && !p.quoted ? p.value : String.fromCharCode(PLACEHOLDER + i)))
+    .join("");
+  return expandBraces(template).map((text) => {
+    const parts: Part[] = [];
+    let lit = "";
+    for (const ch of text) {
+      const index = ch.charCodeAt(0) - PLACEHOLDER;
+      const part = index >= 0 && index < word.parts.length ? word.parts[index] : undefined;
+      if (!part) lit += ch;
+      else {
+        if (lit) parts.push({ kind: "lit", value: lit, quoted: false });
+        lit = "";
+        parts.push(part);
+      }
+    }
+    if (lit) parts.push({ kind: "lit", value: lit, quoted: false });
+    return parts;
+  });
+}
+
+function partValues(part: Part, env: ExpandEnv): Value[] {
+  switch (part.kind) {
+    case "lit":
+      return [{ text: part.value, dynamic: false }];
+    case "param":
+      return paramValues(part.name, part.op, env);
+    case "subst":
+      return [env.substitute(part.script)];
+    case "procsubst": {
+      const out = env.substitute(part.script);
+      return [{ text: "/dev/fd/63", dynamic: true, taint: out.taint }];
+    }
+    case "opaque": {
+      const taint = part.scripts
+        .map((s) => env.substitute(s).taint)
+        .reduce<Value["taint"]>(mergeTaint, undefined);
+      return [{ ...UNKNOWN, taint }];
+    }
+  }
+}
+
+function lookupParam(name: string, env: ExpandEnv): Value[] {
+  if (name === "IFS") return [{ text: " ", dynamic: false }];
+  if (name === "HOME") return [{ text: "~", dynamic: false }];
+  if (name === "PWD") return env.lookup("PWD") ?? [{ text: ".", dynamic: false }];
+  return env.lookup(name) ?? [UNKNOWN];
+}
+
+function paramValues(name: string, op: ParamOp | undefined, env: ExpandEnv): Value[] {
+  const base = lookupParam(name, env);
+  if (op?.kind === "element") {
+    const index = op.index?.source ?? "0";
+    if (index === "@" || index === "*") return base;
+    return base.map((v) => (v.fields ? pick(v, v.fields[Number(index)]) : v));
+  }
+  // $a on an array is its first element.
+  const scalars = base.map((v) => (v.fields ? pick(v, v.fields[0]) : v));
+  if (!op) return scalars;
+  const text = (w: Word) => expandText(w, env);
+  switch (op.kind) {
+    case "default": {
+      const fallback = text(op.word);
+      if (op.assign && scalars.every((v) => v.dynamic || v.text === "")) env.assign(name, fallback);
+      return scalars.flatMap((v) =>
+        v.dynamic ? [v, ...fallback] : v.text === "" ? fallback : [v],
+      );
+    }
+    case "alternative": {
+      const alt = text(op.word);
+      return scalars.flatMap((v) => (v.dynamic ? [v, ...alt] : v.text === "" ? [v] : alt));
+    }
+    case "case":
+      return scalars.map((v) => ({
+        ...v,
+        text: op.upper ? v.text.toUpperCase() : v.text.toLowerCase(),
+      }));
+    case "trim":
+      return scalars.flatMap((v) =>
+        text(op.pattern).map((p) =>
+          v.dynamic ? v : { ...v, text: trim(v.text, p.text, op.from, op.longest) },
+        ),
+      );
+    case "replace": {
+      const replacement = op.with ? text(op.with) : [{ text: "", dynamic: false }];
+      return scalars.flatMap((v) =>
+        text(op.pattern).flatMap((p) =>
+          replacement.map((r) => ({
+            ...v,
+            dynamic: v.dynamic || p.dynamic || r.dynamic,
+            text: replace(v.text, p.text, r.text, op.all),
+          })),
+        ),
+      );
+    }
+    case "slice": {
+      const offset = Number(text(op.offset)[0]?.text.trim());
+      const length = op.length ? Number(text(op.length)[0]?.text.trim()) : undefined;
+      if (!Number.isInteger(offset) || (length !== undefined && !Number.isInteger(length)))
+        return [UNKNOWN];
+      return scalars.map((v) => ({ ...v, text: slice(v.text, offset, length) }));
+    }
+  }
+}
+
+function pick(v: Value, text: string | undefined): Value {
+  return { text: text ?? "", dynamic: v.dynamic, taint: v.taint };
+}
+
+function trim(s: string, pattern: string, from: "prefix" | "suffix", longest: boolean): string {
+  const re = new RegExp(`^${globSource(pattern, true)}$`);
+  const cuts = Array.from({ length: s.length + 1 }, (_, i) => i);
+  // prefix: shortest first = small i; suffix: shortest first = large i.
+  const order = (from === "prefix") === longest ? cuts.reverse() : cuts;
+  for (const i of order) {
+    if (from === "prefix" && re.test(s.slice(0, i))) return s.slice(i);
+    if (from === "suffix" && re.test(s.slice(i))) return s.slice(0, i);
+  }
+  return s;
+}
+
+function replace(s: string, pattern: string, with_: string, all: boolean): string {
+  if (pattern === "") return s;
+  const re = new RegExp(globSource(pattern, true), all ? "g" : "");
+  return s.replace(re, () => with_);
+}
+
+function slice(s: string, offset: number, length: number | undefined): string {
+  const start = offset < 0 ? Math.max(0, s.length + offset) : offset;
+  if (length === undefined) return s.slice(start);
+  return length < 0 ? s.slice(start, s.length + length) : s.slice(start, start + length);
+}
+
+/** Builds fields: unquoted expansions split on IFS whitespace; literals and quoted text do not. */
+function splitFields(parts: Part[], values: Value[]): Value[] {
+  const fields: Value[] = [];
+  let cur: Value = { text: "", dynamic: false };
+  let started = false;
+  const flush = () => {
+    if (started) fields.push(cur);
+    cur = { text: "", dynamic: false };
+    started = false;
+  };
+  parts.forEach((part, i) => {
+    const v = values[i] as Value;
+    cur.dynamic ||= v.dynamic;
+    cur.taint = mergeTaint(cur.taint, v.taint);
+    const quoted = part.kind !== "procsubst" && part.quoted;
+    if (part.kind === "lit" || (quoted && !v.fields)) {
+      cur.text += v.text;
+      started = true;
+      return;
+    }
+    const pieces =
+      quoted && v.fields ? v.fields : (v.fields?.join(" ") ?? v.text).split(/[ \t\n]+/);
+    pieces.forEach((piece, k) => {
+      if (k > 0) {
+        flush();
+        cur.dynamic = v.dynamic;
+        cur.taint = v.taint;
+      }
+      cur.text += piece;
+      if (piece !== "" || quoted) started = true;
+    });
+  });
+  flush();
+  return fields;
+}

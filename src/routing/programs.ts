@@ -1,0 +1,286 @@
+// Programs that run other code (sh -c, eval, source, xargs, find -exec, watch, su -c, flock) or
+// change what later words mean (cd, read, printf -v): each is followed into what it runs.
+import { basename, mergeTaint, type Output, type Taint, type Value } from "./analysis.ts";
+import { formatPrintf } from "./outputs.ts";
+
+export interface Ctx {
+  depth: number;
+  piped: boolean;
+  background: boolean;
+  /** Function definitions we are inside, outermost first. */
+  functions: string[];
+  /** Functions being expanded at a call site, to stop at recursion. */
+  calls: string[];
+  /** $1... of the current script or function; undefined at top level (unknown). */
+  positional?: Value[];
+  wrappers: string[];
+  stdin: Output;
+}
+
+export interface Runner {
+  runCode(text: string, via: string, ctx: Ctx, positional?: Value[]): Output;
+  runArgv(argv: Value[], ctx: Ctx, via: string): Output;
+  dynamicCode(via: string, taint: Taint | undefined, producer: string | undefined, ctx: Ctx): void;
+  setVar(name: string, values: Value[]): void;
+  lookup(name: string): Value[] | undefined;
+}
+
+export const SHELLS = new Set([
+  "sh",
+  "bash",
+  "zsh",
+  "dash",
+  "ksh",
+  "mksh",
+  "lksh",
+  "oksh",
+  "ash",
+  "yash",
+  "posh",
+  "rbash",
+  "fish",
+  "csh",
+  "tcsh",
+]);
+const NOTHING: Output = { text: "" };
+
+/** undefined: an ordinary program, nothing to follow. */
+export function runProgram(name: string, argv: Value[], ctx: Ctx, run: Runner): Output | undefined {
+  const args = argv.slice(1);
+  if (SHELLS.has(name)) return runShell(name, args, ctx, run);
+  switch (name) {
+    case "eval":
+      return runText("eval", args, ctx, run);
+    case "source":
+    case ".": {
+      const file = args[0];
+      if (file?.text === "/dev/stdin" || file?.text === "-") return runStdin(name, ctx, run);
+      if (file?.taint) run.dynamicCode(name, file.taint, undefined, ctx);
+      return {};
+    }
+    case "xargs":
+      return runXargs(args, ctx, run);
+    case "find":
+      return runFind(args, ctx, run);
+    case "watch": {
+      const rest = skipOptions(args, "ng", ["--interval", "--differences"]);
+      const exec = args.some((a) => a.text === "-x" || a.text === "--exec");
+      return exec ? run.runArgv(rest, ctx, "watch") : runText("watch", rest, ctx, run);
+    }
+    case "su":
+    case "runuser":
+    case "flock": {
+      const code = optionValue(args, "c", "--command");
+      if (code) return runText(name, [code], ctx, run);
+      if (name !== "flock") return {};
+      return run.runArgv(
+        skipOptions(args, "wEc", ["--timeout", "--conflict-exit-code"]).slice(1),
+        ctx,
+        name,
+      );
+    }
+    case "cd":
+    case "pushd":
+      changeDirectory(args, run);
+      return NOTHING;
+    case "read":
+      readInto(args, ctx.stdin, run);
+      return NOTHING;
+    case "printf":
+      if (args[0]?.text === "-v" && args[1]) {
+        const text = args.slice(2).some((a) => a.dynamic)
+          ? undefined
+          : formatPrintf(
+              args[2]?.text ?? "",
+              args.slice(3).map((a) => a.text),
+            );
+        run.setVar(args[1].text, [{ text: text ?? "", dynamic: text === undefined }]);
+        return NOTHING;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** sh -c CODE [$0 ARGS...] | sh SCRIPT | sh (reads stdin) */
+function runShell(name: string, args: Value[], ctx: Ctx, run: Runner): Output {
+  let withC = false;
+  let readsStdin = false;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = (args[i] as Value).text;
+    if (a === "--" || a === "-") {
+      readsStdin ||= a === "-";
+      i++;
+      break;
+    }
+    if (a === "--rcfile" || a === "--init-file") i++;
+    else if (a.startsWith("--")) continue;
+    else if (/^[-+][A-Za-z]+$/.test(a)) {
+      if (a.startsWith("-") && a.includes("c")) withC = true;
+      if (a.includes("s")) readsStdin = true;
+      if (/[oO]$/.test(a)) i++; // -o pipefail / -O extglob take a value
+    } else break;
+  }
+  const operands = args.slice(i);
+  if (withC) {
+    const code = operands[0];
+    if (!code) return {};
+    if (code.dynamic) {
+      run.dynamicCode(name, code.taint, undefined, ctx);
+      return {};
+    }
+    return run.runCode(code.text, name, ctx, operands.slice(2));
+  }
+  const script = operands[0];
+  if (script && !readsStdin) {
+    if (script.taint) run.dynamicCode(name, script.taint, undefined, ctx);
+    return {};
+  }
+  return runStdin(name, ctx, run);
+}
+
+/** Code read from stdin: followed when known, refused later when decoded or downloaded. */
+function runStdin(via: string, ctx: Ctx, run: Runner): Output {
+  const input = ctx.stdin;
+  if (input.text !== undefined) return run.runCode(input.text, via, { ...ctx, stdin: {} });
+  if (input.taint) run.dynamicCode(via, input.taint, input.producer, ctx);
+  return {};
+}
+
+/** eval ARGS / watch ARGS / su -c ARG: the words joined by spaces are shell code. */
+function runText(via: string, words: Value[], ctx: Ctx, run: Runner): Output {
+  if (words.length === 0) return NOTHING;
+  if (words.some((w) => w.dynamic)) {
+    const taint = words.reduce<Taint | undefined>((t, w) => mergeTaint(t, w.taint), undefined);
+    run.dynamicCode(via, taint, undefined, ctx);
+    return {};
+  }
+  return run.runCode(words.map((w) => w.text).join(" "), via, ctx);
+}
+
+function runXargs(args: Value[], ctx: Ctx, run: Runner): Output {
+  let replace: string | undefined;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = (args[i] as Value).text;
+    if (a === "--") {
+      i++;
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") break;
+    if (a === "-I" || a === "--replace") replace = args[++i]?.text ?? "{}";
+    else if (a.startsWith("-I")) replace = a.slice(2);
+    else if (a === "-i" || a.startsWith("--replace=")) replace = a.split("=")[1] ?? "{}";
+    else if (
+      /^-[aEdLnPs]$/.test(a) ||
+      /^--(arg-file|eof|delimiter|max-lines|max-args|max-procs|max-chars|process-slot-var)$/.test(a)
+    )
+      i++;
+  }
+  const command = args.slice(i);
+  const input = ctx.stdin;
+  const items =
+    input.roots ?? (input.text !== undefined ? input.text.split(/\s+/).filter(Boolean) : []);
+  const taint = input.taint;
+  const asValue = (text: string): Value => ({
+    text,
+    dynamic: input.text === undefined && !input.roots,
+    taint,
+  });
+  const argv = command.length > 0 ? command : [{ text: "echo", dynamic: false }];
+  if (replace === undefined) return run.runArgv([...argv, ...items.map(asValue)], ctx, "xargs");
+  const token = replace;
+  const outputs = (items.length > 0 ? items.slice(0, 16) : [""]).map((item) =>
+    run.runArgv(
+      argv.map((a) =>
+        a.text.includes(token) ? { ...a, text: a.text.split(token).join(item) } : a,
+      ),
+      ctx,
+      "xargs",
+    ),
+  );
+  return outputs[0] ?? {};
+}
+
+/** find ROOTS... EXPR: -exec/-execdir/-ok commands run with {} standing for each found path. */
+function runFind(args: Value[], ctx: Ctx, run: Runner): Output {
+  let i = 0;
+  while (i < args.length && /^-[HLP]$|^-O\d$|^-D$/.test((args[i] as Value).text))
+    i += (args[i] as Value).text === "-D" ? 2 : 1;
+  const roots: string[] = [];
+  for (; i < args.length; i++) {
+    const a = (args[i] as Value).text;
+    if (a.startsWith("-") || a === "(" || a === "!") break;
+    roots.push(a);
+  }
+  if (roots.length === 0) roots.push(".");
+  for (; i < args.length; i++) {
+    if (!/^-(exec|execdir|ok|okdir)$/.test((args[i] as Value).text)) continue;
+    const end = args.findIndex((a, k) => k > i && (a.text === ";" || a.text === "+"));
+    const command = args.slice(i + 1, end < 0 ? undefined : end);
+    for (const root of roots.slice(0, 16))
+      run.runArgv(
+        command.map((a) => ({ ...a, text: a.text.split("{}").join(root) })),
+        ctx,
+        "find",
+      );
+    i = end < 0 ? args.length : end;
+  }
+  return { roots };
+}
+
+function changeDirectory(args: Value[], run: Runner): void {
+  const target = args.find((a) => !/^-[LPe@]+$/.test(a.text));
+  if (target?.text === "-" || target?.dynamic) return;
+  const dir = target?.text ?? "~";
+  if (dir.startsWith("/") || dir.startsWith("~")) {
+    run.setVar("PWD", [{ text: dir, dynamic: false }]);
+    return;
+  }
+  const bases = run.lookup("PWD");
+  if (bases)
+    run.setVar(
+      "PWD",
+      bases.map((b) => ({ ...b, text: `${b.text}/${dir}` })),
+    );
+}
+
+function readInto(args: Value[], stdin: Output, run: Runner): void {
+  const names = skipOptions(args, "adinNptu", []).map((a) => a.text);
+  if (names.length === 0) return;
+  const words = stdin.text?.split("\n")[0]?.trim().split(/\s+/);
+  names.forEach((name, k) => {
+    const last = k === names.length - 1;
+    const text = words ? (last ? words.slice(k).join(" ") : (words[k] ?? "")) : "";
+    run.setVar(name, [{ text, dynamic: !words, taint: stdin.taint }]);
+  });
+}
+
+/** Arguments after the options; `valued` short letters and long names take a value. */
+function skipOptions(args: Value[], valued: string, valuedLong: string[]): Value[] {
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = (args[i] as Value).text;
+    if (a === "--") return args.slice(i + 1);
+    if (!a.startsWith("-") || a === "-") break;
+    if (valuedLong.includes(a)) i++;
+    else if (!a.startsWith("--") && valued.includes(a.slice(-1)) && a.length === 2) i++;
+  }
+  return args.slice(i);
+}
+
+/** The value of -c CODE / --command CODE / --command=CODE / -lc CODE. */
+function optionValue(args: Value[], short: string, long: string): Value | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = (args[i] as Value).text;
+    if (a === long || (/^-[A-Za-z]+$/.test(a) && a.endsWith(short))) return args[i + 1];
+    if (a.startsWith(`${long}=`)) return { ...(args[i] as Value), text: a.slice(long.length + 1) };
+  }
+  return undefined;
+}
+
+export function commandName(argv0: string): string {
+  return basename(argv0);
+}
