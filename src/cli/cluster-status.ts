@@ -16,7 +16,7 @@ fallback, or cache), the sample's age and the last error. Answers within CLUSTER
   --json   the cluster_status object: {local_node, nodes: {NAME: {status, cpu_percent, ...}}}`;
 
 /** Time kept back from status_timeout for printing and exiting. */
-const MARGIN_MS = 150;
+const MARGIN_MS = 300;
 
 export async function clusterStatusVerb(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseVerbArgs("cluster-status", argv, {

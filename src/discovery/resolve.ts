@@ -189,7 +189,13 @@ export function createResolver(opts: ResolverOptions): Resolver {
       if (!node) return Promise.reject(new Error(`unknown node ${name}`));
       if (isLocalNode(name, config)) return Promise.resolve(localResolution(node, clock()));
       const hit = cache.get(name, keyOf(node));
-      if (hit) return Promise.resolve(remember(node, fromEntry(hit, true)));
+      if (hit) {
+        // This process's own lookup stays "mdns" (etc.) for as long as its entry lives.
+        const mine = last.get(name);
+        if (mine && mine.key === keyOf(node) && mine.r.resolved_at === hit.resolved_at)
+          return Promise.resolve({ ...mine.r, age_s: fromEntry(hit, true).age_s });
+        return Promise.resolve(remember(node, fromEntry(hit, true)));
+      }
       let p = inflight.get(name);
       if (!p) {
         p = run(node, o.signal)
