@@ -11,6 +11,8 @@ export type ErrorCode =
   | "POLICY_DENIED" // refused by the command policy
   | "CONNECTION_LOST" // connection died after the command was sent: outcome unknown
   | "TASK_UNKNOWN" // no task with that id
+  | "TASK_INTERRUPTED" // the task's runner died (killed, crash, reboot): outcome unknown
+  | "TASK_RUNNING" // `wait --timeout` expired with the task still running
   | "SPAWN_FAILED" // the local shell could not be started
   | "INTERNAL";
 
@@ -47,6 +49,8 @@ const exitByCode: Record<ErrorCode, number> = {
   CONFIG_INVALID: EXIT.usage,
   NODE_UNKNOWN: EXIT.usage,
   TASK_UNKNOWN: EXIT.usage,
+  TASK_INTERRUPTED: EXIT.connectionLost,
+  TASK_RUNNING: EXIT.connectionLost,
   NO_NODE: EXIT.noNode,
   UNREACHABLE: EXIT.noNode,
   AUTH_FAILED: EXIT.noNode,

@@ -51,6 +51,9 @@ export interface Settings {
   http_origins: string[];
   http_max_body: number;
   http_session_idle: number;
+  task_timeout: number;
+  task_retention: number;
+  audit_max_bytes: number;
   /** ssh-agent socket ($SSH_AUTH_SOCK), if any. */
   ssh_auth_sock?: string;
   /** The user's home directory, for the usual ~/.ssh keys. */
@@ -237,6 +240,9 @@ function build(
       .filter(Boolean),
     http_max_body: d.http_max_body ?? 1_048_576,
     http_session_idle: d.http_session_idle ?? 1800,
+    task_timeout: d.task_timeout ?? 3600,
+    task_retention: d.task_retention ?? 7,
+    audit_max_bytes: d.audit_max_bytes ?? 10_485_760,
     ssh_auth_sock: env.SSH_AUTH_SOCK || undefined,
     home,
   };

@@ -180,6 +180,32 @@ export const SETTINGS = {
     meaning: "seconds after which an idle MCP HTTP session is closed",
     kind: "number",
   },
+  task_timeout: {
+    env: "CLUSTER_TASK_TIMEOUT",
+    type: seconds(0, true),
+    default: 3600,
+    meaning:
+      "default timeout in seconds of a background task (`submit`, `background: true`); foreground runs use CLUSTER_CMD_TIMEOUT",
+    kind: "number",
+  },
+  task_retention: {
+    env: "CLUSTER_TASK_RETENTION",
+    type: z
+      .number({ error: "expected a number of days" })
+      .gt(0, "expected days > 0")
+      .max(3650, "expected at most 3650 days"),
+    default: 7,
+    meaning: "days a finished task (its row and output files) is kept before it is pruned",
+    kind: "number",
+  },
+  audit_max_bytes: {
+    env: "CLUSTER_AUDIT_MAX_BYTES",
+    type: count.min(4096, "expected at least 4096 bytes"),
+    default: 10_485_760,
+    meaning:
+      "size in bytes at which audit.jsonl is rotated to audit.jsonl.<UTC time>-<pid>; rotated files are kept",
+    kind: "number",
+  },
 } satisfies Record<string, SettingDef>;
 
 export type SettingKey = keyof typeof SETTINGS;
