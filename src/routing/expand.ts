@@ -29,7 +29,9 @@ export function expandArgv(words: Word[], env: ExpandEnv): Value[][] {
 /** Every possible field list of one word. */
 export function expandWord(word: Word, env: ExpandEnv): Value[][] {
   return braceVariants(word).flatMap((parts) =>
-    combine(parts.map((p) => partValues(p, env))).map((values) => splitFields(parts, values)),
+    combine(parts.map((p) => partValues(p, env))).map((values) =>
+      splitFields(parts, values, splitter(env)),
+    ),
   );
 }
 
@@ -102,7 +104,7 @@ function partValues(part: Part, env: ExpandEnv): Value[] {
 }
 
 function lookupParam(name: string, env: ExpandEnv): Value[] {
-  if (name === "IFS") return [{ text: " ", dynamic: false }];
+  if (name === "IFS") return env.lookup("IFS") ?? [{ text: " ", dynamic: false }];
   if (name === "HOME") return [{ text: "~", dynamic: false }];
   if (name === "PWD") return env.lookup("PWD") ?? [{ text: ".", dynamic: false }];
   return env.lookup(name) ?? [UNKNOWN];
@@ -192,8 +194,19 @@ function slice(s: string, offset: number, length: number | undefined): string {
   return length < 0 ? s.slice(start, s.length + length) : s.slice(start, start + length);
 }
 
+/** IFS whitespace, plus every character a script assigned to IFS (IFS=, makes "rm,-rf,/" three words). */
+function splitter(env: ExpandEnv): RegExp {
+  const assigned = env.lookup("IFS");
+  if (!assigned) return /[ \t\n]+/;
+  const chars = [...new Set(assigned.flatMap((v) => [...v.text]))].filter(
+    (c) => !" \t\n".includes(c),
+  );
+  const extra = chars.map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+  return new RegExp(`[ \\t\\n]+|[${extra}]`);
+}
+
 /** Builds fields: unquoted expansions split on IFS whitespace; literals and quoted text do not. */
-function splitFields(parts: Part[], values: Value[]): Value[] {
+function splitFields(parts: Part[], values: Value[], separators: RegExp): Value[] {
   const fields: Value[] = [];
   let cur: Value = { text: "", dynamic: false };
   let started = false;
@@ -213,7 +226,7 @@ function splitFields(parts: Part[], values: Value[]): Value[] {
       return;
     }
     const pieces =
-      quoted && v.fields ? v.fields : (v.fields?.join(" ") ?? v.text).split(/[ \t\n]+/);
+      quoted && v.fields ? v.fields : (v.fields?.join(" ") ?? v.text).split(separators);
     pieces.forEach((piece, k) => {
       if (k > 0) {
         flush();
@@ -221,7 +234,8 @@ function splitFields(parts: Part[], values: Value[]): Value[] {
         cur.taint = v.taint;
       }
       cur.text += piece;
-      if (piece !== "" || quoted) started = true;
+      // Tainted unknown data keeps its field, so `eval $x` still shows what x came from.
+      if (piece !== "" || quoted || v.taint) started = true;
     });
   });
   flush();

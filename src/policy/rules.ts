@@ -1,0 +1,97 @@
+// Per-node allow/deny rules: command-word globs from the node's configuration. With `allow` set
+// the node is deny-by-default: every program the command runs must match an allow glob.
+import type { NodeConfig } from "../config/load.ts";
+import type { Analysis, Invocation } from "../routing/analysis.ts";
+import { globToRegExp } from "../routing/glob.ts";
+import { ALLOWED, type PolicyVerdict } from "./types.ts";
+
+export type NodeRules = Pick<NodeConfig, "name" | "allow" | "deny">;
+
+/**
+ * Builtins that run no program and change nothing outside the shell: `allow = ["make"]` should
+ * still permit `cd build && make`.
+ */
+const INERT_BUILTINS = new Set([
+  "cd",
+  "pushd",
+  "popd",
+  "pwd",
+  "true",
+  "false",
+  ":",
+  "echo",
+  "printf",
+  "test",
+  "[",
+  "export",
+  "unset",
+  "set",
+  "shift",
+  "exit",
+  "return",
+  "local",
+  "declare",
+  "readonly",
+  "typeset",
+  "read",
+  "wait",
+]);
+
+export function checkNodeRules(analysis: Analysis, node: NodeRules): PolicyVerdict {
+  const { allow, deny } = node;
+  if (!allow?.length && !deny?.length) return ALLOWED;
+  const functions = new Set(analysis.functions);
+  for (const inv of analysis.invocations) {
+    for (const word of commandWords(inv)) {
+      const denied = deny?.find((glob) => matches(glob, word));
+      if (denied)
+        return refusal(
+          node,
+          `deny`,
+          denied,
+          `${word} matches deny rule "${denied}" of node ${node.name}`,
+        );
+    }
+    if (!allow?.length) continue;
+    if (inv.dynamicName)
+      return refusal(
+        node,
+        "allow",
+        "*",
+        `node ${node.name} only allows listed commands, and the command word of "${inv.source}" is not known before it runs`,
+      );
+    for (const word of commandWords(inv)) {
+      if (INERT_BUILTINS.has(word) || functions.has(word)) continue;
+      if (!allow.some((glob) => matches(glob, word)))
+        return refusal(
+          node,
+          "allow",
+          allow.join(","),
+          `${word} is not in the allow list of node ${node.name} (${allow.join(", ")})`,
+        );
+    }
+  }
+  return ALLOWED;
+}
+
+/** The programs an invocation runs: the wrappers taken off it (sudo, bash...) and the command. */
+function commandWords(inv: Invocation): string[] {
+  return inv.name ? [...inv.wrappers, inv.name] : inv.wrappers;
+}
+
+function matches(glob: string, word: string): boolean {
+  return globToRegExp(glob).test(word);
+}
+
+function refusal(
+  node: NodeRules,
+  kind: "allow" | "deny",
+  glob: string,
+  message: string,
+): PolicyVerdict {
+  return {
+    allowed: false,
+    rule: `nodes.${node.name}.${kind}${kind === "deny" ? `:${glob}` : ""}`,
+    message,
+  };
+}
