@@ -1,4 +1,5 @@
 // The policy corpus: dangerous forms must all be refused (by the named rule), look-alikes allowed.
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are shell, not templates
 import { describe, expect, test } from "bun:test";
 import { checkCommand } from "./check.ts";
 

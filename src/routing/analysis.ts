@@ -11,6 +11,8 @@ export interface Value {
   taint?: Taint;
   /** Several fields even when quoted ("$@", "${a[@]}"). */
   fields?: string[];
+  /** An unquoted unknown expansion that produced no field at all. */
+  vanished?: boolean;
 }
 
 /** What a command writes to stdout, as far as we can tell. */

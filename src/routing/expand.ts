@@ -23,16 +23,25 @@ const PLACEHOLDER = 0xe000;
 /** Every possible argument list of a simple command. */
 export function expandArgv(words: Word[], env: ExpandEnv): Value[][] {
   const perWord = words.map((w) => expandWord(w, env));
-  return combine(perWord).map((choice) => choice.flat());
+  return combine(perWord).map((choice) => {
+    const fields = choice.flat();
+    const first = fields.findIndex((f) => !f.vanished);
+    // `$CC -O2`: when an unknown expansion vanished, the command word is not really known.
+    const kept = fields.filter((f) => !f.vanished);
+    if (first > 0 && kept[0]) kept[0] = { ...kept[0], dynamic: true };
+    return kept;
+  });
 }
 
-/** Every possible field list of one word. */
+/** Every possible field list of one word (brace expansion may make several words of it). */
 export function expandWord(word: Word, env: ExpandEnv): Value[][] {
-  return braceVariants(word).flatMap((parts) =>
+  const separators = splitter(env);
+  const perVariant = braceVariants(word).map((parts) =>
     combine(parts.map((p) => partValues(p, env))).map((values) =>
-      splitFields(parts, values, splitter(env)),
+      splitFields(parts, values, separators),
     ),
   );
+  return combine(perVariant).map((choice) => choice.flat());
 }
 
 /** Every possible value of a word in a place without field splitting (x=WORD, > WORD). */
@@ -239,5 +248,6 @@ function splitFields(parts: Part[], values: Value[], separators: RegExp): Value[
     });
   });
   flush();
-  return fields;
+  const dynamic = values.some((v) => v.dynamic);
+  return fields.length === 0 && dynamic ? [{ text: "", dynamic: true, vanished: true }] : fields;
 }

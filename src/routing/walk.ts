@@ -133,9 +133,10 @@ class Walker implements Runner {
       if (redirects.length > 0) this.record([], ctx, redirects, source);
       return { text: "" };
     }
-    const outputs = expandArgv(cmd.words, env).map((argv) =>
-      this.invoke(argv, ctx, redirects, source),
-    );
+    // `$EMPTY` alone runs nothing (but `$EMPTY > f` still opens f).
+    const argvs = expandArgv(cmd.words, env).filter((a) => a.length > 0 || redirects.length > 0);
+    const outputs = argvs.map((argv) => this.invoke(argv, ctx, redirects, source));
+    if (outputs.length === 0) return { text: "" };
     return outputs.length === 1 ? (outputs[0] as Output) : merge(outputs);
   }
 

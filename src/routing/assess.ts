@@ -1,0 +1,107 @@
+// Judges each node for one command: excluded (and why), or its tier, score and tie-breakers.
+import type { RouteCandidate } from "../exec/result.ts";
+import { checkNodeRules } from "../policy/rules.ts";
+import type { PolicyVerdict } from "../policy/types.ts";
+import type { Analysis } from "./analysis.ts";
+import { describeLoad, freeCapacity, overThresholds } from "./capacity.ts";
+import type { Classification } from "./classify.ts";
+import { describeRequirement, nodeFacts, type Requirement, unmetReason } from "./requirements.ts";
+import type { NodeView, Thresholds } from "./types.ts";
+
+/**
+ * Tiers, best first: 0 healthy and under every threshold; 1 degraded or over a threshold;
+ * 2 health unknown (no sample yet, or the sampler cannot tell). Unknown nodes are usable, since
+ * they may well be fine, but never preferred over a node whose load we know. Unreachable nodes
+ * are excluded.
+ */
+export type Tier = 0 | 1 | 2;
+
+export interface Assessed {
+  view: NodeView;
+  /** Why the node cannot take the command; undefined when eligible. */
+  excluded?: string;
+  /** Set when the node's own allow/deny rules refuse the command. */
+  denied?: PolicyVerdict & { allowed: false };
+  /** Hard requirements it misses (subset of `excluded`). */
+  unmet: string[];
+  tier: Tier;
+  score: number;
+  /** Soft (inferred) requirements it misses. */
+  softMisses: string[];
+  specialty: string | undefined;
+  over: string[];
+}
+
+export function assessNode(
+  view: NodeView,
+  analysis: Analysis,
+  cls: Classification,
+  reqs: Requirement[],
+  thresholds: Thresholds,
+): Assessed {
+  const facts = nodeFacts(view.config, view.sample);
+  const unmet: string[] = [];
+  const softMisses: string[] = [];
+  for (const req of reqs) {
+    const why = unmetReason(facts, req);
+    if (why) (req.hard ? unmet : softMisses).push(req.hard ? why : describeRequirement(req));
+  }
+  const over = overThresholds(view, thresholds);
+  const tier: Tier =
+    view.health === "unknown" || !view.sample
+      ? 2
+      : view.health === "degraded" || over.length > 0
+        ? 1
+        : 0;
+  const wanted = new Set(cls.specialties);
+  const specialty = view.config.specialties.find((s) => wanted.has(s.toLowerCase()));
+  const out: Assessed = {
+    view,
+    unmet,
+    tier,
+    score: freeCapacity(view),
+    softMisses,
+    specialty,
+    over,
+  };
+  const verdict = checkNodeRules(analysis, view.config);
+  if (!verdict.allowed) {
+    out.denied = verdict;
+    out.excluded = `node policy: ${verdict.message}`;
+  } else if (view.health === "unreachable") out.excluded = "unreachable";
+  else if (unmet.length > 0) out.excluded = unmet.join("; ");
+  return out;
+}
+
+/** Highest priority first: tier, soft requirements met, free capacity, specialty, fewer tasks, name. */
+export function compareAssessed(a: Assessed, b: Assessed): number {
+  return (
+    a.tier - b.tier ||
+    a.softMisses.length - b.softMisses.length ||
+    b.score - a.score ||
+    Number(b.specialty !== undefined) - Number(a.specialty !== undefined) ||
+    a.view.running - b.view.running ||
+    (a.view.name < b.view.name ? -1 : a.view.name > b.view.name ? 1 : 0)
+  );
+}
+
+const TIER_NOTE = [
+  "healthy",
+  "busy",
+  "load unknown: used only when no node with a known load is eligible",
+];
+
+export function toCandidate(a: Assessed): RouteCandidate {
+  if (a.excluded) return { node: a.view.name, eligible: false, note: a.excluded };
+  const parts = [
+    a.view.health === "degraded" && a.over.length === 0
+      ? "degraded"
+      : (TIER_NOTE[a.tier] as string),
+  ];
+  if (a.view.sample) parts.push(describeLoad(a.view));
+  if (a.over.length > 0) parts.push(`over threshold: ${a.over.join(", ")}`);
+  if (a.softMisses.length > 0) parts.push(`lacks preferred ${a.softMisses.join(", ")}`);
+  if (a.specialty) parts.push(`specialty ${a.specialty}`);
+  if (a.view.running > 0) parts.push(`${a.view.running} running`);
+  return { node: a.view.name, eligible: true, score: a.score, note: parts.join("; ") };
+}

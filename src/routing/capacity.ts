@@ -1,0 +1,38 @@
+// Free capacity and load thresholds of a node, from its last sample.
+import type { NodeView, Thresholds } from "./types.ts";
+
+/**
+ * Free cores, discounted by memory pressure: cores × (1 − min(1, load_1m / cores)) ×
+ * (1 − (memory% / 100)²). The square keeps moderate memory use nearly free (50% → ×0.75) and
+ * makes a swapping node unattractive (90% → ×0.19) however idle its CPUs are.
+ */
+export function freeCapacity(node: NodeView): number {
+  const cores = node.sample?.cores ?? node.config.cores ?? 1;
+  if (!node.sample) return round2(cores);
+  const loadShare = Math.min(1, Math.max(0, node.sample.load_1m) / cores);
+  const memory = Math.min(100, Math.max(0, node.sample.memory_percent)) / 100;
+  return round2(cores * (1 - loadShare) * (1 - memory * memory));
+}
+
+/** The thresholds a node's last sample is at or over, e.g. ["load 6.1 ≥ 4"]; [] when under all. */
+export function overThresholds(node: NodeView, t: Thresholds): string[] {
+  const s = node.sample;
+  if (!s) return [];
+  const over: string[] = [];
+  if (s.cpu_percent >= t.cpu_percent) over.push(`CPU ${s.cpu_percent}% ≥ ${t.cpu_percent}%`);
+  if (s.load_1m >= t.load_1m) over.push(`load ${s.load_1m} ≥ ${t.load_1m}`);
+  if (s.memory_percent >= t.memory_percent)
+    over.push(`memory ${s.memory_percent}% ≥ ${t.memory_percent}%`);
+  return over;
+}
+
+/** "8 cores, load 1.2, CPU 15%, memory 40%" */
+export function describeLoad(node: NodeView): string {
+  const s = node.sample;
+  if (!s) return "no load sample";
+  return `${s.cores} cores, load ${s.load_1m}, CPU ${s.cpu_percent}%, memory ${s.memory_percent}%`;
+}
+
+export function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,142 @@
+// chooseNode: the pure routing decision — policy first, then local when the command is light and
+// this machine is idle enough, otherwise the eligible node with the most free capacity.
+import { ClusterError } from "../errors.ts";
+import { analyzeOrRefuse } from "../policy/check.ts";
+import { findDanger } from "../policy/dangerous.ts";
+import type { PolicyVerdict } from "../policy/types.ts";
+import { type Assessed, assessNode, compareAssessed, toCandidate } from "./assess.ts";
+import { describeLoad } from "./capacity.ts";
+import { type Classification, classifyCommand } from "./classify.ts";
+import { explainChoice, explainNoNode, whyNotLocal } from "./explain.ts";
+import { type Requirement, resolveRequirements } from "./requirements.ts";
+import type { ChooseInput, NodeView, RouteDecision } from "./types.ts";
+
+export function chooseNode(input: ChooseInput): RouteDecision {
+  // Bad aliases and unknown node names are usage errors, whatever the command.
+  const explicitOnly = resolveRequirements(input.requirements, []);
+  if (input.explicitNode && !input.nodes.some((n) => n.name === input.explicitNode)) {
+    const known = input.nodes.map((n) => n.name).join(", ") || "none";
+    throw new ClusterError(
+      "NODE_UNKNOWN",
+      `unknown node "${input.explicitNode}" (known: ${known})`,
+      {
+        node: input.explicitNode,
+        known: input.nodes.map((n) => n.name),
+      },
+    );
+  }
+  const analyzed = analyzeOrRefuse(input.command);
+  if ("refused" in analyzed) return refused(analyzed.refused, input.nodes, explicitOnly);
+  const danger = findDanger(analyzed.analysis);
+  if (!danger.allowed) return refused(danger, input.nodes, explicitOnly);
+
+  const cls = classifyCommand(analyzed.analysis);
+  // With an explicit node, a guess from the command never overrides the caller's choice.
+  const reqs = resolveRequirements(input.requirements, input.explicitNode ? [] : cls.inferred);
+  const assessed = input.nodes.map((n) =>
+    assessNode(n, analyzed.analysis, cls, reqs, input.thresholds),
+  );
+  const candidates = assessed.map(toCandidate);
+  const base = { candidates, requirements: reqs };
+
+  const isLocal = (v: NodeView) => v.isLocal || v.name === input.localNode;
+  const decisionFor = (v: NodeView): "local" | "remote" => (isLocal(v) ? "local" : "remote");
+  if (input.explicitNode) return explicit(input.explicitNode, assessed, base, decisionFor);
+
+  const local = assessed.find((a) => isLocal(a.view));
+  const localReason = local ? localChoice(local, cls) : undefined;
+  if (local && localReason)
+    return { decision: "local", node: local.view.name, reason: localReason, ...base };
+
+  const eligible = assessed.filter((a) => !a.excluded).sort(compareAssessed);
+  const best = eligible[0];
+  if (!best) {
+    const denied = assessed.filter((a) => a.denied);
+    if (
+      denied.length > 0 &&
+      denied.length === assessed.filter((a) => a.excluded !== "unreachable").length
+    ) {
+      const first = denied[0]?.denied as PolicyVerdict & { allowed: false };
+      return { decision: "refused", node: null, reason: first.message, rule: first.rule, ...base };
+    }
+    return { decision: "no_node", node: null, reason: explainNoNode(assessed, reqs), ...base };
+  }
+  const reason = explainChoice(best, eligible, whyNotLocal(local, cls));
+  return { decision: decisionFor(best.view), node: best.view.name, reason, ...base };
+}
+
+/** The reason to stay local, or undefined to rank every node. */
+function localChoice(local: Assessed, cls: Classification): string | undefined {
+  if (local.excluded || cls.weight === "heavy" || local.softMisses.length > 0) return undefined;
+  const name = local.view.name;
+  if (cls.weight === "local")
+    return `${cls.programs.join(", ") || "The command"} only inspect${cls.programs.length === 1 ? "s" : ""} this machine, so it runs here on ${name}.`;
+  if (local.tier === 0)
+    return `Light command and ${name} is under every threshold (${describeLoad(local.view)}), so it runs locally.`;
+  // No sample for the local node yet: nothing says it is busy, and local is cheapest.
+  if (!local.view.sample && local.view.health !== "degraded")
+    return `Light command and nothing shows ${name} is busy (no load sample yet), so it runs locally.`;
+  return undefined;
+}
+
+function explicit(
+  name: string,
+  assessed: Assessed[],
+  base: Pick<RouteDecision, "candidates" | "requirements">,
+  decisionFor: (v: NodeView) => "local" | "remote",
+): RouteDecision {
+  const a = assessed.find((x) => x.view.name === name) as Assessed;
+  if (a.denied)
+    return {
+      decision: "refused",
+      node: null,
+      reason: a.denied.message,
+      rule: a.denied.rule,
+      ...base,
+    };
+  if (a.unmet.length > 0)
+    return {
+      decision: "no_node",
+      node: null,
+      reason: `Node ${name} was asked for but ${a.unmet.join("; ")}.`,
+      ...base,
+    };
+  const health = a.view.health === "healthy" ? "" : ` (it is ${a.view.health})`;
+  return {
+    decision: decisionFor(a.view),
+    node: name,
+    reason: `Runs on ${name} as asked${health}.`,
+    ...base,
+  };
+}
+
+function refused(
+  verdict: PolicyVerdict,
+  nodes: NodeView[],
+  requirements: Requirement[],
+): RouteDecision {
+  const v = verdict as PolicyVerdict & { allowed: false };
+  return {
+    decision: "refused",
+    node: null,
+    reason: v.message,
+    rule: v.rule,
+    candidates: nodes.map((n) => ({
+      node: n.name,
+      eligible: false,
+      note: "not considered: command refused",
+    })),
+    requirements,
+  };
+}
+
+/** The error a caller that must run something raises for a decision that runs nothing. */
+export function decisionError(d: RouteDecision): ClusterError | undefined {
+  if (d.decision === "refused")
+    return new ClusterError("POLICY_DENIED", `refused by rule ${d.rule}: ${d.reason}`, {
+      rule: d.rule,
+    });
+  if (d.decision === "no_node")
+    return new ClusterError("NO_NODE", d.reason, { candidates: d.candidates });
+  return undefined;
+}

@@ -1,0 +1,70 @@
+// One-sentence reasons for routing decisions, built from the assessment of every node.
+import type { Assessed } from "./assess.ts";
+import { describeLoad } from "./capacity.ts";
+import type { Classification } from "./classify.ts";
+import { describeRequirement, type Requirement } from "./requirements.ts";
+
+/** Why the command does not simply run here; "" when there is no local node. */
+export function whyNotLocal(local: Assessed | undefined, cls: Classification): string {
+  if (cls.weight === "heavy")
+    return `${cls.heavy.join(", ")} ${cls.heavy.length === 1 ? "is" : "are"} heavy work`;
+  if (!local) return "this machine is not in the inventory";
+  const name = local.view.name;
+  if (local.excluded) return `${name} cannot run it (${local.excluded})`;
+  if (local.softMisses.length > 0) return `${name} lacks preferred ${local.softMisses.join(", ")}`;
+  if (local.over.length > 0) return `${name} is busy (${local.over.join(", ")})`;
+  return `${name} is ${local.view.health}`;
+}
+
+export function explainChoice(best: Assessed, ranked: Assessed[], notLocal: string): string {
+  const name = best.view.name;
+  const load = best.view.sample
+    ? `${best.score} free: ${describeLoad(best.view)}`
+    : "no load sample";
+  let how: string;
+  if (ranked.length === 1) how = `${name} is the only eligible node (${load})`;
+  else if (best.tier === 0)
+    how = `${name} is the healthy node with the most free capacity (${load})`;
+  else if (best.tier === 1)
+    how = `every eligible node is busy and ${name} has the most free capacity (${load})`;
+  else how = `no eligible node has a known load, so ${name} is used (${load})`;
+  const runnerUp = ranked[1];
+  if (
+    runnerUp &&
+    runnerUp.tier === best.tier &&
+    runnerUp.score === best.score &&
+    runnerUp.softMisses.length === best.softMisses.length
+  ) {
+    const by =
+      best.specialty && !runnerUp.specialty
+        ? `its specialty ${best.specialty}`
+        : best.view.running < runnerUp.view.running
+          ? "fewer running tasks"
+          : "name";
+    how += `, tied with ${runnerUp.view.name} and chosen by ${by}`;
+  }
+  // Not capitalised: sentences often start with a command or node name, which are case-sensitive.
+  return notLocal ? `${notLocal}; ${how}.` : `${how}.`;
+}
+
+/** Names the requirement nobody meets, else what keeps the nodes that meet it out. */
+export function explainNoNode(assessed: Assessed[], reqs: Requirement[]): string {
+  if (assessed.length === 0) return "No node: the inventory is empty.";
+  const hard = reqs.filter((r) => r.hard);
+  const unmetByAll = hard.filter((r) => assessed.every((a) => a.unmet.some((u) => mentions(u, r))));
+  if (unmetByAll.length > 0)
+    return `No node satisfies ${unmetByAll.map(describeRequirement).join(" and ")}.`;
+  const meetAll = assessed.filter((a) => a.unmet.length === 0);
+  if (meetAll.length === 0)
+    return `No single node satisfies ${hard.map(describeRequirement).join(" together with ")}.`;
+  const why = meetAll.map((a) => `${a.view.name} ${a.excluded}`).join(", ");
+  const what =
+    hard.length > 0 ? `that satisfies ${hard.map(describeRequirement).join(" and ")}` : "";
+  return `No node ${what} can take it: ${why}.`.replace("node  can", "node can");
+}
+
+function mentions(unmet: string, req: Requirement): boolean {
+  return (
+    unmet.endsWith(req.value) && unmet.includes(req.kind === "capability" ? "capability" : req.kind)
+  );
+}
