@@ -5,6 +5,9 @@ import { configVerb, probeVerb, versionVerb } from "./cli/info.ts";
 import { warn } from "./cli/output.ts";
 import { runVerb } from "./cli/run.ts";
 import { mcpVerb, serveVerb } from "./cli/serve.ts";
+import { runTaskVerb, submitVerb } from "./cli/submit.ts";
+import { cancelVerb, statusVerb, tasksVerb } from "./cli/task-status.ts";
+import { logsVerb, waitVerb } from "./cli/task-wait.ts";
 import { type Config, loadConfig } from "./config/load.ts";
 import { ClusterError, EXIT, exitCodeFor, toClusterError } from "./errors.ts";
 
@@ -16,6 +19,12 @@ Verbs:
   mcp                                           MCP server on stdio (Claude Code)
   serve [--host 127.0.0.1] [--port 7411]        MCP over Streamable HTTP at /mcp (bearer token)
   run [--timeout S] [--cwd D] [--json] -- CMD   run a command, stream its output, exit with its code
+  submit [routing flags] -- CMD                 start a background task, print its id at once
+  status ID [--json]                            a task's state, node, exit code, times
+  wait ID [--timeout S]                         wait for a task, print its output, exit with its code
+  logs ID [--follow]                            a task's output so far (--follow: until it ends)
+  cancel ID                                     kill a task's process group wherever it runs
+  tasks [--state S] [--limit N] [--json]        recent tasks, newest first
   cluster-status [--json]                       every node: health, load, memory, address, how resolved
   probe [--json]                                this machine's load sample
   config check | show                           validate / print the effective configuration
@@ -53,6 +62,20 @@ export async function main(argv: string[]): Promise<number> {
       return serveVerb(args, load());
     case "run":
       return runVerb(args, load());
+    case "submit":
+      return submitVerb(args, load());
+    case "status":
+      return statusVerb(args, load());
+    case "wait":
+      return waitVerb(args, load());
+    case "logs":
+      return logsVerb(args, load());
+    case "cancel":
+      return cancelVerb(args, load());
+    case "tasks":
+      return tasksVerb(args, load());
+    case "__run-task":
+      return runTaskVerb(args, load());
     case "cluster-status":
       return clusterStatusVerb(args, load());
     case "probe":
@@ -71,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     default:
       throw new ClusterError(
         "USAGE",
-        `unknown verb ${JSON.stringify(verb)}; expected one of run, cluster-status, probe, config, version (see --help)`,
+        `unknown verb ${JSON.stringify(verb)}; expected one of run, submit, status, wait, logs, cancel, tasks, cluster-status, probe, config, version (see --help)`,
       );
   }
 }

@@ -6,11 +6,17 @@ import { registerClusterBashTool } from "./tools/cluster-bash.ts";
 import { registerClusterStatusTool } from "./tools/cluster-status.ts";
 import { registerOffloadToTool } from "./tools/offload-to.ts";
 import { registerParallelExecuteTool } from "./tools/parallel-execute.ts";
+import { registerTaskCancelTool } from "./tools/task-cancel.ts";
+import { registerTaskOutputTool } from "./tools/task-output.ts";
+import { registerTaskStatusTool } from "./tools/task-status.ts";
+import { registerTaskWaitTool } from "./tools/task-wait.ts";
 
 const INSTRUCTIONS = `cluster-exec runs shell commands on the nodes of a small SSH cluster.
 - cluster_bash: run one command where it fits best (routing by load, os/arch and capabilities).
 - offload_to: run on a node you name. parallel_execute: many independent commands at once.
 - cluster_status: nodes, their health, load and capabilities (read-only).
+- background: true on cluster_bash / offload_to starts a task and returns its id at once; then task_wait,
+  task_status, task_output (paged) and task_cancel. Use it for anything longer than about a minute.
 Every run result says node, exit code, signal, stdout/stderr (capped), duration, timed_out/canceled and why
 that node was chosen. Dangerous commands (rm -rf /, mkfs, dd to disks, fork bombs...) are refused.`;
 
@@ -23,5 +29,11 @@ export function createServer(deps: McpDeps): McpServer {
   registerOffloadToTool(server, deps);
   registerParallelExecuteTool(server, deps);
   registerClusterStatusTool(server, deps);
+  if (deps.tasks) {
+    registerTaskStatusTool(server, deps);
+    registerTaskWaitTool(server, deps);
+    registerTaskCancelTool(server, deps);
+    registerTaskOutputTool(server, deps);
+  }
   return server;
 }

@@ -1,0 +1,102 @@
+// `submit`: start a command as a background task and print its id at once; and the hidden
+// `__run-task ID` verb that the detached runner process executes.
+import type { Config } from "../config/load.ts";
+import { archSchema, osSchema } from "../config/schema.ts";
+import { ClusterError, EXIT } from "../errors.ts";
+import { unknownNodeError } from "../exec/for-node.ts";
+import type { Requirements } from "../exec/request.ts";
+import { createRuntime } from "../run/runtime.ts";
+import { openTasks } from "../tasks/open.ts";
+import { runTask } from "../tasks/runner.ts";
+import { submitTask } from "../tasks/submit.ts";
+import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
+import { printJson, warn } from "./output.ts";
+
+export const SUBMIT_HELP = `Usage: cluster-exec submit [--node N] [--os O] [--arch A] [--cap C]... [--timeout S] [--cwd D] [--json] -- COMMAND...
+
+Starts COMMAND as a background task and prints its id at once; the task runs on in its own process
+(it outlives this call) and its output goes to files in the state directory.
+  --node N      run exactly on node N          --os linux|macos   --arch x86_64|arm64
+  --cap C       only nodes with capability C (repeatable)
+  --timeout S   kill the whole process group after S seconds (default CLUSTER_TASK_TIMEOUT, 3600)
+  --cwd DIR     working directory on the node
+  --json        print {task_id, state} as JSON
+Then: status ID, wait ID, logs ID [--follow], cancel ID, tasks.`;
+
+export async function submitVerb(argv: string[], config: Config): Promise<number> {
+  const { values, positionals } = parseVerbArgs("submit", argv, {
+    node: { type: "string" },
+    os: { type: "string" },
+    arch: { type: "string" },
+    cap: { type: "string", multiple: true },
+    timeout: { type: "string" },
+    cwd: { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (values.help) {
+    console.log(SUBMIT_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) {
+    warn("submit: no command given; usage: cluster-exec submit [flags] -- COMMAND");
+    return EXIT.usage;
+  }
+  if (values.node !== undefined && !config.nodes[values.node])
+    throw unknownNodeError(values.node, config);
+  const row = submitTask(openTasks(config), {
+    command: commandFromArgs(positionals),
+    node: values.node,
+    requirements: requirementsFrom(values),
+    timeoutS: secondsFlag("timeout", values.timeout),
+    cwd: values.cwd,
+    requester: "cli",
+  });
+  if (values.json) await printJson({ task_id: row.id, state: row.state });
+  else console.log(row.id);
+  return 0;
+}
+
+function requirementsFrom(v: {
+  os?: string;
+  arch?: string;
+  cap?: string[];
+}): Requirements | undefined {
+  const parse = <T>(flag: string, schema: typeof osSchema | typeof archSchema, value?: string) => {
+    if (value === undefined) return undefined;
+    const r = schema.safeParse(value);
+    if (!r.success)
+      throw new ClusterError(
+        "USAGE",
+        `--${flag}: got ${JSON.stringify(value)}, ${r.error.issues[0]?.message ?? "invalid"}`,
+      );
+    return r.data as T;
+  };
+  const os = parse<Requirements["os"]>("os", osSchema, v.os);
+  const arch = parse<Requirements["arch"]>("arch", archSchema, v.arch);
+  for (const c of v.cap ?? [])
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(c))
+      throw new ClusterError(
+        "USAGE",
+        `--cap: got ${JSON.stringify(c)}, expected a word like "docker"`,
+      );
+  const capabilities = v.cap?.length ? v.cap : undefined;
+  return os || arch || capabilities ? { os, arch, capabilities } : undefined;
+}
+
+/** `__run-task ID`: the detached runner. Exit 0 when it ran (the task's outcome is in the store). */
+export async function runTaskVerb(argv: string[], config: Config): Promise<number> {
+  // First thing: a cancel (SIGTERM from `cancel`) must abort the run, never kill this process.
+  const abort = new AbortController();
+  for (const s of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(s, () => abort.abort());
+  const id = argv[0];
+  if (!id || argv.length !== 1)
+    throw new ClusterError("USAGE", "__run-task: expected exactly one task id (internal verb)");
+  const row = await runTask(
+    openTasks(config),
+    id,
+    (recorder) => createRuntime(config, { recorder }),
+    abort,
+  );
+  if (!row) warn(`__run-task: task ${id} is not queued (unknown, or taken by another runner)`);
+  return row ? 0 : EXIT.usage;
+}

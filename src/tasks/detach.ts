@@ -1,0 +1,41 @@
+// Starting a task's runner: the same program (`__run-task ID`) in a new session, detached from the
+// submitter so the task outlives the CLI call or the MCP request.
+import { closeSync, openSync } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "../config/load.ts";
+import { processIdentity } from "./liveness.ts";
+import type { RunnerRef } from "./store.ts";
+
+const CLI_SOURCE = join(import.meta.dir, "..", "cli.ts");
+
+/** A compiled binary runs from Bun's embedded file system; source mode needs the entry file. */
+export function isCompiled(path = import.meta.path): boolean {
+  return path.includes("$bunfs") || path.includes("~BUN");
+}
+
+export function runnerArgv(id: string, config: Config): string[] {
+  const self = isCompiled() ? [process.execPath] : [process.execPath, CLI_SOURCE];
+  const cfg = config.source === "embedded default" ? [] : ["--config", config.source];
+  return [...self, ...cfg, "__run-task", id];
+}
+
+export type SpawnRunner = (config: Config, id: string, logPath: string) => RunnerRef;
+
+export const spawnRunner: SpawnRunner = (config, id, logPath) => {
+  // The runner's own stderr goes to a log beside the output: its diagnostics, should it crash.
+  const log = openSync(logPath, "a", 0o600);
+  try {
+    const proc = Bun.spawn(runnerArgv(id, config), {
+      detached: true, // setsid(): no terminal, no process group shared with the submitter
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: log,
+      env: process.env,
+      cwd: process.cwd(),
+    });
+    proc.unref();
+    return { pid: proc.pid, identity: processIdentity(proc.pid) ?? null };
+  } finally {
+    closeSync(log);
+  }
+};

@@ -1,0 +1,85 @@
+// Start-of-process upkeep: tasks whose runner is gone become `interrupted`; old tasks are pruned.
+import { rmSync } from "node:fs";
+import type { AuditLog } from "./audit.ts";
+import { isSameProcess } from "./liveness.ts";
+import { tailPath } from "./output-file.ts";
+import { taskPaths } from "./paths.ts";
+import { isFinished } from "./state.ts";
+import type { TaskRow, TaskStore } from "./store.ts";
+
+/** A queued row with no runner recorded yet: its submitter gets this long to spawn one. */
+const SPAWN_GRACE_MS = 30_000;
+const DAY_MS = 86_400_000;
+
+/** Is the row unfinished although nobody can finish it any more? */
+export function runnerGone(row: TaskRow, now = Date.now()): boolean {
+  if (isFinished(row.state)) return false;
+  if (row.runner_pid === null) return now - row.created_at > SPAWN_GRACE_MS;
+  return !isSameProcess(row.runner_pid, row.runner_identity);
+}
+
+/** Marks the task interrupted (once, whoever notices first) and writes its audit end record. */
+export function interrupt(store: TaskStore, audit: AuditLog, row: TaskRow, why?: string): boolean {
+  const message =
+    why ??
+    (row.runner_pid === null
+      ? "its runner was never started"
+      : `its runner process ${row.runner_pid} is gone (killed, crashed or the machine restarted); the command's outcome is unknown`);
+  if (!store.markInterrupted(row.id, message)) return false;
+  const after = store.get(row.id);
+  try {
+    audit.append({
+      event: "end",
+      task_id: row.id,
+      requester: row.requester,
+      node: row.node,
+      state: "interrupted",
+      exit_code: null,
+      signal: null,
+      duration_ms: after?.duration_ms ?? null,
+      bytes_out: null,
+      timed_out: false,
+      canceled: false,
+      error_code: "TASK_INTERRUPTED",
+      error: message,
+    });
+  } catch {
+    // the store has the truth; a full disk must not stop the sweep
+  }
+  return true;
+}
+
+/** The row, with a dead runner noticed: what status, wait and cancel look at. */
+export function refreshed(store: TaskStore, audit: AuditLog, row: TaskRow): TaskRow {
+  if (!runnerGone(row)) return row;
+  interrupt(store, audit, row);
+  return store.get(row.id) ?? row;
+}
+
+/** Cheap: only rows still queued or running are looked at (an index covers them). */
+export function sweepInterrupted(store: TaskStore, audit: AuditLog, now = Date.now()): string[] {
+  const marked: string[] = [];
+  for (const row of store.unfinished())
+    if (runnerGone(row, now) && interrupt(store, audit, row)) marked.push(row.id);
+  return marked;
+}
+
+/** Deletes finished tasks older than `retentionDays` with their files; returns how many. */
+export function pruneExpired(
+  store: TaskStore,
+  stateDir: string,
+  retentionDays: number,
+  now = Date.now(),
+): number {
+  const rows = store.finishedBefore(now - retentionDays * DAY_MS);
+  for (const row of rows) {
+    const p = taskPaths(stateDir, row.id);
+    for (const f of [row.stdout_path, row.stderr_path, p.stdout, p.stderr, p.runnerLog]) {
+      if (!f) continue;
+      rmSync(f, { force: true });
+      rmSync(tailPath(f), { force: true });
+    }
+  }
+  store.delete(rows.map((r) => r.id));
+  return rows.length;
+}

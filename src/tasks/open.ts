@@ -1,0 +1,54 @@
+// The task machinery of one process for one state directory: store, audit log, recorder, upkeep.
+import type { Config } from "../config/load.ts";
+import type { RunRecorder } from "../exec/request.ts";
+import { AuditLog } from "./audit.ts";
+import { pruneExpired, sweepInterrupted } from "./housekeeping.ts";
+import { createTaskRecorder } from "./recorder.ts";
+import { TaskStore } from "./store.ts";
+
+/** Long-lived servers repeat the upkeep at most this often (on submit). */
+const HOUSEKEEP_EVERY_MS = 3_600_000;
+
+export interface Tasks {
+  config: Config;
+  stateDir: string;
+  store: TaskStore;
+  audit: AuditLog;
+  recorder: RunRecorder;
+  /** Marks tasks whose runner is gone as interrupted and prunes expired ones (throttled). */
+  housekeep(force?: boolean): void;
+}
+
+const opened = new Map<string, Tasks>();
+
+/** Opens (once per process and state directory) the task store, and does the upkeep at once. */
+export function openTasks(config: Config): Tasks {
+  const stateDir = config.settings.state_dir;
+  const existing = opened.get(stateDir);
+  if (existing) return existing;
+  const store = TaskStore.open(stateDir);
+  const audit = new AuditLog(stateDir, { maxBytes: config.settings.audit_max_bytes });
+  let last = 0;
+  const tasks: Tasks = {
+    config,
+    stateDir,
+    store,
+    audit,
+    recorder: createTaskRecorder(store, audit),
+    housekeep(force = false) {
+      const now = Date.now();
+      if (!force && now - last < HOUSEKEEP_EVERY_MS) return;
+      last = now;
+      sweepInterrupted(store, audit, now);
+      pruneExpired(store, stateDir, config.settings.task_retention, now);
+    },
+  };
+  tasks.housekeep(true);
+  opened.set(stateDir, tasks);
+  return tasks;
+}
+
+/** Forgets the opened task machinery (tests that switch state directories). */
+export function forgetOpenedTasks(): void {
+  opened.clear();
+}

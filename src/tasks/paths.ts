@@ -1,0 +1,29 @@
+// Where a task's files live: <state_dir>/tasks/<id>.stdout, .stderr and the runner's own log.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+export interface TaskPaths {
+  stdout: string;
+  stderr: string;
+  /** The detached runner's own stderr: crash diagnostics, empty when all went well. */
+  runnerLog: string;
+}
+
+export function tasksDir(stateDir: string): string {
+  return join(stateDir, "tasks");
+}
+
+export function taskPaths(stateDir: string, id: string): TaskPaths {
+  const dir = tasksDir(stateDir);
+  return {
+    stdout: join(dir, `${id}.stdout`),
+    stderr: join(dir, `${id}.stderr`),
+    runnerLog: join(dir, `${id}.runner.log`),
+  };
+}
+
+export function ensureTasksDir(stateDir: string): string {
+  const dir = tasksDir(stateDir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}

@@ -1,0 +1,113 @@
+// The body of the hidden `__run-task ID` verb: claim the queued task, run it with its output going
+// to the task's files, and record the end only once those files are complete.
+
+import { toClusterError } from "../errors.ts";
+import type { RunFn, RunRecorder, RunRequest } from "../exec/request.ts";
+import { failedBeforeStart, type RunResult, toRunResult } from "../exec/result.ts";
+import type { Tasks } from "./open.ts";
+import { CappedFileWriter } from "./output-file.ts";
+import { selfRunner } from "./recorder.ts";
+import type { TaskRow } from "./store.ts";
+
+/** What executes the request: the program's runtime, or a test's. */
+export interface TaskRuntime {
+  run: RunFn;
+  close(): Promise<void>;
+}
+
+export type RuntimeFactory = (recorder: RunRecorder) => TaskRuntime;
+
+/**
+ * Runs task `id`; `signal` is the cancel request (the verb aborts it on SIGTERM/SIGINT/SIGHUP,
+ * installed before the claim). Returns the final row, or undefined when the task was not queued.
+ */
+export async function runTask(
+  tasks: Tasks,
+  id: string,
+  makeRuntime: RuntimeFactory,
+  abort: AbortController,
+): Promise<TaskRow | undefined> {
+  const claim = tasks.store.claim(id, selfRunner());
+  if (!claim) return undefined;
+  const row = tasks.store.get(id) as TaskRow;
+  const req: RunRequest = { ...(row.request as RunRequest), task_id: id };
+  if (claim.cancelRequested) abort.abort();
+
+  const limit = tasks.config.settings.output_limit;
+  const out = row.stdout_path ? new CappedFileWriter(row.stdout_path, limit) : undefined;
+  const err = row.stderr_path ? new CappedFileWriter(row.stderr_path, limit) : undefined;
+  // The end is recorded after the files are closed, so whoever sees the task finished reads
+  // its whole output.
+  let ended: { result: RunResult; meta: Parameters<RunRecorder["finished"]>[1] } | undefined;
+  const recorder: RunRecorder = {
+    started: (rec) => tasks.recorder.started(rec),
+    finished: (result, meta) => {
+      ended = { result, meta };
+    },
+  };
+
+  let result: RunResult;
+  if (abort.signal.aborted) {
+    // Canceled before it started: nothing is run, not even for a moment.
+    recorder.started(startOf(req, "canceled before it started"));
+    result = canceledBeforeStart(req);
+    recorder.finished(result, { requester: req.requester, bytes_out: 0 });
+  } else {
+    const rt = makeRuntime(recorder);
+    try {
+      result = await rt.run(req, {
+        signal: abort.signal,
+        onOutput: (stream, chunk) => (stream === "stdout" ? out : err)?.push(chunk),
+      });
+    } catch (e) {
+      result = failedBeforeStart(toClusterError(e), {
+        task_id: id,
+        node: "",
+        command: req.command,
+      });
+    } finally {
+      await rt.close().catch(() => {});
+    }
+  }
+  out?.close();
+  err?.close();
+  if (!ended) {
+    // The runtime returned without recording (it should not): record it here, start included.
+    recorder.started(startOf(req, result.route.reason));
+    ended = { result, meta: { requester: req.requester, bytes_out: 0 } };
+  }
+  tasks.recorder.finished(ended.result, ended.meta);
+  return tasks.store.get(id);
+}
+
+function startOf(req: RunRequest, reason: string): Parameters<RunRecorder["started"]>[0] {
+  return {
+    task_id: req.task_id as string,
+    requester: req.requester,
+    command: req.command,
+    node: req.node ?? "",
+    route_reason: reason,
+    started_at: Date.now(),
+  };
+}
+
+function canceledBeforeStart(req: RunRequest): RunResult {
+  return toRunResult(
+    {
+      exit_code: null,
+      signal: null,
+      stdout: "",
+      stderr: "",
+      truncated: false,
+      duration_ms: 0,
+      timed_out: false,
+      canceled: true,
+    },
+    {
+      task_id: req.task_id as string,
+      node: req.node ?? "",
+      command: req.command,
+      route: { reason: "canceled before it started", candidates: [] },
+    },
+  );
+}

@@ -1,0 +1,281 @@
+// The task store: one row per run (foreground and background) in the state database.
+import type { Database } from "bun:sqlite";
+import type { RunRequest } from "../exec/request.ts";
+import type { RouteInfo, RunResult } from "../exec/result.ts";
+import { openStateDb } from "../state/db.ts";
+import { isFinished, stateOfResult, type TaskState } from "./state.ts";
+
+export interface TaskRow {
+  id: string;
+  command: string;
+  requester: string;
+  /** The request a background runner executes; null for foreground runs. */
+  request: RunRequest | null;
+  node: string;
+  route_reason: string;
+  route: RouteInfo | null;
+  state: TaskState;
+  exit_code: number | null;
+  signal: string | null;
+  timed_out: boolean;
+  canceled: boolean;
+  truncated: boolean;
+  error_code: string | null;
+  error_message: string | null;
+  rule: string | null;
+  bytes_out: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  stdout_path: string | null;
+  stderr_path: string | null;
+  runner_pid: number | null;
+  runner_identity: string | null;
+  claimed: boolean;
+  cancel_requested: boolean;
+}
+
+export interface RunnerRef {
+  pid: number;
+  identity: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tasks (
+  id TEXT PRIMARY KEY,
+  command TEXT NOT NULL,
+  requester TEXT NOT NULL,
+  request TEXT,
+  node TEXT NOT NULL DEFAULT '',
+  route_reason TEXT NOT NULL DEFAULT '',
+  route TEXT,
+  state TEXT NOT NULL,
+  exit_code INTEGER,
+  signal TEXT,
+  timed_out INTEGER NOT NULL DEFAULT 0,
+  canceled INTEGER NOT NULL DEFAULT 0,
+  truncated INTEGER NOT NULL DEFAULT 0,
+  error_code TEXT,
+  error_message TEXT,
+  rule TEXT,
+  bytes_out INTEGER,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  duration_ms INTEGER,
+  stdout_path TEXT,
+  stderr_path TEXT,
+  runner_pid INTEGER,
+  runner_identity TEXT,
+  claimed INTEGER NOT NULL DEFAULT 0,
+  cancel_requested INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS tasks_unfinished ON tasks(state) WHERE state IN ('queued', 'running');
+CREATE INDEX IF NOT EXISTS tasks_finished_at ON tasks(finished_at);
+CREATE INDEX IF NOT EXISTS tasks_created_at ON tasks(created_at);
+`;
+
+type Raw = Record<string, unknown>;
+
+function toRow(r: Raw): TaskRow {
+  return {
+    ...(r as unknown as TaskRow),
+    request: r.request ? (JSON.parse(r.request as string) as RunRequest) : null,
+    route: r.route ? (JSON.parse(r.route as string) as RouteInfo) : null,
+    timed_out: r.timed_out === 1,
+    canceled: r.canceled === 1,
+    truncated: r.truncated === 1,
+    claimed: r.claimed === 1,
+    cancel_requested: r.cancel_requested === 1,
+  };
+}
+
+export class TaskStore {
+  constructor(readonly db: Database) {
+    db.exec(SCHEMA);
+  }
+
+  static open(stateDir: string): TaskStore {
+    return new TaskStore(openStateDb(stateDir));
+  }
+
+  /** A background task before its runner exists. */
+  createQueued(
+    req: RunRequest & { task_id: string },
+    paths: { stdout: string; stderr: string },
+  ): TaskRow {
+    this.db
+      .query(
+        `INSERT INTO tasks (id, command, requester, request, node, state, created_at, stdout_path, stderr_path)
+         VALUES ($id, $command, $requester, $request, $node, 'queued', $now, $stdout, $stderr)`,
+      )
+      .run({
+        id: req.task_id,
+        command: req.command,
+        requester: req.requester,
+        request: JSON.stringify(req),
+        node: req.node ?? "",
+        now: Date.now(),
+        stdout: paths.stdout,
+        stderr: paths.stderr,
+      });
+    return this.mustGet(req.task_id);
+  }
+
+  /** The submitter records the runner it spawned (the runner records itself again on claim). */
+  setRunner(id: string, runner: RunnerRef): void {
+    this.db
+      .query(
+        "UPDATE tasks SET runner_pid = $pid, runner_identity = $identity WHERE id = $id AND claimed = 0",
+      )
+      .run({ id, pid: runner.pid, identity: runner.identity });
+  }
+
+  /**
+   * The runner takes its queued task. Serialised with requestCancel by SQLite: either the runner
+   * sees the cancel request here, or the canceler sees `claimed` and signals the runner.
+   */
+  claim(id: string, runner: RunnerRef): { cancelRequested: boolean } | undefined {
+    const r = this.db
+      .query(
+        `UPDATE tasks SET claimed = 1, runner_pid = $pid, runner_identity = $identity
+         WHERE id = $id AND state = 'queued' AND claimed = 0 RETURNING cancel_requested`,
+      )
+      .get({ id, pid: runner.pid, identity: runner.identity }) as Raw | null;
+    return r ? { cancelRequested: r.cancel_requested === 1 } : undefined;
+  }
+
+  requestCancel(id: string): TaskRow | undefined {
+    const r = this.db
+      .query("UPDATE tasks SET cancel_requested = 1 WHERE id = $id RETURNING *")
+      .get({ id }) as Raw | null;
+    return r ? toRow(r) : undefined;
+  }
+
+  /** A run starts: the background row turns running, a foreground run gets its row now. */
+  started(
+    rec: {
+      task_id: string;
+      requester: string;
+      command: string;
+      node: string;
+      route_reason: string;
+      started_at: number;
+    },
+    runner: RunnerRef,
+  ): void {
+    this.db
+      .query(
+        `INSERT INTO tasks (id, command, requester, node, route_reason, state, created_at, started_at, runner_pid, runner_identity, claimed)
+         VALUES ($id, $command, $requester, $node, $reason, 'running', $at, $at, $pid, $identity, 1)
+         ON CONFLICT(id) DO UPDATE SET node = $node, route_reason = $reason, state = 'running',
+           started_at = $at, runner_pid = $pid, runner_identity = $identity, claimed = 1`,
+      )
+      .run({
+        id: rec.task_id,
+        command: rec.command,
+        requester: rec.requester,
+        node: rec.node,
+        reason: rec.route_reason,
+        at: rec.started_at,
+        pid: runner.pid,
+        identity: runner.identity,
+      });
+  }
+
+  /** A run ended, however it ended. Returns the state it was given. */
+  finished(result: RunResult, bytesOut: number, finishedAt = Date.now()): TaskState {
+    const state = stateOfResult(result);
+    const err = result.error as { code: string; message: string; rule?: string } | undefined;
+    this.db
+      .query(
+        `UPDATE tasks SET state = $state, node = $node, route = $route, exit_code = $exit,
+           signal = $signal, timed_out = $timed_out, canceled = $canceled, truncated = $truncated,
+           error_code = $error_code, error_message = $error_message, rule = $rule,
+           bytes_out = $bytes_out, finished_at = $at, duration_ms = $duration,
+           started_at = COALESCE(started_at, $at)
+         WHERE id = $id`,
+      )
+      .run({
+        id: result.task_id,
+        state,
+        node: result.node,
+        route: JSON.stringify(result.route),
+        exit: result.exit_code,
+        signal: result.signal,
+        timed_out: result.timed_out ? 1 : 0,
+        canceled: result.canceled ? 1 : 0,
+        truncated: result.truncated ? 1 : 0,
+        error_code: err?.code ?? null,
+        error_message: err?.message ?? null,
+        rule: err?.rule ?? null,
+        bytes_out: bytesOut,
+        at: finishedAt,
+        duration: result.duration_ms,
+      });
+    return state;
+  }
+
+  /** Marks a task whose runner is gone; false when it had finished meanwhile. */
+  markInterrupted(id: string, message: string, at = Date.now()): boolean {
+    const r = this.db
+      .query(
+        `UPDATE tasks SET state = 'interrupted', error_code = 'TASK_INTERRUPTED', error_message = $message,
+           finished_at = $at, duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE $at - started_at END
+         WHERE id = $id AND state IN ('queued', 'running')`,
+      )
+      .run({ id, message, at });
+    return r.changes > 0;
+  }
+
+  get(id: string): TaskRow | undefined {
+    const r = this.db.query("SELECT * FROM tasks WHERE id = $id").get({ id }) as Raw | null;
+    return r ? toRow(r) : undefined;
+  }
+
+  mustGet(id: string): TaskRow {
+    const row = this.get(id);
+    if (!row) throw new Error(`task ${id} vanished from the store`);
+    return row;
+  }
+
+  /** Newest first. */
+  list(opts: { state?: TaskState; limit?: number } = {}): TaskRow[] {
+    const limit = opts.limit ?? 20;
+    const rows = opts.state
+      ? this.db
+          .query(
+            "SELECT * FROM tasks WHERE state = $state ORDER BY created_at DESC, id DESC LIMIT $limit",
+          )
+          .all({ state: opts.state, limit })
+      : this.db.query("SELECT * FROM tasks ORDER BY created_at DESC, id DESC LIMIT $limit").all({
+          limit,
+        });
+    return (rows as Raw[]).map(toRow);
+  }
+
+  unfinished(): TaskRow[] {
+    return (
+      this.db.query("SELECT * FROM tasks WHERE state IN ('queued', 'running')").all() as Raw[]
+    ).map(toRow);
+  }
+
+  /** Finished tasks that ended before `before` (ms), oldest first, at most `limit`. */
+  finishedBefore(before: number, limit = 500): TaskRow[] {
+    return (
+      this.db
+        .query("SELECT * FROM tasks WHERE finished_at < $before ORDER BY finished_at LIMIT $limit")
+        .all({ before, limit }) as Raw[]
+    )
+      .map(toRow)
+      .filter((r) => isFinished(r.state));
+  }
+
+  delete(ids: string[]): void {
+    const del = this.db.query("DELETE FROM tasks WHERE id = $id");
+    this.db.transaction(() => {
+      for (const id of ids) del.run({ id });
+    })();
+  }
+}
