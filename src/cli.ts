@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // cluster-exec command line: argv → verbs. The only module that calls process.exit.
 import { clusterStatusVerb } from "./cli/cluster-status.ts";
+import { forgetHostVerb } from "./cli/forget-host.ts";
 import { configVerb, probeVerb, versionVerb } from "./cli/info.ts";
 import { warn } from "./cli/output.ts";
 import { runVerb } from "./cli/run.ts";
@@ -26,6 +27,7 @@ Verbs:
   cancel ID                                     kill a task's process group wherever it runs
   tasks [--state S] [--limit N] [--json]        recent tasks, newest first
   cluster-status [--json]                       every node: health, load, memory, address, how resolved
+  forget-host NAME                              forget a node's pinned SSH host key (after a deliberate change)
   probe [--json]                                this machine's load sample
   config check | show                           validate / print the effective configuration
   version                                       version, target, commit
@@ -78,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
       return runTaskVerb(args, load());
     case "cluster-status":
       return clusterStatusVerb(args, load());
+    case "forget-host":
+      return forgetHostVerb(args, load());
     case "probe":
       return probeVerb(args);
     case "config":

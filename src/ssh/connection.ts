@@ -131,6 +131,20 @@ function unreachable(node: string, where: string, why: string): ClusterError {
   });
 }
 
+const SOCKET_ERRORS: Record<string, string> = {
+  ECONNREFUSED: "connection refused (is sshd running there?)",
+  EHOSTUNREACH: "no route to host",
+  ENETUNREACH: "network unreachable",
+  ENOTFOUND: "host name not found",
+  EAI_AGAIN: "host name lookup failed",
+  ECONNRESET: "connection reset",
+};
+
+function socketErrorText(err: NodeJS.ErrnoException): string {
+  const known = err.code ? SOCKET_ERRORS[err.code] : undefined;
+  return known ? `${known} [${err.code}]` : (err.code ?? err.message);
+}
+
 /** TCP connect with its own timeout (ssh2 has none separate from the handshake's). */
 function tcp(node: string, host: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -147,7 +161,7 @@ function tcp(node: string, host: string, port: number, timeoutMs: number): Promi
     sock.once("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       sock.destroy();
-      reject(unreachable(node, `${host}:${port}`, err.code ?? err.message));
+      reject(unreachable(node, `${host}:${port}`, socketErrorText(err)));
     });
   });
 }

@@ -109,15 +109,12 @@ export async function cli(
   cluster: TestCluster,
   args: string[],
   env: Record<string, string>,
-  timeoutMs = 60_000,
+  opts: { timeoutMs?: number; configPath?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = performance.now();
-  const proc = inCtl(
-    cluster,
-    [process.execPath, CLI, "--config", cluster.configPath, ...args],
-    env,
-  );
-  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  const config = opts.configPath ?? cluster.configPath;
+  const proc = inCtl(cluster, [process.execPath, CLI, "--config", config, ...args], env);
+  const timer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
   const [stdout, stderr] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),

@@ -1,0 +1,148 @@
+// `cluster-exec run --node` against real sshd nodes: output, exit codes, signals, timeout and
+// cancel of remote process trees, concurrency over one pooled connection, unknown nodes.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startCluster, type TestCluster } from "../helpers/cluster.ts";
+import { CLI, cli, type Harness, inCtl, startHarness, testEnv } from "../helpers/ctl-harness.ts";
+import { uniqueSleep, waitGone } from "../helpers/procs.ts";
+
+const T = 60_000;
+let c: TestCluster;
+let env: Record<string, string>;
+let harness: Harness;
+
+beforeAll(async () => {
+  c = await startCluster(3);
+  env = testEnv(c);
+  harness = startHarness(c, env);
+}, T);
+
+afterAll(async () => {
+  await harness?.close();
+  await c?.down();
+}, T);
+
+describe("run --node", () => {
+  test(
+    "runs on the named node: hostname prints its name",
+    async () => {
+      for (const node of ["n2", "n3"]) {
+        const r = await cli(c, ["run", "--node", node, "--", "hostname"], env);
+        expect(r.stderr).toBe("");
+        expect(r.stdout).toBe(`${node}\n`);
+        expect(r.code).toBe(0);
+      }
+    },
+    T,
+  );
+
+  test(
+    "exits with the remote command's exit code",
+    async () => {
+      const r = await cli(c, ["run", "--node", "n2", "--", "sh", "-c", "echo out; exit 7"], env);
+      expect(r.stdout).toBe("out\n");
+      expect(r.code).toBe(7);
+    },
+    T,
+  );
+
+  test(
+    "a signal-killed remote command reports the signal",
+    async () => {
+      const human = await cli(c, ["run", "--node", "n2", "--", "kill -TERM $$"], env);
+      expect(human.code).toBe(128 + 15);
+      expect(human.stderr).toContain("killed by SIGTERM on n2");
+      const json = await cli(c, ["run", "--node", "n2", "--json", "--", "kill -KILL $$"], env);
+      expect(json.code).toBe(128 + 9);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        node: "n2",
+        exit_code: null,
+        signal: "SIGKILL",
+        timed_out: false,
+      });
+    },
+    T,
+  );
+
+  test(
+    "timeout kills the remote sleep tree: no process is left on the node",
+    async () => {
+      const s = uniqueSleep();
+      const cmd = `echo started; sh -c 'sleep ${s} & sleep ${s} & wait' & sleep ${s}; echo never`;
+      const r = await cli(c, ["run", "--node", "n3", "--timeout", "1", "--", cmd], env);
+      expect(r.code).toBe(124);
+      expect(r.stdout).toBe("started\n");
+      expect(r.stderr).toContain("timed out after 1s on n3");
+      expect(r.ms).toBeLessThan(10_000);
+      expect(await waitGone(s)).toEqual([]);
+    },
+    T,
+  );
+
+  test(
+    "cancel (SIGINT to the CLI) kills the remote sleep tree and exits 130",
+    async () => {
+      const s = uniqueSleep();
+      const cmd = `sh -c 'sleep ${s} & wait' & echo ready; sleep ${s}`;
+      const proc = inCtl(
+        c,
+        [process.execPath, CLI, "--config", c.configPath, "run", "--node", "n1", "--", cmd],
+        env,
+      );
+      const reader = proc.stdout.getReader();
+      let seen = "";
+      while (!seen.includes("ready")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += new TextDecoder().decode(value);
+      }
+      expect(seen).toBe("ready\n");
+      proc.kill("SIGINT");
+      const code = await proc.exited;
+      const stderr = await new Response(proc.stderr).text();
+      expect(code).toBe(130);
+      expect(stderr).toContain("canceled on n1");
+      expect(await waitGone(s)).toEqual([]);
+    },
+    T,
+  );
+
+  test(
+    "20 concurrent runs to one node all succeed over one connection (MaxSessions is 10)",
+    async () => {
+      const before = await harness.stats();
+      const runs = Array.from({ length: 20 }, (_, i) =>
+        harness.run("n2", {
+          spec: {
+            command: `sleep 0.3; echo job ${i}; hostname`,
+            timeoutMs: 30_000,
+            outputLimit: 4096,
+            killGraceMs: 1000,
+          },
+        }),
+      );
+      const answers = await Promise.all(runs);
+      answers.forEach((a, i) => {
+        expect(a.thrown).toBeUndefined();
+        expect(a.outcome?.error).toBeUndefined();
+        expect(a.outcome?.exit_code).toBe(0);
+        expect(a.outcome?.stdout).toBe(`job ${i}\nn2\n`);
+      });
+      const after = await harness.stats();
+      expect(after.pool.connects - before.pool.connects).toBeLessThanOrEqual(1);
+      expect(after.pool.open.n2).toBe(1);
+    },
+    T,
+  );
+
+  test(
+    "an unknown node exits 2 naming it and listing the known nodes",
+    async () => {
+      const r = await cli(c, ["run", "--node", "n9", "--", "true"], env);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain('unknown node "n9"');
+      expect(r.stderr).toContain("known nodes: n1, n2, n3");
+    },
+    T,
+  );
+});
