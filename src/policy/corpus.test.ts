@@ -2,9 +2,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are shell, not templates
 import { describe, expect, test } from "bun:test";
 import { checkCommand } from "./check.ts";
+import { DANGER_RULES } from "./dangerous.ts";
 
 /** [command, rule that must refuse it] */
-export const DANGEROUS: [string, string][] = [
+const DANGEROUS: [string, string][] = [
   // recursive delete, spelled every way
   ["rm -rf /", "recursive-delete"],
   ["rm -r -f /", "recursive-delete"],
@@ -141,7 +142,7 @@ export const DANGEROUS: [string, string][] = [
   ["bash -c 'echo (('", "unparseable"],
 ];
 
-export const HARMLESS: string[] = [
+const HARMLESS: string[] = [
   "rm -rf ./build",
   "rm -rf build dist node_modules",
   "rm -rf /tmp/foo",
@@ -210,6 +211,12 @@ describe("harmless look-alikes: every one is allowed", () => {
       expect(verdict.allowed ? "allowed" : `${verdict.rule}: ${verdict.message}`).toBe("allowed");
     });
   }
+});
+
+test("every documented rule is exercised by the corpus", () => {
+  const used = new Set(DANGEROUS.map(([, rule]) => rule));
+  for (const rule of Object.keys(DANGER_RULES))
+    if (rule !== "too-complex") expect(`${rule}: ${used.has(rule)}`).toBe(`${rule}: true`);
 });
 
 test("the corpus is large enough", () => {
