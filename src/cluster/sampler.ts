@@ -96,7 +96,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       node: s.node,
       sample: s.sample,
       state: s.state,
-      resolution: s.isLocal ? undefined : opts.resolver?.peek(s.node.name),
+      resolution: opts.resolver?.peek(s.node.name),
       isLocal: s.isLocal,
       running: opts.running?.(s.node.name) ?? 0,
       now: clock(),

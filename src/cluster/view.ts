@@ -97,7 +97,9 @@ export function readNodeViews(config: Config, opts: ReadViewsOptions): NodeView[
       sample: store.latest(node.name),
       state: store.state(node.name),
       resolution: opts.resolver?.peek(node.name),
-      isLocal: opts.isLocal?.(node.name) ?? isLocalNode(node.name, config),
+      isLocal:
+        opts.isLocal?.(node.name) ??
+        isLocalNode(node.name, config, { cachedAddress: opts.resolver?.peek(node.name)?.address }),
       running: opts.running?.(node.name) ?? 0,
       now,
       settings: config.settings,

@@ -26,6 +26,8 @@ export interface LocalCheckOptions {
   hostname?: string;
   /** Extra knowledge: the node's cached resolved address, if the caller has it. */
   cachedAddress?: string;
+  /** Also count what the resolver learned in this process (default true). */
+  learned?: boolean;
 }
 
 /**
@@ -38,9 +40,11 @@ export function isLocalNode(name: string, config: Config, opts: LocalCheckOption
   if (!node) return false;
   const hostname = opts.hostname ?? os.hostname();
   if (sameHost(name, hostname) || sameHost(node.host, hostname)) return true;
-  const known = [node.ip, opts.cachedAddress, learned.get(name)].filter(
-    (a): a is string => a !== undefined,
-  );
+  const known = [
+    node.ip,
+    opts.cachedAddress,
+    opts.learned === false ? undefined : learned.get(name),
+  ].filter((a): a is string => a !== undefined);
   return known.some(isLocalAddress);
 }
 

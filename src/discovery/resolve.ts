@@ -187,12 +187,13 @@ export function createResolver(opts: ResolverOptions): Resolver {
     resolve(name, o = {}) {
       const node = config.nodes[name];
       if (!node) return Promise.reject(new Error(`unknown node ${name}`));
-      if (isLocalNode(name, config)) return Promise.resolve(localResolution(node, clock()));
+      if (isLocalNode(name, config, { learned: false }))
+        return Promise.resolve(localResolution(node, clock()));
       const hit = cache.get(name, keyOf(node));
       if (hit) {
         // This process's own lookup stays "mdns" (etc.) for as long as its entry lives.
         const mine = last.get(name);
-        if (mine && mine.key === keyOf(node) && mine.r.resolved_at === hit.resolved_at)
+        if (mine?.r.address && mine.key === keyOf(node) && mine.r.resolved_at === hit.resolved_at)
           return Promise.resolve({ ...mine.r, age_s: fromEntry(hit, true).age_s });
         return Promise.resolve(remember(node, fromEntry(hit, true)));
       }
@@ -208,7 +209,7 @@ export function createResolver(opts: ResolverOptions): Resolver {
     peek(name) {
       const node = config.nodes[name];
       if (!node) return undefined;
-      if (isLocalNode(name, config)) return localResolution(node, clock());
+      if (isLocalNode(name, config, { learned: false })) return localResolution(node, clock());
       const mine = last.get(name);
       if (mine && mine.key === keyOf(node))
         return { ...mine.r, age_s: Math.max(0, Math.round((clock() - mine.r.resolved_at) / 1000)) };
