@@ -1,8 +1,8 @@
 // Remote sampling over the shared SSH pool: one short command on a pooled connection, its output
 // collected whole (a probe prints a few KB), bounded in time.
-import type { ClientChannel } from "ssh2";
 import { shellQuote } from "../cli/args.ts";
 import { ClusterError } from "../errors.ts";
+import type { RemoteProcess } from "../ssh/connection.ts";
 import type { SshPool } from "../ssh/pool.ts";
 import type { RemoteExec, RemoteExecResult } from "./sampler.ts";
 
@@ -17,43 +17,47 @@ const MAX_OUTPUT = 256 * 1024;
 export function poolRemoteExec(pool: SshPool): RemoteExec {
   return async (node, command, { timeoutMs, signal }) => {
     const all = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-    const channel = await pool.exec(node, `exec /bin/sh -c ${shellQuote(command)}`, "control", all);
-    return collect(channel, all, `${node.name}: probe took longer than ${timeoutMs / 1000}s`);
+    const proc = await pool.exec(node, `exec /bin/sh -c ${shellQuote(command)}`, "control", all);
+    return collect(proc, all, `${node.name}: probe took longer than ${timeoutMs / 1000}s`);
   };
 }
 
-function collect(
-  channel: ClientChannel,
+async function collect(
+  proc: RemoteProcess,
   signal: AbortSignal,
   late: string,
 ): Promise<RemoteExecResult> {
-  return new Promise((resolve, reject) => {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let size = 0;
-    let code: number | null = null;
-    const take = (into: Buffer[]) => (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_OUTPUT) into.push(chunk);
-      else channel.close();
-    };
-    const onAbort = () => {
+  const { channel } = proc;
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let size = 0;
+  const take = (into: Buffer[]) => (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_OUTPUT) into.push(chunk);
+    else channel.close();
+  };
+  channel.on("data", take(out));
+  channel.stderr.on("data", take(err));
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
       channel.close();
       reject(new ClusterError("UNREACHABLE", late, { stage: "probe" }));
     };
-    signal.addEventListener("abort", onAbort, { once: true });
-    channel.on("data", take(out));
-    channel.stderr.on("data", take(err));
-    channel.on("exit", (c: number | null) => {
-      code = c;
-    });
-    channel.on("close", () => {
-      signal.removeEventListener("abort", onAbort);
-      resolve({
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
-        code,
-      });
-    });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
   });
+  aborted.catch(() => {});
+  try {
+    await Promise.race([proc.closed, aborted]);
+    // The exit status comes before the close; a channel closed without one has code null.
+    const status = await Promise.race([proc.exited, Promise.resolve(null)]);
+    return {
+      stdout: Buffer.concat(out).toString("utf8"),
+      stderr: Buffer.concat(err).toString("utf8"),
+      code: status?.code ?? null,
+    };
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
 }

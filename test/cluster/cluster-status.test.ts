@@ -180,6 +180,7 @@ describe("cluster-status", () => {
       try {
         const down = await clusterStatus(c, c.configPath, e);
         expect(down.code).toBe(0);
+        expect(down.stderr).toBe("");
         expect(down.ms).toBeLessThan(5000);
         expect(down.report.nodes.n2?.status).toBe("unreachable");
         expect(down.report.nodes.n2?.last_error).toContain("ECONNREFUSED");
@@ -206,6 +207,7 @@ describe("cluster-status", () => {
       try {
         const r = await clusterStatus(c, c.configPath, e);
         expect(r.code).toBe(0);
+        expect(r.stderr).toBe(""); // nothing thrown while abandoning the attempt in flight
         expect(r.ms).toBeLessThanOrEqual(2500);
         expect(r.report.nodes.n3?.status).toBe("unreachable");
         expect(r.report.nodes.n3?.last_error).toContain("no answer within the status timeout");
