@@ -3,6 +3,7 @@ import { Database } from "bun:sqlite";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { Config, NodeConfig } from "../config/load.ts";
+import { describeRejection, ok, seconds, skipped, summarise, withTimeout } from "./attempts.ts";
 import { AddressCache, type Attempt, type CacheEntry, type Step } from "./cache.ts";
 import { checkRemoteAddress } from "./ip-policy.ts";
 import { isLocalAddress, isLocalNode, rememberLocal } from "./local.ts";
@@ -242,51 +243,4 @@ function localResolution(node: NodeConfig, now: number): Resolution {
   };
 }
 
-function ok(step: Step, query: string, address: string, ms: number, rejected: string[]): Attempt {
-  const also = rejected.length ? `; also answered ${rejected.join(", ")}` : "";
-  return { step, query, outcome: "ok", address, detail: `${address}${also}`, ms };
-}
-
-function skipped(step: Step, detail: string): Attempt {
-  return { step, outcome: "skipped", detail, ms: 0 };
-}
-
-function describeRejection(address: string): string {
-  const v = checkRemoteAddress(address);
-  return v.ok ? address : `${address} rejected (${v.reason})`;
-}
-
-/** "mdns n3.local: no answer within 1s; dns n3.local: ENOTFOUND; fallback: no ip configured" */
-export function summarise(attempts: Attempt[]): string {
-  return attempts
-    .map(
-      (a) =>
-        `${a.step}${a.query ? ` ${a.query}` : ""}: ${a.outcome === "ok" ? a.address : a.detail}`,
-    )
-    .join("; ");
-}
-
-async function withTimeout<T>(
-  p: Promise<T>,
-  ms: number,
-): Promise<{ value: T } | { error: string }> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<{ error: string }>((resolve) => {
-    timer = setTimeout(() => resolve({ error: `no answer within ${seconds(ms)}` }), ms);
-  });
-  try {
-    return await Promise.race([
-      p.then(
-        (value) => ({ value }),
-        (err: NodeJS.ErrnoException) => ({ error: err.code ?? err.message }),
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function seconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(2))}s`;
-}
+export { summarise };
