@@ -6,6 +6,7 @@ import type { NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
 import { planAuth } from "./auth.ts";
 import { hostKeyChangedError, type KnownHosts } from "./host-keys.ts";
+import { buildReaperCommand, Reaper } from "./reaper.ts";
 
 export interface ConnectionOptions {
   connectTimeoutMs: number;
@@ -22,6 +23,25 @@ export interface ConnectionOptions {
 }
 
 export type ChannelKind = "run" | "control";
+
+export interface ExitStatus {
+  code: number | null;
+  /** "SIGTERM" style, when the process was killed by a signal. */
+  signal: string | null;
+}
+
+/**
+ * A command running on a node. The listeners are attached the moment the channel exists: ssh2
+ * may deliver data, exit status and close in the same socket read as the exec reply, before any
+ * awaiting caller gets to run, and an 'exit' event nobody listened to is lost.
+ */
+export interface RemoteProcess {
+  channel: ClientChannel;
+  /** Resolves when the node reports the exit status; never when it does not (connection lost). */
+  exited: Promise<ExitStatus>;
+  /** Resolves when the channel is closed (after its output ended), for whatever reason. */
+  closed: Promise<void>;
+}
 
 /** The command was certainly not sent; safe to try again (on another connection). */
 export class NotSentError extends Error {}
@@ -197,7 +217,36 @@ export class SshConnection {
 
   /** Channels in use plus callers waiting for one. */
   get busy(): number {
-    return this.inUse.run + this.inUse.control + this.waiters.length;
+    const reaperSlot = this.reaperInUse ? 1 : 0;
+    return this.inUse.run + this.inUse.control - reaperSlot + this.waiters.length;
+  }
+
+  private reaperP: Promise<Reaper | undefined> | undefined;
+  private reaperInUse = false;
+
+  /**
+   * Kills process group `pgid` on this node through the connection's reaper (opened on first
+   * use, kept open on one control slot). False when no reaper could be had.
+   */
+  async killGroup(pgid: number, graceMs: number): Promise<boolean> {
+    this.lastActive = performance.now();
+    this.reaperP ??= this.exec(buildReaperCommand(), "control").then(
+      (remote) => {
+        const reaper = new Reaper(remote);
+        this.reaperInUse = true;
+        void remote.closed.then(() => {
+          this.reaperInUse = false;
+          this.reaperP = undefined; // the next kill opens a new one
+        });
+        return reaper;
+      },
+      () => {
+        this.reaperP = undefined;
+        return undefined;
+      },
+    );
+    const reaper = await this.reaperP;
+    return reaper ? reaper.kill(pgid, graceMs) : false;
   }
 
   onClose(listener: () => void): void {
@@ -209,7 +258,7 @@ export class SshConnection {
    * Opens a session channel and sends `command` on it. Rejects with NotSentError when the command
    * certainly did not reach the node, MaybeSentError when it may have.
    */
-  async exec(command: string, kind: ChannelKind, signal?: AbortSignal): Promise<ClientChannel> {
+  async exec(command: string, kind: ChannelKind, signal?: AbortSignal): Promise<RemoteProcess> {
     for (let attempt = 0; ; attempt++) {
       await this.acquire(kind, signal);
       try {
@@ -225,7 +274,7 @@ export class SshConnection {
     }
   }
 
-  private execOnce(command: string, kind: ChannelKind): Promise<ClientChannel> {
+  private execOnce(command: string, kind: ChannelKind): Promise<RemoteProcess> {
     return new Promise((resolve, reject) => {
       if (!this.alive) return reject(new NotSentError(`connection to ${this.node} closed`));
       let settled = false;
@@ -254,8 +303,22 @@ export class SshConnection {
           }
           settled = true;
           if (!err) {
-            channel.once("close", () => this.release(kind));
-            return resolve(channel);
+            const exited = new Promise<ExitStatus>((r) =>
+              channel.once("exit", (code: number | null, sig?: string) =>
+                r(
+                  sig
+                    ? { code: null, signal: sig.startsWith("SIG") ? sig : `SIG${sig}` }
+                    : { code, signal: null },
+                ),
+              ),
+            );
+            const closed = new Promise<void>((r) =>
+              channel.once("close", () => {
+                this.release(kind);
+                r();
+              }),
+            );
+            return resolve({ channel, exited, closed });
           }
           const e = err as Error & { reason?: number | string };
           if (e.reason !== undefined && this.alive) return reject(new OpenRefused(e.message));

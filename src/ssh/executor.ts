@@ -1,13 +1,13 @@
 // The ssh executor: runs a RunSpec on a node over the pool, with local.ts's semantics (process
 // group, caps, timeout/cancel/leftover kill, exact exit code or signal, one result shape).
-import type { ClientChannel } from "ssh2";
 import type { NodeConfig } from "../config/load.ts";
 import { type ErrorCode, toClusterError } from "../errors.ts";
 import type { Executor, OutputStream, RunSpec } from "../exec/executor.ts";
 import { CappedOutput } from "../exec/limits.ts";
 import type { ExecOutcome } from "../exec/result.ts";
+import type { ExitStatus, RemoteProcess } from "./connection.ts";
 import type { SshPool } from "./pool.ts";
-import { badEnvName, buildKillScript, buildRemoteCommand, MarkReader } from "./remote-command.ts";
+import { badEnvName, buildRemoteCommand, MarkReader } from "./remote-command.ts";
 
 export interface SshExecutorOptions {
   /** Close the pool with the executor (the executor created it). */
@@ -42,15 +42,15 @@ export async function runRemote(
       `env ${JSON.stringify(badEnv)}: not a shell variable name`,
     );
   if (signal?.aborted) return { ...notStarted(started), canceled: true };
-  let channel: ClientChannel;
+  let remote: RemoteProcess;
   try {
-    channel = await pool.exec(node, buildRemoteCommand(spec), "run", signal);
+    remote = await pool.exec(node, buildRemoteCommand(spec), "run", signal);
   } catch (err) {
     if ((err as Error).name === "AbortError") return { ...notStarted(started), canceled: true };
     const e = toClusterError(err);
     return notStarted(started, e.code, e.message);
   }
-  return watch(node, pool, channel, spec, signal, started);
+  return watch(node, pool, remote, spec, signal, started);
 }
 
 /** Bound on every wait that depends on the node answering (kill channel, channel close). */
@@ -61,17 +61,18 @@ function answerBoundMs(pool: SshPool, spec: RunSpec): number {
 async function watch(
   node: NodeConfig,
   pool: SshPool,
-  channel: ClientChannel,
+  remote: RemoteProcess,
   spec: RunSpec,
   signal: AbortSignal | undefined,
   started: number,
 ): Promise<ExecOutcome> {
+  const { channel, closed } = remote;
   channel.end(); // EOF on stdin: the command reads nothing, as locally (stdin ignored)
   const out = new CappedOutput(spec.outputLimit);
   const err = new CappedOutput(spec.outputLimit);
   const marks = new MarkReader();
   let callbackError: unknown;
-  let exit: { code: number | null; signal: string | null } | undefined;
+  let exit: ExitStatus | undefined;
   let timedOut = false;
   let canceled = false;
   let pgidKnown: (pgid: number | undefined) => void = () => {};
@@ -106,9 +107,8 @@ async function watch(
     onMark();
   });
   channel.stderr.on("data", (chunk: Buffer) => deliver("stderr", chunk, channel.stderr));
-  const closed = new Promise<void>((r) => channel.once("close", () => r()));
-  channel.on("exit", (code: number | null, sig?: string) => {
-    exit = { code: sig ? null : code, signal: sig ? signalName(sig) : null };
+  void remote.exited.then((status) => {
+    exit = status;
     stop(); // leftovers of its group would outlive the run (and may hold the channel open)
   });
 
@@ -209,7 +209,7 @@ function collectGarbageNow(bytes: number): void {
   } else Bun.gc(false);
 }
 
-/** Kills a process group on the node over a control channel (TERM, grace, KILL); bounded. */
+/** Kills a process group on the node (TERM, grace, KILL), never waiting longer than `boundMs`. */
 export async function killGroup(
   node: NodeConfig,
   pool: SshPool,
@@ -218,22 +218,11 @@ export async function killGroup(
   boundMs: number,
 ): Promise<void> {
   const abort = new AbortController();
-  const work = (async () => {
-    const ch = await pool.exec(node, buildKillScript(pgid, graceMs), "control", abort.signal);
-    ch.end();
-    ch.resume();
-    ch.stderr.resume();
-    await new Promise<void>((r) => ch.once("close", () => r()));
-  })().catch(() => {}); // a node we cannot reach has nothing we could kill
-  const ok = await withTimeout(
-    work.then(() => true),
-    boundMs,
-  );
-  if (ok === undefined) abort.abort();
-}
-
-function signalName(sig: string): string {
-  return sig.startsWith("SIG") ? sig : `SIG${sig}`;
+  const work = pool
+    .killGroup(node, pgid, graceMs, abort.signal)
+    .then(() => true)
+    .catch(() => true); // a node we cannot reach has nothing we could kill
+  if ((await withTimeout(work, boundMs)) === undefined) abort.abort();
 }
 
 function notStarted(started: number, code?: ErrorCode, message?: string): ExecOutcome {

@@ -1,6 +1,5 @@
 // The connection pool: one ssh2 connection per node, opened on first use, reused, replaced when it
 // dies, closed when idle. Retries (with backoff) only what certainly did not send the command.
-import type { ClientChannel } from "ssh2";
 import type { Config, NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
 import { forgetAddress, nodeAddress } from "./address.ts";
@@ -11,9 +10,11 @@ import {
   MaybeSentError,
   NotSentError,
   openConnection,
+  type RemoteProcess,
   type SshConnection,
 } from "./connection.ts";
 import { KnownHosts, knownHostsPath } from "./host-keys.ts";
+import { buildKillScript } from "./remote-command.ts";
 
 export interface PoolOptions extends ConnectionOptions {
   /** Extra attempts after a failure that happened before the command was sent. */
@@ -72,7 +73,7 @@ export class SshPool {
   constructor(readonly opts: PoolOptions) {}
 
   /**
-   * Sends `command` to the node on a pooled connection and returns its channel. Failures before
+   * Sends `command` to the node on a pooled connection and returns the running process. Failures before
    * the command was sent are retried `retries` times with backoff; afterwards they surface as
    * UNREACHABLE (or AUTH_FAILED / HOST_KEY_CHANGED, which are not retried). A possibly sent
    * command is never re-sent: that surfaces as CONNECTION_LOST.
@@ -82,7 +83,7 @@ export class SshPool {
     command: string,
     kind: ChannelKind = "run",
     signal?: AbortSignal,
-  ): Promise<ClientChannel> {
+  ): Promise<RemoteProcess> {
     let last: Error | undefined;
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
       if (attempt > 0) await this.backoff(attempt, signal);
@@ -113,6 +114,29 @@ export class SshPool {
       `${last?.message ?? `node ${node.name} unreachable`} (${tries} attempt${tries === 1 ? "" : "s"})`,
       { node: node.name },
     );
+  }
+
+  /**
+   * Kills process group `pgid` on the node (TERM, then KILL after `graceMs`) through the
+   * connection's reaper; falls back to a one-shot kill channel. Idempotent, so it may be retried.
+   */
+  async killGroup(node: NodeConfig, pgid: number, graceMs: number, signal?: AbortSignal) {
+    try {
+      const conn = await raceAbort(this.connection(node), signal);
+      if (await conn.killGroup(pgid, graceMs)) return;
+    } catch {
+      // no connection now: the one-shot path below retries with backoff
+    }
+    const { channel, closed } = await this.exec(
+      node,
+      buildKillScript(pgid, graceMs),
+      "control",
+      signal,
+    );
+    channel.end();
+    channel.resume();
+    channel.stderr.resume();
+    await closed;
   }
 
   stats(): PoolStats {

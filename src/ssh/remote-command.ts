@@ -121,20 +121,26 @@ export class MarkReader {
 export function buildKillScript(pgid: number, graceMs: number): string {
   if (!Number.isInteger(pgid) || pgid <= 1)
     throw new Error(`refusing to kill process group ${pgid}`);
-  const polls = Math.ceil(graceMs / 50);
-  const script = [
-    `p=${pgid}`,
-    "kill -TERM -$p 2>/dev/null || exit 0",
-    `live() { ps -A -o pgid= -o stat= 2>/dev/null | awk -v g="$p" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; }`,
-    "i=0",
-    "while live; do",
-    `  if [ "$i" -ge ${polls} ]; then kill -KILL -$p 2>/dev/null; exit 0; fi`,
-    "  sleep 0.05",
-    "  i=$((i + 1))",
-    "done",
-  ].join("\n");
+  const script = [...KILL_FUNCTIONS, `terminate ${pgid} ${Math.ceil(graceMs / 50)}`].join("\n");
   return `exec /bin/sh -c ${shellQuote(script)}`;
 }
+
+/**
+ * Shell functions shared by the one-shot kill script and the reaper: `live PGID` (a non-zombie
+ * member exists) and `terminate PGID POLLS` (TERM, poll every 50 ms, KILL after POLLS polls).
+ */
+export const KILL_FUNCTIONS = [
+  `live() { ps -A -o pgid= -o stat= 2>/dev/null | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; }`,
+  "terminate() {",
+  "  kill -TERM -$1 2>/dev/null || return 0",
+  "  i=0",
+  '  while live "$1"; do',
+  '    if [ "$i" -ge "$2" ]; then kill -KILL -$1 2>/dev/null; return 0; fi',
+  "    sleep 0.05",
+  "    i=$((i + 1))",
+  "  done",
+  "}",
+];
 
 const MARK_BYTES = new TextEncoder().encode(MARK_PREFIX);
 const EMPTY = new Uint8Array(0);

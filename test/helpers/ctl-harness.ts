@@ -52,8 +52,15 @@ export function inCtl(
   });
 }
 
-export function startHarness(cluster: TestCluster, env: Record<string, string>): Harness {
-  const proc = inCtl(cluster, [process.execPath, HARNESS, cluster.configPath], env, "pipe");
+export function startHarness(
+  cluster: TestCluster,
+  env: Record<string, string>,
+  poolOverrides: Partial<
+    Record<"idleTimeoutMs" | "keepaliveIntervalMs" | "keepaliveCountMax", number>
+  > = {},
+): Harness {
+  const argv = [process.execPath, HARNESS, cluster.configPath, JSON.stringify(poolOverrides)];
+  const proc = inCtl(cluster, argv, env, "pipe");
   const stdin = proc.stdin as import("bun").FileSink;
   const waiting = new Map<string, (a: unknown) => void>();
   let errText = "";

@@ -5,7 +5,8 @@
 //   {"op":"stats"}   → {"op":"stats","pool":{...},"vmHwmKb":N}
 //   {"op":"close"}   → closes the pool, answers {"op":"closed"} and exits
 // Runs are concurrent; answers come in completion order, each with its id.
-// Usage: bun test/helpers/exec-harness.ts CONFIG_PATH
+// Usage: bun test/helpers/exec-harness.ts CONFIG_PATH [POOL_OPTIONS_JSON]
+// (POOL_OPTIONS_JSON: numeric pool option overrides, e.g. {"idleTimeoutMs":300})
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { loadConfig } from "../../src/config/load.ts";
@@ -28,7 +29,8 @@ async function main(): Promise<void> {
   const configPath = process.argv[2];
   if (!configPath) throw new Error("usage: exec-harness.ts CONFIG_PATH");
   const config = loadConfig({ configPath });
-  const pool = new SshPool(poolOptionsFrom(config));
+  const overrides = JSON.parse(process.argv[3] ?? "{}") as Record<string, number>;
+  const pool = new SshPool(poolOptionsFrom(config, overrides));
   const write = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const running = new Set<Promise<void>>();
 

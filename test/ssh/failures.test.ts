@@ -114,6 +114,34 @@ describe("ssh failures", () => {
   );
 
   test(
+    "a connection that goes silent mid-command is caught by keepalives: CONNECTION_LOST, bounded",
+    async () => {
+      const ka = startHarness(c, env, { keepaliveIntervalMs: 300, keepaliveCountMax: 2 });
+      const started = join(shared, `started-${uniqueSleep()}`);
+      const s = uniqueSleep();
+      try {
+        const run = ka.run("n2", spec(`echo go >> ${started}; sleep ${s}`, 60_000));
+        await pollUntil("the command to start", () => existsSync(started));
+        const t0 = performance.now();
+        await c.script("link-down", "n2");
+        const r = await run;
+        const detectMs = performance.now() - t0;
+        expect(r.outcome?.error?.code).toBe("CONNECTION_LOST");
+        expect(r.outcome?.error?.message).toContain("outcome is unknown");
+        expect(r.outcome?.timed_out).toBe(false);
+        expect(detectMs).toBeLessThan(300 * 3 + 2000);
+        expect(readFileSync(started, "utf8")).toBe("go\n");
+      } finally {
+        await c.script("link-up", "n2");
+        await ka.close();
+        Bun.spawnSync(["pkill", "-KILL", "-f", s]); // the orphan kept running on the node
+      }
+      expect(await waitGone(s)).toEqual([]);
+    },
+    T,
+  );
+
+  test(
     "host key rotated: refused with HOST_KEY_CHANGED, nothing ran; forget-host lets it through",
     async () => {
       const marker = join(shared, `ran-${uniqueSleep()}`);

@@ -135,6 +135,34 @@ describe("run --node", () => {
   );
 
   test(
+    "an idle connection is closed after the idle timeout; the next run opens a fresh one",
+    async () => {
+      const idle = startHarness(c, env, { idleTimeoutMs: 300 });
+      try {
+        const spec = {
+          command: "hostname",
+          timeoutMs: 10_000,
+          outputLimit: 4096,
+          killGraceMs: 500,
+        };
+        const first = await idle.run("n3", { spec });
+        expect(first.outcome?.stdout).toBe("n3\n");
+        expect((await idle.stats()).pool.open.n3).toBe(1);
+        const end = performance.now() + 5000;
+        while ((await idle.stats()).pool.open.n3 && performance.now() < end) await Bun.sleep(50);
+        const closed = await idle.stats();
+        expect(closed.pool.open.n3).toBeUndefined();
+        const again = await idle.run("n3", { spec });
+        expect(again.outcome?.stdout).toBe("n3\n");
+        expect((await idle.stats()).pool.connects).toBe(closed.pool.connects + 1);
+      } finally {
+        await idle.close();
+      }
+    },
+    T,
+  );
+
+  test(
     "an unknown node exits 2 naming it and listing the known nodes",
     async () => {
       const r = await cli(c, ["run", "--node", "n9", "--", "true"], env);
