@@ -3,7 +3,7 @@ import type { RouteCandidate } from "../exec/result.ts";
 import { checkNodeRules } from "../policy/rules.ts";
 import type { PolicyVerdict } from "../policy/types.ts";
 import type { Analysis } from "./analysis.ts";
-import { describeLoad, freeCapacity, overThresholds } from "./capacity.ts";
+import { freeCapacity, overThresholds } from "./capacity.ts";
 import type { Classification } from "./classify.ts";
 import { describeRequirement, nodeFacts, type Requirement, unmetReason } from "./requirements.ts";
 import type { NodeView, Thresholds } from "./types.ts";
@@ -39,12 +39,14 @@ export function assessNode(
   reqs: Requirement[],
   thresholds: Thresholds,
 ): Assessed {
-  const facts = nodeFacts(view.config, view.sample);
   const unmet: string[] = [];
   const softMisses: string[] = [];
-  for (const req of reqs) {
-    const why = unmetReason(facts, req);
-    if (why) (req.hard ? unmet : softMisses).push(req.hard ? why : describeRequirement(req));
+  if (reqs.length > 0) {
+    const facts = nodeFacts(view.config, view.sample);
+    for (const req of reqs) {
+      const why = unmetReason(facts, req);
+      if (why) (req.hard ? unmet : softMisses).push(req.hard ? why : describeRequirement(req));
+    }
   }
   const over = overThresholds(view, thresholds);
   const tier: Tier =
@@ -53,8 +55,10 @@ export function assessNode(
       : view.health === "degraded" || over.length > 0
         ? 1
         : 0;
-  const wanted = new Set(cls.specialties);
-  const specialty = view.config.specialties.find((s) => wanted.has(s.toLowerCase()));
+  const specialty =
+    cls.specialties.length > 0
+      ? view.config.specialties.find((s) => cls.specialties.includes(s.toLowerCase()))
+      : undefined;
   const out: Assessed = {
     view,
     unmet,
@@ -91,17 +95,16 @@ const TIER_NOTE = [
   "load unknown: used only when no node with a known load is eligible",
 ];
 
+/** Short notes: the score says the capacity; the note says only what else matters. */
 export function toCandidate(a: Assessed): RouteCandidate {
   if (a.excluded) return { node: a.view.name, eligible: false, note: a.excluded };
-  const parts = [
+  let note =
     a.view.health === "degraded" && a.over.length === 0
       ? "degraded"
-      : (TIER_NOTE[a.tier] as string),
-  ];
-  if (a.view.sample) parts.push(describeLoad(a.view));
-  if (a.over.length > 0) parts.push(`over threshold: ${a.over.join(", ")}`);
-  if (a.softMisses.length > 0) parts.push(`lacks preferred ${a.softMisses.join(", ")}`);
-  if (a.specialty) parts.push(`specialty ${a.specialty}`);
-  if (a.view.running > 0) parts.push(`${a.view.running} running`);
-  return { node: a.view.name, eligible: true, score: a.score, note: parts.join("; ") };
+      : (TIER_NOTE[a.tier] as string);
+  if (a.over.length > 0) note += `: ${a.over.join(", ")}`;
+  if (a.softMisses.length > 0) note += `; lacks preferred ${a.softMisses.join(", ")}`;
+  if (a.specialty) note += `; specialty ${a.specialty}`;
+  if (a.view.running > 0) note += `; ${a.view.running} running`;
+  return { node: a.view.name, eligible: true, score: a.score, note };
 }

@@ -67,7 +67,7 @@ describe("ranking", () => {
     );
     expect(d.node).toBe("small");
     const big = d.candidates.find((c) => c.node === "big");
-    expect(big?.note).toContain("over threshold");
+    expect(big?.note).toContain("busy: CPU 100% ≥ 40%, load 40 ≥ 4");
   });
 
   test("free capacity is cores × (1 − load share), discounted by memory pressure", () => {

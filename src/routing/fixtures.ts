@@ -117,7 +117,8 @@ export function syntheticInventory(count: number): NodeView[] {
       memory: 20 + ((i * 31) % 70),
       capabilities: caps.filter((_, k) => (i + k) % 3 === 0),
       specialties: i % 4 === 0 ? ["compilation"] : [],
-      health: i % 17 === 0 ? "unreachable" : i % 11 === 0 ? "unknown" : "healthy",
+      health:
+        i === 0 ? "healthy" : i % 17 === 0 ? "unreachable" : i % 11 === 0 ? "unknown" : "healthy",
       running: i % 4,
       local: i === 0,
     }),
