@@ -83,12 +83,7 @@ describe("words", () => {
 
   test("assignments, arrays and declarations", () => {
     expect(
-      simple("a=1 b+=2 c=(x y)").assigns.map((a) => [
-        a.name,
-        a.append,
-        a.array,
-        a.values.length,
-      ]),
+      simple("a=1 b+=2 c=(x y)").assigns.map((a) => [a.name, a.append, a.array, a.values.length]),
     ).toEqual([
       ["a", false, false, 1],
       ["b", true, false, 1],
