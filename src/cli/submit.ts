@@ -1,16 +1,15 @@
 // `submit`: start a command as a background task and print its id at once; and the hidden
 // `__run-task ID` verb that the detached runner process executes.
 import type { Config } from "../config/load.ts";
-import { archSchema, osSchema } from "../config/schema.ts";
 import { ClusterError, EXIT } from "../errors.ts";
 import { unknownNodeError } from "../exec/for-node.ts";
-import type { Requirements } from "../exec/request.ts";
 import { createRuntime } from "../run/runtime.ts";
 import { openTasks } from "../tasks/open.ts";
 import { runTask } from "../tasks/runner.ts";
 import { submitTask } from "../tasks/submit.ts";
 import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
 import { printJson, warn } from "./output.ts";
+import { requirementsFromFlags } from "./routing-flags.ts";
 
 export const SUBMIT_HELP = `Usage: cluster-exec submit [--node N] [--os O] [--arch A] [--cap C]... [--timeout S] [--cwd D] [--json] -- COMMAND...
 
@@ -46,7 +45,7 @@ export async function submitVerb(argv: string[], config: Config): Promise<number
   const row = submitTask(openTasks(config), {
     command: commandFromArgs(positionals),
     node: values.node,
-    requirements: requirementsFrom(values),
+    requirements: requirementsFromFlags(values),
     timeoutS: secondsFlag("timeout", values.timeout),
     cwd: values.cwd,
     requester: "cli",
@@ -54,33 +53,6 @@ export async function submitVerb(argv: string[], config: Config): Promise<number
   if (values.json) await printJson({ task_id: row.id, state: row.state });
   else console.log(row.id);
   return 0;
-}
-
-function requirementsFrom(v: {
-  os?: string;
-  arch?: string;
-  cap?: string[];
-}): Requirements | undefined {
-  const parse = <T>(flag: string, schema: typeof osSchema | typeof archSchema, value?: string) => {
-    if (value === undefined) return undefined;
-    const r = schema.safeParse(value);
-    if (!r.success)
-      throw new ClusterError(
-        "USAGE",
-        `--${flag}: got ${JSON.stringify(value)}, ${r.error.issues[0]?.message ?? "invalid"}`,
-      );
-    return r.data as T;
-  };
-  const os = parse<Requirements["os"]>("os", osSchema, v.os);
-  const arch = parse<Requirements["arch"]>("arch", archSchema, v.arch);
-  for (const c of v.cap ?? [])
-    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(c))
-      throw new ClusterError(
-        "USAGE",
-        `--cap: got ${JSON.stringify(c)}, expected a word like "docker"`,
-      );
-  const capabilities = v.cap?.length ? v.cap : undefined;
-  return os || arch || capabilities ? { os, arch, capabilities } : undefined;
 }
 
 /** `__run-task ID`: the detached runner. Exit 0 when it ran (the task's outcome is in the store). */

@@ -1,13 +1,7 @@
 // What a caller asks for: a command, where or on what kind of node, and how long it may take.
-import type { Arch, Os } from "../config/schema.ts";
+import type { ExplicitRequirements } from "../routing/requirements.ts";
 import type { OutputStream } from "./executor.ts";
 import type { RouteInfo, RunResult } from "./result.ts";
-
-export interface Requirements {
-  os?: Os;
-  arch?: Arch;
-  capabilities?: string[];
-}
 
 export type Requester = "cli" | "mcp-stdio" | "mcp-http";
 
@@ -15,7 +9,8 @@ export interface RunRequest {
   command: string;
   /** Run exactly there (offload_to, --node); otherwise the router decides. */
   node?: string;
-  requirements?: Requirements;
+  /** The origin's parameter names; aliases (darwin, amd64, aarch64) are resolved by the router. */
+  requirements?: ExplicitRequirements;
   timeoutS?: number;
   cwd?: string;
   requester: Requester;

@@ -1,7 +1,6 @@
 // zod shapes of the MCP tools' inputs and outputs (the SDK turns them into JSON Schema).
 import { z } from "zod";
-import type { Arch, Os } from "../config/schema.ts";
-import type { Requirements } from "../exec/request.ts";
+import type { ExplicitRequirements } from "../routing/requirements.ts";
 
 /** A zod error callback that names the bad value and what was expected. */
 export function expected(what: string) {
@@ -47,22 +46,11 @@ export const background = z
   .boolean({ error: expected("true or false") })
   .describe("Start as a background task and return {task_id, node} at once (poll with task_wait)");
 
-export function toRequirements(a: {
-  requires_os?: string;
-  requires_arch?: string;
-  requires_capabilities?: string[];
-}): Requirements | undefined {
-  const os: Os | undefined =
-    a.requires_os === undefined ? undefined : a.requires_os === "linux" ? "linux" : "macos";
-  const arch: Arch | undefined =
-    a.requires_arch === undefined
-      ? undefined
-      : a.requires_arch === "x86_64" || a.requires_arch === "amd64"
-        ? "x86_64"
-        : "arm64";
-  const caps = a.requires_capabilities;
-  if (!os && !arch && !caps?.length) return undefined;
-  return { os, arch, capabilities: caps?.length ? caps : undefined };
+/** The requirement parameters as given (the router resolves aliases); undefined when none. */
+export function toRequirements(a: ExplicitRequirements): ExplicitRequirements | undefined {
+  const { requires_os, requires_arch, requires_capabilities } = a;
+  if (!requires_os && !requires_arch && !requires_capabilities?.length) return undefined;
+  return { requires_os, requires_arch, requires_capabilities };
 }
 
 export const routeCandidate = z.object({

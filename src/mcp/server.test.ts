@@ -116,7 +116,7 @@ describe("MCP tools (in-memory transport, real SDK client)", () => {
     expect(r.structuredContent).toMatchObject({ timed_out: true, signal: "SIGTERM" });
   });
 
-  test("requirements are passed on normalised", async () => {
+  test("requirements are passed on as given (the router resolves aliases)", async () => {
     await call("cluster_bash", {
       command: "true",
       requires_os: "darwin",
@@ -124,9 +124,9 @@ describe("MCP tools (in-memory transport, real SDK client)", () => {
       requires_capabilities: ["docker"],
     });
     expect(seen.at(-1)?.requirements).toEqual({
-      os: "macos",
-      arch: "arm64",
-      capabilities: ["docker"],
+      requires_os: "darwin",
+      requires_arch: "aarch64",
+      requires_capabilities: ["docker"],
     });
   });
 

@@ -3,22 +3,10 @@ import type { Config } from "../config/load.ts";
 import { ClusterError, toClusterError } from "../errors.ts";
 import type { Executor } from "../exec/executor.ts";
 import type { RunFn, RunRecorder, RunRequest } from "../exec/request.ts";
-import {
-  failedBeforeStart,
-  type RouteCandidate,
-  type RunResult,
-  toRunResult,
-} from "../exec/result.ts";
+import { failedBeforeStart, type RunResult, toRunResult } from "../exec/result.ts";
 import { newTaskId } from "../exec/task-id.ts";
-
-/** Where to run, or why not: the shape `route --json` prints. */
-export interface RouteDecision {
-  decision: "local" | "remote" | "refused" | "no_node";
-  node: string | null;
-  reason: string;
-  rule?: string;
-  candidates: RouteCandidate[];
-}
+import { decisionError } from "../routing/choose.ts";
+import type { RouteDecision } from "../routing/types.ts";
 
 export interface PipelineDeps {
   config: Config;
@@ -42,15 +30,15 @@ export function createRunFn(deps: PipelineDeps): RunFn {
       return refuse(deps, req, toClusterError(err), { ...ids, node: req.node ?? "" });
     }
     const route = { reason: decision.reason, candidates: decision.candidates };
-    if (decision.decision === "refused" || decision.decision === "no_node" || !decision.node) {
-      const code = decision.decision === "refused" ? "POLICY_DENIED" : "NO_NODE";
-      const err = new ClusterError(
-        code,
-        decision.reason,
-        decision.rule ? { rule: decision.rule } : {},
-      );
-      return refuse(deps, req, err, { ...ids, node: decision.node ?? "", route });
-    }
+    const refusal =
+      decisionError(decision) ??
+      (decision.node ? undefined : new ClusterError("NO_NODE", decision.reason));
+    if (refusal || !decision.node)
+      return refuse(deps, req, refusal as ClusterError, {
+        ...ids,
+        node: decision.node ?? "",
+        route,
+      });
     const node = decision.node;
     deps.recorder?.started({
       task_id,

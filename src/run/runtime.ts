@@ -6,9 +6,10 @@ import { findLocalNode } from "../discovery/local.ts";
 import type { Executor } from "../exec/executor.ts";
 import { createExecutorFor } from "../exec/for-node.ts";
 import type { RunFn, RunRecorder } from "../exec/request.ts";
+import type { RouteDecision } from "../routing/types.ts";
 import { poolOptionsFrom, SshPool } from "../ssh/pool.ts";
 import { createDecider } from "./decide.ts";
-import { createRunFn, type RouteDecision } from "./pipeline.ts";
+import { createRunFn } from "./pipeline.ts";
 
 export interface Runtime {
   config: Config;
