@@ -2,9 +2,9 @@
 // allow/deny rules; refuse unparseable or over-complex input rather than run it blindly.
 import { ClusterError } from "../errors.ts";
 import type { Analysis } from "../routing/analysis.ts";
+import { TooComplexError } from "../routing/analysis.ts";
 import { analyzeCommand } from "../routing/analyze.ts";
 import { ShellSyntaxError } from "../routing/parse.ts";
-import { TooComplexError } from "../routing/walk.ts";
 import { findDanger } from "./dangerous.ts";
 import { checkNodeRules, type NodeRules } from "./rules.ts";
 import { ALLOWED, type PolicyVerdict } from "./types.ts";

@@ -83,3 +83,8 @@ export function mergeTaint(a: Taint | undefined, b: Taint | undefined): Taint | 
   if (a === "downloaded" || b === "downloaded") return "downloaded";
   return a ?? b;
 }
+
+/** The command is too convoluted to analyse: refused, like unparseable input. */
+export class TooComplexError extends Error {
+  override readonly name = "TooComplexError";
+}

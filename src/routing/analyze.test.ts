@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are shell, not templates
 import { describe, expect, test } from "bun:test";
+import { TooComplexError } from "./analysis.ts";
 import { analyzeCommand } from "./analyze.ts";
 import { ShellSyntaxError } from "./parse.ts";
-import { TooComplexError } from "./walk.ts";
 
 /** The argv of every program run, in order. */
 const argvs = (command: string) => analyzeCommand(command).invocations.map((i) => i.argv.join(" "));

@@ -168,3 +168,26 @@ export function formatPrintf(format: string, values: string[]): string | undefin
   } while (next > 0 && next < values.length);
   return out;
 }
+
+/** Output of commands run one after another. */
+export function concatOutputs(outputs: Output[]): Output {
+  if (outputs.length === 1) return outputs[0] as Output;
+  const out: Output = {};
+  if (outputs.every((o) => o.text !== undefined)) out.text = outputs.map((o) => o.text).join("");
+  for (const o of outputs) {
+    out.taint = mergeTaint(out.taint, o.taint);
+    out.producer ??= o.producer;
+    if (o.roots) out.roots = [...(out.roots ?? []), ...o.roots];
+  }
+  if (!out.taint) delete out.taint;
+  return out;
+}
+
+/** Several possible expansions of one command: static only if they all agree. */
+export function mergeOutputs(outputs: Output[]): Output {
+  const out = concatOutputs(outputs);
+  const first = outputs[0]?.text;
+  if (outputs.every((o) => o.text === first)) out.text = first;
+  else delete out.text;
+  return out;
+}

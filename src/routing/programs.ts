@@ -1,6 +1,7 @@
 // Programs that run other code (sh -c, eval, source, xargs, find -exec, watch, su -c, flock) or
 // change what later words mean (cd, read, printf -v): each is followed into what it runs.
-import { basename, mergeTaint, type Output, type Taint, type Value } from "./analysis.ts";
+import { mergeTaint, type Output, type Taint, type Value } from "./analysis.ts";
+import { runFind, runXargs } from "./feeders.ts";
 import { formatPrintf } from "./outputs.ts";
 
 export interface Ctx {
@@ -20,7 +21,7 @@ export interface Ctx {
 export interface Runner {
   runCode(text: string, via: string, ctx: Ctx, positional?: Value[]): Output;
   runArgv(argv: Value[], ctx: Ctx, via: string): Output;
-  dynamicCode(via: string, taint: Taint | undefined, producer: string | undefined, ctx: Ctx): void;
+  dynamicCode(via: string, taint: Taint | undefined, producer: string | undefined): void;
   setVar(name: string, values: Value[]): void;
   lookup(name: string): Value[] | undefined;
 }
@@ -55,7 +56,7 @@ export function runProgram(name: string, argv: Value[], ctx: Ctx, run: Runner): 
     case ".": {
       const file = args[0];
       if (file?.text === "/dev/stdin" || file?.text === "-") return runStdin(name, ctx, run);
-      if (file?.taint) run.dynamicCode(name, file.taint, undefined, ctx);
+      if (file?.taint) run.dynamicCode(name, file.taint, undefined);
       return {};
     }
     case "xargs":
@@ -128,14 +129,14 @@ function runShell(name: string, args: Value[], ctx: Ctx, run: Runner): Output {
     const code = operands[0];
     if (!code) return {};
     if (code.dynamic) {
-      run.dynamicCode(name, code.taint, undefined, ctx);
+      run.dynamicCode(name, code.taint, undefined);
       return {};
     }
     return run.runCode(code.text, name, ctx, operands.slice(2));
   }
   const script = operands[0];
   if (script && !readsStdin) {
-    if (script.taint) run.dynamicCode(name, script.taint, undefined, ctx);
+    if (script.taint) run.dynamicCode(name, script.taint, undefined);
     return {};
   }
   return runStdin(name, ctx, run);
@@ -145,7 +146,7 @@ function runShell(name: string, args: Value[], ctx: Ctx, run: Runner): Output {
 function runStdin(via: string, ctx: Ctx, run: Runner): Output {
   const input = ctx.stdin;
   if (input.text !== undefined) return run.runCode(input.text, via, { ...ctx, stdin: {} });
-  if (input.taint) run.dynamicCode(via, input.taint, input.producer, ctx);
+  if (input.taint) run.dynamicCode(via, input.taint, input.producer);
   return {};
 }
 
@@ -154,81 +155,10 @@ function runText(via: string, words: Value[], ctx: Ctx, run: Runner): Output {
   if (words.length === 0) return NOTHING;
   if (words.some((w) => w.dynamic)) {
     const taint = words.reduce<Taint | undefined>((t, w) => mergeTaint(t, w.taint), undefined);
-    run.dynamicCode(via, taint, undefined, ctx);
+    run.dynamicCode(via, taint, undefined);
     return {};
   }
   return run.runCode(words.map((w) => w.text).join(" "), via, ctx);
-}
-
-function runXargs(args: Value[], ctx: Ctx, run: Runner): Output {
-  let replace: string | undefined;
-  let i = 0;
-  for (; i < args.length; i++) {
-    const a = (args[i] as Value).text;
-    if (a === "--") {
-      i++;
-      break;
-    }
-    if (!a.startsWith("-") || a === "-") break;
-    if (a === "-I" || a === "--replace") replace = args[++i]?.text ?? "{}";
-    else if (a.startsWith("-I")) replace = a.slice(2);
-    else if (a === "-i" || a.startsWith("--replace=")) replace = a.split("=")[1] ?? "{}";
-    else if (
-      /^-[aEdLnPs]$/.test(a) ||
-      /^--(arg-file|eof|delimiter|max-lines|max-args|max-procs|max-chars|process-slot-var)$/.test(a)
-    )
-      i++;
-  }
-  const command = args.slice(i);
-  const input = ctx.stdin;
-  const items =
-    input.roots ?? (input.text !== undefined ? input.text.split(/\s+/).filter(Boolean) : []);
-  const taint = input.taint;
-  const asValue = (text: string): Value => ({
-    text,
-    dynamic: input.text === undefined && !input.roots,
-    taint,
-  });
-  const argv = command.length > 0 ? command : [{ text: "echo", dynamic: false }];
-  if (replace === undefined) return run.runArgv([...argv, ...items.map(asValue)], ctx, "xargs");
-  const token = replace;
-  const outputs = (items.length > 0 ? items.slice(0, 16) : [""]).map((item) =>
-    run.runArgv(
-      argv.map((a) =>
-        a.text.includes(token) ? { ...a, text: a.text.split(token).join(item) } : a,
-      ),
-      ctx,
-      "xargs",
-    ),
-  );
-  return outputs[0] ?? {};
-}
-
-/** find ROOTS... EXPR: -exec/-execdir/-ok commands run with {} standing for each found path. */
-function runFind(args: Value[], ctx: Ctx, run: Runner): Output {
-  let i = 0;
-  while (i < args.length && /^-[HLP]$|^-O\d$|^-D$/.test((args[i] as Value).text))
-    i += (args[i] as Value).text === "-D" ? 2 : 1;
-  const roots: string[] = [];
-  for (; i < args.length; i++) {
-    const a = (args[i] as Value).text;
-    if (a.startsWith("-") || a === "(" || a === "!") break;
-    roots.push(a);
-  }
-  if (roots.length === 0) roots.push(".");
-  for (; i < args.length; i++) {
-    if (!/^-(exec|execdir|ok|okdir)$/.test((args[i] as Value).text)) continue;
-    const end = args.findIndex((a, k) => k > i && (a.text === ";" || a.text === "+"));
-    const command = args.slice(i + 1, end < 0 ? undefined : end);
-    for (const root of roots.slice(0, 16))
-      run.runArgv(
-        command.map((a) => ({ ...a, text: a.text.split("{}").join(root) })),
-        ctx,
-        "find",
-      );
-    i = end < 0 ? args.length : end;
-  }
-  return { roots };
 }
 
 function changeDirectory(args: Value[], run: Runner): void {
@@ -279,8 +209,4 @@ function optionValue(args: Value[], short: string, long: string): Value | undefi
     if (a.startsWith(`${long}=`)) return { ...(args[i] as Value), text: a.slice(long.length + 1) };
   }
   return undefined;
-}
-
-export function commandName(argv0: string): string {
-  return basename(argv0);
 }

@@ -3,28 +3,25 @@
 import {
   type Analysis,
   basename,
-  mergeTaint,
   type Output,
   type ResolvedRedirect,
   type Taint,
+  TooComplexError,
   type Value,
 } from "./analysis.ts";
-import { combine, type ExpandEnv, expandArgv, expandText, expandWord } from "./expand.ts";
-import { programOutput } from "./outputs.ts";
+import { type ExpandEnv, expandArgv, expandText, expandWord } from "./expand.ts";
+import { concatOutputs, mergeOutputs, programOutput } from "./outputs.ts";
 import { parseShell, ShellSyntaxError } from "./parse.ts";
 import { type Ctx, type Runner, runProgram } from "./programs.ts";
-import type { Command, Redirect, Script, Stmt } from "./shell-ast.ts";
-import { isWrapper, unwrapOnce } from "./wrappers.ts";
+import { redirectedStdin, resolveRedirects } from "./redirects.ts";
+import type { Command, Script, Stmt } from "./shell-ast.ts";
+import { appendTo, arrayValue, positionalValues } from "./values.ts";
+import { unwrapAll } from "./wrappers.ts";
 
 /** Nesting of sh -c / eval / $(...) / function calls we follow before giving up. */
 const MAX_DEPTH = 12;
 const MAX_INVOCATIONS = 2000;
 const MAX_VALUES_PER_VARIABLE = 256;
-
-/** The command is too convoluted to analyse: refused, like unparseable input. */
-export class TooComplexError extends Error {
-  override readonly name = "TooComplexError";
-}
 
 export function analyzeScript(script: Script, command: string): Analysis {
   const walker = new Walker(command);
@@ -50,13 +47,14 @@ class Walker implements Runner {
   }
 
   script(script: Script, ctx: Ctx): Output {
-    return concat(script.stmts.map((s) => this.stmt(s, ctx)));
+    return concatOutputs(script.stmts.map((s) => this.stmt(s, ctx)));
   }
 
   private stmt(stmt: Stmt, outer: Ctx): Output {
     const ctx: Ctx = { ...outer, background: outer.background || stmt.background };
-    const redirects = this.redirects(stmt.redirects, ctx);
-    const stdin = this.stdinFrom(stmt.redirects, ctx) ?? ctx.stdin;
+    const env = this.env(ctx);
+    const redirects = resolveRedirects(stmt.redirects, env);
+    const stdin = redirectedStdin(stmt.redirects, env) ?? ctx.stdin;
     const inner = { ...ctx, stdin };
     if (stmt.command.kind === "simple") return this.simple(stmt.command, redirects, inner, stmt);
     if (redirects.length > 0) this.record([], inner, redirects, "");
@@ -73,9 +71,9 @@ class Walker implements Runner {
         return stdin;
       }
       case "and-or":
-        return concat([this.stmt(cmd.left, ctx), this.stmt(cmd.right, ctx)]);
+        return concatOutputs([this.stmt(cmd.left, ctx), this.stmt(cmd.right, ctx)]);
       case "group":
-        return concat(cmd.body.map((s) => this.stmt(s, ctx)));
+        return concatOutputs(cmd.body.map((s) => this.stmt(s, ctx)));
       case "function":
         this.functionBodies.set(cmd.name, cmd.body);
         if (!this.analysis.functions.includes(cmd.name)) this.analysis.functions.push(cmd.name);
@@ -105,7 +103,7 @@ class Walker implements Runner {
 
   /** A loop body is walked twice so that values assigned late in one pass are seen by the next. */
   private loop(body: Stmt[], ctx: Ctx, twice: boolean): Output {
-    const out = concat(body.map((s) => this.stmt(s, ctx)));
+    const out = concatOutputs(body.map((s) => this.stmt(s, ctx)));
     if (twice) for (const s of body) this.stmt(s, ctx);
     return out;
   }
@@ -137,22 +135,11 @@ class Walker implements Runner {
     const argvs = expandArgv(cmd.words, env).filter((a) => a.length > 0 || redirects.length > 0);
     const outputs = argvs.map((argv) => this.invoke(argv, ctx, redirects, source));
     if (outputs.length === 0) return { text: "" };
-    return outputs.length === 1 ? (outputs[0] as Output) : merge(outputs);
+    return outputs.length === 1 ? (outputs[0] as Output) : mergeOutputs(outputs);
   }
 
   private invoke(argv: Value[], outer: Ctx, redirects: ResolvedRedirect[], source: string): Output {
-    const wrappers: string[] = [];
-    let current = argv;
-    for (
-      let n = 0;
-      n < 16 && current.length > 0 && isWrapper(basename(current[0]?.text ?? ""));
-      n++
-    ) {
-      const inner = unwrapOnce(current);
-      if (!inner) break;
-      wrappers.push(basename(current[0]?.text ?? ""));
-      current = inner;
-    }
+    const { argv: current, wrappers } = unwrapAll(argv);
     const ctx = { ...outer, wrappers: [...outer.wrappers, ...wrappers] };
     const name = this.record(current, ctx, redirects, source);
     const callee = this.functionBodies.get(name);
@@ -190,35 +177,6 @@ class Walker implements Runner {
     return name;
   }
 
-  private redirects(list: Redirect[], ctx: Ctx): ResolvedRedirect[] {
-    const env = this.env(ctx);
-    return list.flatMap((r) => {
-      if (r.heredoc) expandText(r.heredoc, env);
-      const base = r.fd ? { op: r.op, fd: r.fd } : { op: r.op };
-      return expandText(r.target, env).map((v) => ({
-        ...base,
-        target: v.text,
-        dynamic: v.dynamic,
-      }));
-    });
-  }
-
-  /** What a command reads when a here-doc, here-string or < redirect replaces its stdin. */
-  private stdinFrom(list: Redirect[], ctx: Ctx): Output | undefined {
-    const input = [...list]
-      .reverse()
-      .find((r) => r.op === "<" || r.op === "<<" || r.op === "<<-" || r.op === "<<<");
-    if (!input) return undefined;
-    const env = this.env(ctx);
-    const word = input.heredoc ?? input.target;
-    const values = expandText(word, env);
-    const value = values[0];
-    if (!value) return {};
-    if (input.op === "<") return value.taint ? { taint: value.taint, producer: "<(...)" } : {};
-    if (value.dynamic) return value.taint ? { taint: value.taint, producer: "$(...)" } : {};
-    return { text: input.op === "<<<" ? `${value.text}\n` : value.text };
-  }
-
   private env(ctx: Ctx): ExpandEnv {
     return {
       lookup: (name) => this.lookupIn(name, ctx),
@@ -233,16 +191,9 @@ class Walker implements Runner {
   }
 
   private lookupIn(name: string, ctx: Ctx): Value[] | undefined {
-    if (/^\d+$/.test(name) && name !== "0") {
-      const v = ctx.positional?.[Number(name) - 1];
-      return ctx.positional ? [v ?? { text: "", dynamic: false }] : undefined;
-    }
-    if (name === "@" || name === "*") {
-      if (!ctx.positional) return undefined;
-      const fields = ctx.positional.map((p) => p.text);
-      return [{ text: fields.join(" "), fields, dynamic: ctx.positional.some((p) => p.dynamic) }];
-    }
-    return this.vars.get(name);
+    return /^(\d+|[@*])$/.test(name) && name !== "0"
+      ? positionalValues(name, ctx.positional)
+      : this.vars.get(name);
   }
 
   lookup(name: string): Value[] | undefined {
@@ -295,8 +246,7 @@ class Walker implements Runner {
     );
   }
 
-  dynamicCode(via: string, taint: Taint | undefined, producer: string | undefined, ctx: Ctx): void {
-    void ctx;
+  dynamicCode(via: string, taint: Taint | undefined, producer: string | undefined): void {
     const entry = {
       via,
       source: this.analysis.command,
@@ -312,47 +262,6 @@ class Walker implements Runner {
         `nested more than ${MAX_DEPTH} levels deep (sh -c, eval, $(...), function calls)`,
       );
   }
-}
-
-function concat(outputs: Output[]): Output {
-  if (outputs.length === 1) return outputs[0] as Output;
-  const out: Output = {};
-  if (outputs.every((o) => o.text !== undefined)) out.text = outputs.map((o) => o.text).join("");
-  for (const o of outputs) {
-    out.taint = mergeTaint(out.taint, o.taint);
-    out.producer ??= o.producer;
-    if (o.roots) out.roots = [...(out.roots ?? []), ...o.roots];
-  }
-  if (!out.taint) delete out.taint;
-  return out;
-}
-
-/** Several possible expansions of one command: static only if they all agree. */
-function merge(outputs: Output[]): Output {
-  const out = concat(outputs);
-  const first = outputs[0]?.text;
-  if (outputs.every((o) => o.text === first)) out.text = first;
-  else delete out.text;
-  return out;
-}
-
-function arrayValue(elements: Value[][][]): Value[] {
-  const fields = elements.flatMap((alts) => alts[0] ?? []);
-  return [
-    {
-      text: fields.map((f) => f.text).join(" "),
-      fields: fields.map((f) => f.text),
-      dynamic: fields.some((f) => f.dynamic),
-    },
-  ];
-}
-
-function appendTo(old: Value[] | undefined, values: Value[]): Value[] {
-  if (!old) return values;
-  return combine([old, values]).map(([a, b]) => ({
-    text: (a as Value).text + (b as Value).text,
-    dynamic: !!(a?.dynamic || b?.dynamic),
-  }));
 }
 
 function wordsSource(cmd: Command & { kind: "simple" }): string {

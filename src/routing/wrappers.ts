@@ -159,3 +159,16 @@ function splitString(value: Value | undefined): Value[] {
     .filter((s) => s !== "")
     .map((text) => ({ ...value, text }));
 }
+
+/** Takes off every wrapper: `sudo env X=1 nice make` → make, with ["sudo", "env", "nice"]. */
+export function unwrapAll(argv: Value[]): { argv: Value[]; wrappers: string[] } {
+  const wrappers: string[] = [];
+  let current = argv;
+  for (let n = 0; n < 16 && isWrapper(basename(current[0]?.text ?? "")); n++) {
+    const inner = unwrapOnce(current);
+    if (!inner) break;
+    wrappers.push(basename(current[0]?.text ?? ""));
+    current = inner;
+  }
+  return { argv: current, wrappers };
+}

@@ -1,0 +1,35 @@
+// Values for the walker's variable table: arrays (x=(a b)), appends (x+=y), positional parameters.
+import type { Value } from "./analysis.ts";
+import { combine } from "./expand.ts";
+
+export function arrayValue(elements: Value[][][]): Value[] {
+  const fields = elements.flatMap((alts) => alts[0] ?? []);
+  return [
+    {
+      text: fields.map((f) => f.text).join(" "),
+      fields: fields.map((f) => f.text),
+      dynamic: fields.some((f) => f.dynamic),
+    },
+  ];
+}
+
+export function appendTo(old: Value[] | undefined, values: Value[]): Value[] {
+  if (!old) return values;
+  return combine([old, values]).map(([a, b]) => ({
+    text: (a as Value).text + (b as Value).text,
+    dynamic: !!(a?.dynamic || b?.dynamic),
+  }));
+}
+
+/** $1... and $@ / $* of a script or function; undefined at top level, where they are unknown. */
+export function positionalValues(
+  name: string,
+  positional: Value[] | undefined,
+): Value[] | undefined {
+  if (!positional) return undefined;
+  if (name === "@" || name === "*") {
+    const fields = positional.map((p) => p.text);
+    return [{ text: fields.join(" "), fields, dynamic: positional.some((p) => p.dynamic) }];
+  }
+  return [positional[Number(name) - 1] ?? { text: "", dynamic: false }];
+}
