@@ -278,9 +278,12 @@ export class SshConnection {
     return new Promise((resolve, reject) => {
       if (!this.alive) return reject(new NotSentError(`connection to ${this.node} closed`));
       let settled = false;
-      // A channel open that gets no reply at all — not a byte on the socket — means the
-      // connection is dead (half-open); the exec request is only sent after the open reply,
-      // so it certainly was not sent. Traffic without our reply means a busy node: keep waiting.
+      // A channel open that gets no reply at all — not a byte on the socket, not even the
+      // answer to a keepalive, which goes out at least once in the window — means the connection
+      // is dead (half-open). ssh2 sends the exec request the moment the open is confirmed, so
+      // giving up must destroy the connection: then the exec can never go out late, and was
+      // certainly not sent. Traffic without our reply means a busy node: keep waiting.
+      const windowMs = Math.max(this.opts.handshakeTimeoutMs, this.opts.keepaliveIntervalMs + 1000);
       let seen = this.sock.bytesRead;
       const check = () => {
         if (settled) return;
@@ -290,10 +293,10 @@ export class SshConnection {
           reject(new NotSentError(`connection to ${this.node} did not answer (dead or half-open)`));
         } else {
           seen = this.sock.bytesRead;
-          timer = setTimeout(check, this.opts.handshakeTimeoutMs);
+          timer = setTimeout(check, windowMs);
         }
       };
-      let timer = setTimeout(check, this.opts.handshakeTimeoutMs);
+      let timer = setTimeout(check, windowMs);
       try {
         this.client.exec(command, (err, channel) => {
           clearTimeout(timer);

@@ -19,6 +19,7 @@ const CONNECT_S = 1;
 const HANDSHAKE_S = 3;
 const ATTEMPTS = 2;
 const BACKOFF_S = 0.25;
+const KEEPALIVE_S = 5; // the pool's default keepalive interval
 
 const spec = (command: string, timeoutMs = 30_000) => ({
   spec: { command, timeoutMs, outputLimit: 64 * 1024, killGraceMs: 1000 },
@@ -99,8 +100,10 @@ describe("ssh failures", () => {
         const quiet = await harness.run("n2", spec("echo ran"));
         expect(quiet.outcome?.error?.code).toBe("UNREACHABLE");
         expect(quiet.outcome?.stdout).toBe("");
-        // one channel open with no reply (handshake timeout), then connects that time out
-        const bound = HANDSHAKE_S + ATTEMPTS * CONNECT_S + BACKOFF_S + 1.5;
+        // one channel open with no reply for max(handshake timeout, keepalive interval + 1 s),
+        // then connects that time out
+        const silence = Math.max(HANDSHAKE_S, KEEPALIVE_S + 1);
+        const bound = silence + ATTEMPTS * CONNECT_S + BACKOFF_S + 1.5;
         expect(quiet.ms ?? 0).toBeLessThan(bound * 1000);
       } finally {
         await c.script("link-up", "n2");
@@ -242,6 +245,60 @@ describe("ssh failures", () => {
       expect(missing.stderr).toContain("no usable SSH key for node n1");
       expect(missing.stderr).toContain(`${c.dir}/no-such-key (missing)`);
       expect(missing.stderr).toContain("SSH_AUTH_SOCK not set");
+    },
+    T,
+  );
+});
+
+describe("ssh-agent", () => {
+  test(
+    "without identity_file, the agent's key (SSH_AUTH_SOCK) is used; without it, AUTH_FAILED",
+    async () => {
+      const agentDir = join(c.dir, "agent");
+      mkdirSync(agentDir);
+      const sock = join(agentDir, "agent.sock");
+      const agent = Bun.spawn(["ssh-agent", "-D", "-a", sock], {
+        stdout: "ignore",
+        stderr: "pipe",
+      });
+      try {
+        await pollUntil("the agent socket", () => existsSync(sock));
+        const add = Bun.spawnSync(["ssh-add", c.keyPath], { env: { SSH_AUTH_SOCK: sock } });
+        expect(add.exitCode).toBe(0);
+        const cfg = readFileSync(c.configPath, "utf8").replace(/^identity_file = .*\n/m, "");
+        const agentCfg = join(c.dir, "agent.toml");
+        writeFileSync(agentCfg, cfg);
+        const home = join(c.dir, "empty-home"); // no ~/.ssh keys to fall back on
+        mkdirSync(home);
+        const viaAgent = await cli(
+          c,
+          ["run", "--node", "n2", "--", "hostname"],
+          {
+            ...env,
+            HOME: home,
+            SSH_AUTH_SOCK: sock,
+          },
+          { configPath: agentCfg },
+        );
+        expect(viaAgent.stderr).toBe("");
+        expect(viaAgent.stdout).toBe("n2\n");
+        const noAgent = await cli(
+          c,
+          ["run", "--node", "n2", "--", "hostname"],
+          {
+            ...env,
+            HOME: home,
+            SSH_AUTH_SOCK: "",
+          },
+          { configPath: agentCfg },
+        );
+        expect(noAgent.code).toBe(69);
+        expect(noAgent.stderr).toContain("AUTH_FAILED");
+        expect(noAgent.stderr).toContain(`${home}/.ssh/id_ed25519 (missing)`);
+      } finally {
+        agent.kill();
+        await agent.exited;
+      }
     },
     T,
   );
