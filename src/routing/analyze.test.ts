@@ -174,3 +174,10 @@ describe("refusable input", () => {
     expect(analyzeCommand("echo héllo; make ünïcode").invocations[1]?.source).toBe("make ünïcode");
   });
 });
+
+test("brace expansion beyond 256 words is refused as too complex; long ranges are cut", () => {
+  expect(() => analyzeCommand("rm -rf /{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}")).toThrow(
+    TooComplexError,
+  );
+  expect(analyzeCommand("echo {1..100000}").invocations[0]?.argv.length).toBeGreaterThan(200);
+});

@@ -1,4 +1,5 @@
 // Shell glob patterns (* ? [...]) as regular expressions, and brace expansion ({a,b}, {1..3}).
+import { TooComplexError } from "./analysis.ts";
 
 const cache = new Map<string, RegExp>();
 
@@ -48,7 +49,11 @@ function escapeRegExp(c: string): string {
 /** Most words a single brace expansion may produce before we stop expanding. */
 const MAX_BRACE_WORDS = 256;
 
-/** Bash brace expansion of a template; `{` `}` `,` inside `protect`ed characters never count. */
+/**
+ * Bash brace expansion. Beyond MAX_BRACE_WORDS words the command is refused as too complex rather
+ * than partly expanded, which could hide a path (ranges alone are cut short: {1..1000} is common
+ * and its words are harmless).
+ */
 export function expandBraces(template: string): string[] {
   const out: string[] = [];
   const queue = [template];
@@ -62,7 +67,9 @@ export function expandBraces(template: string): string[] {
     const { start, end, alternatives } = found;
     for (const alt of alternatives) queue.push(word.slice(0, start) + alt + word.slice(end + 1));
   }
-  return [...out, ...queue];
+  if (queue.length > 0)
+    throw new TooComplexError(`brace expansion makes more than ${MAX_BRACE_WORDS} words`);
+  return out;
 }
 
 function findBrace(word: string): { start: number; end: number; alternatives: string[] } | null {
@@ -102,7 +109,7 @@ function sequence(body: string): string[] | null {
   const out: string[] = [];
   for (let v = a; a <= b ? v <= b : v >= b; v += step) {
     out.push(numeric ? String(v) : String.fromCharCode(v));
-    if (out.length > MAX_BRACE_WORDS) break;
+    if (out.length >= MAX_BRACE_WORDS) break;
   }
   return out;
 }
