@@ -30,7 +30,8 @@ export const spawnRunner: SpawnRunner = (config, id, logPath) => {
       stdin: "ignore",
       stdout: "ignore",
       stderr: log,
-      env: process.env,
+      // The runner must find the task where it was stored, whatever set the state directory.
+      env: { ...process.env, CLUSTER_STATE_DIR: config.settings.state_dir },
       cwd: process.cwd(),
     });
     proc.unref();

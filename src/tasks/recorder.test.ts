@@ -1,0 +1,154 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { auditLines, type TempSetup, tempSetup } from "../../test/tasks/helpers.ts";
+import { unknownNodeError } from "../exec/for-node.ts";
+import { createLocalExecutor } from "../exec/local.ts";
+import type { RunRequest } from "../exec/request.ts";
+import { toRunResult } from "../exec/result.ts";
+import type { RouteDecision } from "../routing/types.ts";
+import { createRunFn } from "../run/pipeline.ts";
+import { openTasks } from "./open.ts";
+import { auditEnd } from "./recorder.ts";
+
+let s: TempSetup;
+beforeEach(() => {
+  s = tempSetup({ CLUSTER_KILL_GRACE: "0.2" });
+});
+afterEach(() => s.cleanup());
+
+/** The real pipeline with a stand-in router: refuses mkfs, knows no node "ghost", no macOS node. */
+function pipeline() {
+  const tasks = openTasks(s.config);
+  const decide = (req: RunRequest): RouteDecision => {
+    if (req.node === "ghost") throw unknownNodeError("ghost", s.config);
+    if (req.command.includes("mkfs"))
+      return {
+        decision: "refused",
+        node: null,
+        reason: "refused: mkfs formats a disk",
+        rule: "mkfs",
+        candidates: [],
+        requirements: [],
+      };
+    if (req.requirements?.requires_os === "macos")
+      return {
+        decision: "no_node",
+        node: null,
+        reason: "no node has os macos",
+        candidates: [],
+        requirements: [],
+      };
+    return {
+      decision: "local",
+      node: "here",
+      reason: "test route",
+      candidates: [],
+      requirements: [],
+    };
+  };
+  const run = createRunFn({
+    config: s.config,
+    decide,
+    executorFor: () => createLocalExecutor(),
+    recorder: tasks.recorder,
+    running: new Map(),
+  });
+  return { tasks, run };
+}
+
+describe("every run is recorded: task row + audit start and end", () => {
+  test("succeeded, failed, timed out, refused, unknown node, no node, spawn failure", async () => {
+    const { tasks, run } = pipeline();
+    const req = (command: string, more: Partial<RunRequest> = {}): RunRequest => ({
+      command,
+      requester: "mcp-stdio",
+      ...more,
+    });
+    const results = [
+      await run(req("echo ok")),
+      await run(req("echo bad >&2; exit 3")),
+      await run(req("sleep 5", { timeoutS: 0.2 })),
+      await run(req("mkfs.ext4 /dev/sdz")),
+      await run(req("true", { node: "ghost" })),
+      await run(req("true", { requirements: { requires_os: "macos" } })),
+      await run(req("true", { cwd: "/no/such/dir" })),
+    ];
+    const states = results.map((r) => tasks.store.get(r.task_id)?.state);
+    expect(states).toEqual([
+      "succeeded",
+      "failed",
+      "timed_out",
+      "failed",
+      "failed",
+      "failed",
+      "failed",
+    ]);
+    const errors = results.map((r) => tasks.store.get(r.task_id)?.error_code ?? null);
+    expect(errors).toEqual([
+      null,
+      null,
+      null,
+      "POLICY_DENIED",
+      "NODE_UNKNOWN",
+      "NO_NODE",
+      "SPAWN_FAILED",
+    ]);
+
+    const lines = auditLines(s.stateDir);
+    for (const r of results) {
+      const mine = lines.filter((l) => l.task_id === r.task_id);
+      expect(mine.map((l) => l.event)).toEqual(["start", "end"]);
+      expect(mine[0]).toMatchObject({ requester: "mcp-stdio", command: r.command });
+      expect(mine[1]).toMatchObject({
+        exit_code: r.exit_code,
+        signal: r.signal,
+        timed_out: r.timed_out,
+        canceled: r.canceled,
+        duration_ms: r.duration_ms,
+      });
+    }
+    const ok = lines.find((l) => l.task_id === results[0]?.task_id && l.event === "end");
+    expect(ok).toMatchObject({ state: "succeeded", bytes_out: 3, node: "here" });
+    const refused = lines.find((l) => l.task_id === results[3]?.task_id && l.event === "end");
+    expect(refused).toMatchObject({ state: "failed", error_code: "POLICY_DENIED" });
+    expect(String(refused?.error)).toContain("mkfs");
+    const row = tasks.store.get(results[1]?.task_id as string);
+    expect(row).toMatchObject({
+      requester: "mcp-stdio",
+      exit_code: 3,
+      node: "here",
+      route_reason: "test route",
+    });
+    expect(row?.runner_pid).toBe(process.pid);
+  });
+
+  test("the refusing rule is kept when the result carries it", () => {
+    const r = toRunResult(
+      {
+        exit_code: null,
+        signal: null,
+        stdout: "",
+        stderr: "",
+        truncated: false,
+        duration_ms: 0,
+        timed_out: false,
+        canceled: false,
+        error: { code: "POLICY_DENIED", message: "refused", rule: "rm-root" } as never,
+      },
+      { task_id: "t", node: "", command: "rm -rf /" },
+    );
+    expect(auditEnd(r, "cli", 0, "failed")).toMatchObject({
+      error_code: "POLICY_DENIED",
+      rule: "rm-root",
+    });
+  });
+
+  test("a recorder failure never breaks the run", async () => {
+    const { tasks, run } = pipeline();
+    tasks.store.db.exec("DROP TABLE tasks"); // the store now fails on every write
+    const r = await run({ command: "echo still-runs", requester: "cli" });
+    expect(r.stdout).toBe("still-runs\n");
+    expect(() => tasks.store.get(r.task_id)).toThrow(); // really broken, not silently fine
+    const events = auditLines(s.stateDir).filter((l) => l.task_id === r.task_id);
+    expect(events.map((l) => l.event)).toEqual(["start", "end"]); // the audit log still has it
+  });
+});
