@@ -8,6 +8,9 @@ import { planAuth } from "./auth.ts";
 import { hostKeyChangedError, type KnownHosts } from "./host-keys.ts";
 import { buildReaperCommand, Reaper } from "./reaper.ts";
 
+/** ~10 s of refused channel opens while nothing of ours holds a session: the node will not budge. */
+const REFUSALS_BEFORE_GIVING_UP = 30;
+
 export interface ConnectionOptions {
   connectTimeoutMs: number;
   /** Handshake + authentication; also how long a channel open may go without any reply. */
@@ -268,10 +271,25 @@ export class SshConnection {
         if (!(err instanceof OpenRefused)) throw err;
       }
       // sshd refused the channel ("open failed": it frees session slots a little after we see
-      // them close). Wait a moment and ask again; this never fails a run.
+      // them close). Wait a moment and ask again; our own channels finishing free slots.
+      // Should nothing of ours be open but the reaper, it yields its slot (a server with a tiny
+      // MaxSessions). Only a node that keeps refusing with nothing of ours open fails the run.
+      const othersOpen = this.inUse.run + this.inUse.control - (this.reaperInUse ? 1 : 0);
+      if (othersOpen === 0 && this.reaperInUse) await this.closeReaper();
+      if (othersOpen === 0 && attempt >= REFUSALS_BEFORE_GIVING_UP)
+        throw new ClusterError(
+          "UNREACHABLE",
+          `node ${this.node} refuses every new session (is sshd's MaxSessions very low?)`,
+          { node: this.node },
+        );
       await abortableSleep(Math.min(25 * 2 ** attempt, 400), signal);
       if (!this.alive) throw new NotSentError(`connection to ${this.node} closed`);
     }
+  }
+
+  private async closeReaper(): Promise<void> {
+    const reaper = await this.reaperP;
+    reaper?.close();
   }
 
   private execOnce(command: string, kind: ChannelKind): Promise<RemoteProcess> {

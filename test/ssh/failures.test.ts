@@ -250,6 +250,56 @@ describe("ssh failures", () => {
   );
 });
 
+describe("sshd with a small MaxSessions", () => {
+  test(
+    "refused channel opens are retried, never failed; the reaper yields its slot at MaxSessions 1",
+    async () => {
+      const cfgPath = join(c.dir, "nodes", "n1", "sshd_config");
+      const original = readFileSync(cfgPath, "utf8");
+      const withMax = (n: number) => original.replace(/^MaxSessions \d+$/m, `MaxSessions ${n}`);
+      const sized = async (n: number) => {
+        writeFileSync(cfgPath, withMax(n));
+        await c.script("stop-sshd", "n1");
+        await c.script("start-sshd", "n1");
+      };
+      try {
+        await sized(2);
+        const h2 = startHarness(c, env);
+        try {
+          const runs = Array.from({ length: 12 }, (_, i) =>
+            h2.run("n1", spec(`sleep 0.05; echo ${i}`)),
+          );
+          const answers = await Promise.all(runs);
+          answers.forEach((a, i) => {
+            expect(a.outcome?.error).toBeUndefined();
+            expect(a.outcome?.stdout).toBe(`${i}\n`);
+          });
+        } finally {
+          await h2.close();
+        }
+        await sized(1);
+        const h1 = startHarness(c, env);
+        try {
+          for (let i = 0; i < 3; i++) {
+            // each run ends with a leftover check through the reaper, which then holds the
+            // only session: the next run must get it back
+            const a = await h1.run("n1", spec(`echo ${i}`));
+            expect(a.outcome?.error).toBeUndefined();
+            expect(a.outcome?.stdout).toBe(`${i}\n`);
+          }
+        } finally {
+          await h1.close();
+        }
+      } finally {
+        writeFileSync(cfgPath, original);
+        await c.script("stop-sshd", "n1");
+        await c.script("start-sshd", "n1");
+      }
+    },
+    T,
+  );
+});
+
 describe("ssh-agent", () => {
   test(
     "without identity_file, the agent's key (SSH_AUTH_SOCK) is used; without it, AUTH_FAILED",
