@@ -1,32 +1,32 @@
-// `run`: execute a command here or on a named node, stream its output live, exit with its code.
+// `run`: route a command (or run it on --node), stream its output live, exit with its code.
 import type { Config } from "../config/load.ts";
-import { findLocalNode } from "../discovery/local.ts";
 import { EXIT, exitCodeFor } from "../errors.ts";
-import type { Executor } from "../exec/executor.ts";
-import { createLocalExecutor } from "../exec/local.ts";
-import { type RunResult, toRunResult } from "../exec/result.ts";
+import type { RunResult } from "../exec/result.ts";
 import { signalNumber } from "../exec/signals.ts";
-import { newTaskId } from "../exec/task-id.ts";
+import { createRuntime } from "../run/runtime.ts";
+import { openTasks } from "../tasks/open.ts";
 import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
 import { printJson, warn, writeOut } from "./output.ts";
+import { ROUTING_FLAGS, ROUTING_HELP, requirementsFromFlags } from "./routing-flags.ts";
 
-export const RUN_HELP = `Usage: cluster-exec run [--node NAME] [--timeout S] [--cwd DIR] [--json] -- COMMAND...
+export const RUN_HELP = `Usage: cluster-exec run [--node NAME] [--os OS] [--arch A] [--cap C]... [--timeout S] [--cwd DIR] [--json] -- COMMAND...
 
-Runs COMMAND with bash -c (sh where bash is missing) in its own process group, streams its output
-live and exits with its exit code. One argument is taken as a shell line ('ls | wc -l'); several are
-an argument vector, quoted for you (-- sh -c 'echo a; exit 3').
+Runs COMMAND on the best node for it (light commands here, heavy ones on the node with the most free
+capacity that meets the requirements), with bash -c (sh where bash is missing) in its own process
+group; streams its output live and exits with its exit code. One argument is taken as a shell line
+('ls | wc -l'); several are an argument vector, quoted for you (-- sh -c 'echo a; exit 3').
 
-  --node NAME   run on that node of the configuration (over SSH unless it is this machine)
+${ROUTING_HELP}
   --timeout S   kill the whole process group after S seconds (default CLUSTER_CMD_TIMEOUT, 300); exit 124
-  --cwd DIR     working directory
+  --cwd DIR     working directory on the node
   --json        print the result object instead of streaming output
 Exit codes: the command's own; 128+N when killed by signal N; 124 timed out; 130 canceled (Ctrl-C);
-2 unknown node; 69 node unreachable, key refused or host key changed (nothing ran);
-75 connection lost mid-command (outcome unknown).`;
+2 usage error or unknown node; 69 no node available, node unreachable, key refused or host key
+changed (nothing ran); 77 refused by the command policy; 75 connection lost mid-command (outcome unknown).`;
 
 export async function runVerb(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseVerbArgs("run", argv, {
-    node: { type: "string" },
+    ...ROUTING_FLAGS,
     timeout: { type: "string" },
     cwd: { type: "string" },
     json: { type: "boolean" },
@@ -40,40 +40,31 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
     return EXIT.usage;
   }
   const command = commandFromArgs(positionals);
+  const requirements = requirementsFromFlags(values);
   const timeoutS = secondsFlag("timeout", values.timeout) ?? config.settings.cmd_timeout;
-  // Without --node the command runs here (routing is another verb's business for now).
-  const nodeName = values.node ?? findLocalNode(config) ?? "local";
-  // The ssh stack is loaded only when needed: a bigger live heap lets the GC defer longer, which
-  // measurably raised a local 200 MB flood's peak RSS from ~80 to ~170 MB.
-  const executor: Executor = values.node
-    ? (await import("../exec/for-node.ts")).createExecutorFor(values.node, config) // NODE_UNKNOWN lists known nodes
-    : createLocalExecutor();
+  const rt = createRuntime(config, { recorder: openTasks(config).recorder });
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
   for (const s of signals) process.on(s, onSignal);
   try {
-    const outcome = await executor.run(
+    if (!values.node) await rt.refreshIfStale(abort.signal);
+    const result = await rt.run(
+      { command, node: values.node, requirements, timeoutS, cwd: values.cwd, requester: "cli" },
       {
-        command,
-        cwd: values.cwd,
-        timeoutMs: timeoutS * 1000,
-        outputLimit: config.settings.output_limit,
-        killGraceMs: config.settings.kill_grace * 1000,
+        signal: abort.signal,
         onOutput: values.json
           ? undefined
           : (stream, chunk) =>
               writeOut(stream === "stdout" ? process.stdout : process.stderr, chunk),
       },
-      abort.signal,
     );
-    const result = toRunResult(outcome, { task_id: newTaskId(), node: nodeName, command });
     if (values.json) await printJson(result);
     else explainEnd(result, timeoutS);
     return exitCodeForResult(result);
   } finally {
     for (const s of signals) process.off(s, onSignal);
-    await executor.close();
+    await rt.close();
   }
 }
 

@@ -3,6 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import type { Executor, OutputStream, RunSpec } from "./executor.ts";
 import { terminateGroup } from "./kill.ts";
 import { CappedOutput } from "./limits.ts";
+import { paceGarbage } from "./memory.ts";
 import type { ExecOutcome } from "./result.ts";
 import { signalName } from "./signals.ts";
 
@@ -91,6 +92,7 @@ async function pump(
 ): Promise<void> {
   for await (const chunk of stream) {
     cap.push(chunk);
+    paceGarbage(chunk.length);
     await onOutput?.(name, chunk);
   }
 }

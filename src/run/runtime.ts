@@ -19,6 +19,11 @@ export interface Runtime {
   decide: (req: Parameters<RunFn>[0]) => RouteDecision;
   sampler: Sampler;
   running: Map<string, number>;
+  /**
+   * One-shot verbs have no background sampler: when a routing choice exists (several nodes) and a
+   * sample is stale, sample now, bounded by status_timeout. Servers keep samples fresh instead.
+   */
+  refreshIfStale(signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,10 +57,25 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     decide,
     sampler,
     running,
+    async refreshIfStale(signal) {
+      if (Object.keys(config.nodes).length < 2 || !sampler.views().some((v) => v.stale)) return;
+      const sampled = sampler.sampleNow({
+        timeoutMs: config.settings.status_timeout * 1000,
+        force: false,
+      });
+      await (signal ? Promise.race([sampled, abortion(signal)]) : sampled);
+    },
     async close() {
       await sampler.close();
       await Promise.all([...executors.values()].map((e) => e.close()));
       await pool.close();
     },
   };
+}
+
+function abortion(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
 }

@@ -4,6 +4,7 @@ import type { NodeConfig } from "../config/load.ts";
 import { type ErrorCode, toClusterError } from "../errors.ts";
 import type { Executor, OutputStream, RunSpec } from "../exec/executor.ts";
 import { CappedOutput } from "../exec/limits.ts";
+import { paceGarbage } from "../exec/memory.ts";
 import type { ExecOutcome } from "../exec/result.ts";
 import type { ExitStatus, RemoteProcess } from "./connection.ts";
 import type { SshPool } from "./pool.ts";
@@ -80,7 +81,7 @@ async function watch(
 
   const deliver = (name: OutputStream, chunk: Uint8Array, stream: NodeJS.ReadableStream) => {
     if (chunk.length === 0) return;
-    collectGarbageNow(chunk.length);
+    paceGarbage(chunk.length);
     (name === "stdout" ? out : err).push(chunk);
     try {
       const r = spec.onOutput?.(name, chunk);
@@ -183,30 +184,6 @@ async function watch(
     };
   }
   return { ...base, exit_code: exit.code, signal: exit.signal };
-}
-
-const GC_CHECK_BYTES = 4 * 1024 * 1024;
-const GC_GROWTH_LIMIT = 32 * 1024 * 1024;
-let bytesSinceCheck = 0;
-let rssFloor = 0;
-
-/**
- * Keeps memory flat under floods. JSC collects lazily and ssh2 allocates fresh buffers per packet:
- * at several hundred MB/s, garbage grows RSS by ~100 MB before a collection runs (plain ssh2
- * streaming 200 MB peaks at 130-160 MB here). Every 4 MiB received (all runs together): a cheap
- * GC hint, or a full collection once RSS has grown 32 MB past where the last one left it.
- * Measured on 200 MB streamed into a pipe: peak RSS ~160 → ~110 MB.
- */
-function collectGarbageNow(bytes: number): void {
-  bytesSinceCheck += bytes;
-  if (bytesSinceCheck < GC_CHECK_BYTES) return;
-  bytesSinceCheck = 0;
-  const rss = process.memoryUsage.rss();
-  if (rssFloor === 0) rssFloor = rss;
-  if (rss > rssFloor + GC_GROWTH_LIMIT) {
-    Bun.gc(true);
-    rssFloor = process.memoryUsage.rss();
-  } else Bun.gc(false);
 }
 
 /** Kills a process group on the node (TERM, grace, KILL), never waiting longer than `boundMs`. */
