@@ -4,6 +4,7 @@ import { clusterStatusVerb } from "./cli/cluster-status.ts";
 import { forgetHostVerb } from "./cli/forget-host.ts";
 import { configVerb, probeVerb, versionVerb } from "./cli/info.ts";
 import { warn } from "./cli/output.ts";
+import { routeVerb } from "./cli/route.ts";
 import { runVerb } from "./cli/run.ts";
 import { mcpVerb, serveVerb } from "./cli/serve.ts";
 import { runTaskVerb, submitVerb } from "./cli/submit.ts";
@@ -26,6 +27,7 @@ Verbs:
   logs ID [--follow]                            a task's output so far (--follow: until it ends)
   cancel ID                                     kill a task's process group wherever it runs
   tasks [--state S] [--limit N] [--json]        recent tasks, newest first
+  route [routing flags] [--json] CMD            where CMD would run and why, without running it
   cluster-status [--json]                       every node: health, load, memory, address, how resolved
   forget-host NAME                              forget a node's pinned SSH host key (after a deliberate change)
   probe [--json]                                this machine's load sample
@@ -62,6 +64,8 @@ export async function main(argv: string[]): Promise<number> {
       return mcpVerb(args, load());
     case "serve":
       return serveVerb(args, load());
+    case "route":
+      return routeVerb(args, load());
     case "run":
       return runVerb(args, load());
     case "submit":
