@@ -2,18 +2,18 @@
 // dies, closed when idle. Retries (with backoff) only what certainly did not send the command.
 import type { Config, NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
+import { abortError, raceAbort } from "./abort.ts";
 import { forgetAddress, nodeAddress } from "./address.ts";
 import {
-  abortError,
   type ChannelKind,
   type ConnectionOptions,
   MaybeSentError,
   NotSentError,
-  openConnection,
   type RemoteProcess,
   type SshConnection,
 } from "./connection.ts";
 import { KnownHosts, knownHostsPath } from "./host-keys.ts";
+import { openConnection } from "./open-connection.ts";
 import { buildKillScript } from "./remote-command.ts";
 
 export interface PoolOptions extends ConnectionOptions {
@@ -239,24 +239,4 @@ export class SshPool {
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
-}
-
-/** Stops waiting when the signal aborts (the awaited work itself finishes on its own, bounded). */
-function raceAbort<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return work;
-  if (signal.aborted) return Promise.reject(abortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError());
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -1,0 +1,67 @@
+// Session slots of one connection: a bounded number of channels per kind, FIFO queue beyond.
+import { abortError } from "./abort.ts";
+
+export type ChannelKind = "run" | "control";
+
+interface Waiter {
+  kind: ChannelKind;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class SessionSlots {
+  readonly inUse: Record<ChannelKind, number> = { run: 0, control: 0 };
+  private waiters: Waiter[] = [];
+  /** When a slot was last taken or given back (for idle closing). */
+  lastActive = performance.now();
+
+  constructor(private readonly limits: Record<ChannelKind, number>) {}
+
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** Takes a slot of `kind`, waiting in line when all are taken; the signal leaves the line. */
+  acquire(kind: ChannelKind, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortError());
+    this.lastActive = performance.now();
+    if (this.inUse[kind] < this.limits[kind]) {
+      this.inUse[kind]++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        kind,
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        reject: (err) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(err);
+        },
+      };
+      const onAbort = () => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(abortError());
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Gives a slot back; it passes straight to the next in line of the same kind. */
+  release(kind: ChannelKind): void {
+    this.lastActive = performance.now();
+    const next = this.waiters.findIndex((w) => w.kind === kind);
+    if (next >= 0) {
+      const [w] = this.waiters.splice(next, 1);
+      w?.resolve();
+    } else this.inUse[kind] = Math.max(0, this.inUse[kind] - 1);
+  }
+
+  /** Everyone in line gets `err` (the connection died). */
+  rejectAll(err: Error): void {
+    for (const w of this.waiters.splice(0)) w.reject(err);
+  }
+}
