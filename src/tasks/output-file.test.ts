@@ -70,7 +70,7 @@ describe("capped output file", () => {
     const before = process.memoryUsage().rss;
     for (let i = 0; i < 3000; i++) w.push(chunk); // ~200 MB
     w.close();
-    expect(process.memoryUsage().rss - before).toBeLessThan(50 * 1024 * 1024);
+    expect(process.memoryUsage().rss - before).toBeLessThan(24 * 1024 * 1024);
     expect(readFileSync(path).length).toBeLessThan(64 * 1024 + 100);
   });
 

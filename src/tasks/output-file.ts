@@ -20,7 +20,9 @@ export class CappedFileWriter {
   private readonly tailSize: number;
   private headLen = 0;
   private headOpen = true;
-  private tail: Uint8Array[] = [];
+  // The tail is a ring buffer allocated once: a flood copies into it and allocates nothing.
+  private readonly tail: Uint8Array;
+  private tailStart = 0;
   private tailLen = 0;
   private total = 0;
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
@@ -32,6 +34,7 @@ export class CappedFileWriter {
   ) {
     this.headSize = Math.floor(limit / 2);
     this.tailSize = limit - this.headSize;
+    this.tail = new Uint8Array(this.tailSize);
     this.fd = openSync(path, "w", 0o600);
   }
 
@@ -77,30 +80,33 @@ export class CappedFileWriter {
   }
 
   private pushTail(bytes: Uint8Array): void {
-    if (bytes.length >= this.tailSize) {
-      this.tail = [bytes.slice(bytes.length - this.tailSize)];
-      this.tailLen = this.tailSize;
+    const size = this.tailSize;
+    if (size === 0) return;
+    if (bytes.length >= size) {
+      this.tail.set(bytes.subarray(bytes.length - size));
+      this.tailStart = 0;
+      this.tailLen = size;
       return;
     }
-    this.tail.push(bytes.slice());
-    this.tailLen += bytes.length;
-    while (this.tailLen > this.tailSize) {
-      const first = this.tail[0] as Uint8Array;
-      const excess = this.tailLen - this.tailSize;
-      if (first.length <= excess) {
-        this.tail.shift();
-        this.tailLen -= first.length;
-      } else {
-        this.tail[0] = first.subarray(excess);
-        this.tailLen -= excess;
-      }
-    }
+    const end = (this.tailStart + this.tailLen) % size;
+    const first = Math.min(bytes.length, size - end);
+    this.tail.set(bytes.subarray(0, first), end);
+    this.tail.set(bytes.subarray(first), 0);
+    const overflow = this.tailLen + bytes.length - size;
+    if (overflow > 0) {
+      this.tailStart = (this.tailStart + overflow) % size;
+      this.tailLen = size;
+    } else this.tailLen += bytes.length;
   }
 
   /** Marker (when bytes were dropped) + the kept tail, starting on a character boundary. */
   private tailBytes(): Uint8Array {
     const dropped = this.total - this.headLen - this.tailLen;
-    let tail = Buffer.concat(this.tail);
+    const first = Math.min(this.tailLen, this.tailSize - this.tailStart);
+    let tail = Buffer.concat([
+      this.tail.subarray(this.tailStart, this.tailStart + first),
+      this.tail.subarray(0, this.tailLen - first),
+    ]);
     if (dropped <= 0) return tail;
     let skip = 0;
     while (skip < 3 && skip < tail.length && ((tail[skip] as number) & 0xc0) === 0x80) skip++;

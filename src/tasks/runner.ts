@@ -12,6 +12,8 @@ import type { TaskRow } from "./store.ts";
 /** What executes the request: the program's runtime, or a test's. */
 export interface TaskRuntime {
   run: RunFn;
+  /** Fresh load samples before routing (a one-shot process has no background sampler). */
+  refreshIfStale?(signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,8 +55,10 @@ export async function runTask(
     result = canceledBeforeStart(req);
     recorder.finished(result, { requester: req.requester, bytes_out: 0 });
   } else {
-    const rt = makeRuntime(recorder);
+    let rt: TaskRuntime | undefined;
     try {
+      rt = makeRuntime(recorder);
+      if (!req.node) await rt.refreshIfStale?.(abort.signal);
       result = await rt.run(req, {
         signal: abort.signal,
         onOutput: (stream, chunk) => (stream === "stdout" ? out : err)?.push(chunk),
@@ -66,7 +70,7 @@ export async function runTask(
         command: req.command,
       });
     } finally {
-      await rt.close().catch(() => {});
+      await rt?.close().catch(() => {});
     }
   }
   out?.close();
