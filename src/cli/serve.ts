@@ -27,11 +27,13 @@ export async function mcpVerb(argv: string[], config: Config): Promise<number> {
   const closed = new Promise<void>((resolve) => {
     transport.onclose = resolve;
     process.stdin.once("end", resolve); // the client went away
+    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => resolve());
   });
   await server.connect(transport);
   await closed;
-  await server.close();
+  // Stop runs first (their process groups are killed on their nodes), then the connections.
   await rt.close();
+  await server.close();
   return 0;
 }
 

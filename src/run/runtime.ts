@@ -49,7 +49,20 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
   };
   const localNode = findLocalNode(config);
   const decide = createDecider({ config, localNode, views: () => sampler.views() });
-  const run = createRunFn({ config, decide, executorFor, recorder: opts.recorder, running });
+  const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, running });
+  // Runs in flight, so that close() can stop them: a closed SSH channel does not kill a remote
+  // command, only the kill over a second channel does, and that needs the pool still open.
+  const inflight = new Set<Promise<unknown>>();
+  const shutdown = new AbortController();
+  const run: RunFn = (req, hooks = {}) => {
+    const signal = hooks.signal
+      ? AbortSignal.any([hooks.signal, shutdown.signal])
+      : shutdown.signal;
+    const p = runOnce(req, { ...hooks, signal });
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+    return p;
+  };
   return {
     config,
     localNode,
@@ -66,6 +79,9 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
       await (signal ? Promise.race([sampled, abortion(signal)]) : sampled);
     },
     async close() {
+      shutdown.abort();
+      const { kill_grace, ssh_timeout } = config.settings;
+      await settledWithin([...inflight], (kill_grace + ssh_timeout + 1) * 1000);
       await sampler.close();
       await Promise.all([...executors.values()].map((e) => e.close()));
       await pool.close();
@@ -78,4 +94,17 @@ function abortion(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener("abort", () => resolve(), { once: true });
   });
+}
+
+/** Waits for the promises to settle, but no longer than `ms` (and leaves no timer behind). */
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  if (promises.length === 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { abortRequests } from "../mcp/request-signals.ts";
 import { VERSION } from "../version.ts";
 
 export interface HttpOptions {
@@ -67,7 +68,25 @@ export function createHttpApp(opts: HttpOptions): HttpApp {
       const session = sessions.get(id);
       if (!session) return rpcError(404, "unknown or expired session; initialize again");
       session.lastSeen = Date.now();
-      return session.transport.handleRequest(c.req.raw);
+      if (c.req.method !== "POST") return session.transport.handleRequest(c.req.raw);
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        return Response.json(
+          {
+            jsonrpc: "2.0",
+            error: { code: -32700, message: "Parse error: the body is not JSON" },
+            id: null,
+          },
+          { status: 400 },
+        );
+      }
+      // A client that drops this POST's connection is gone: its runs are canceled, not left running.
+      const ids = requestIds(body);
+      if (ids.length > 0)
+        c.req.raw.signal.addEventListener("abort", () => abortRequests(id, ids), { once: true });
+      return session.transport.handleRequest(c.req.raw, { parsedBody: body });
     }
     if (c.req.method !== "POST") return rpcError(400, "missing mcp-session-id header");
     // A new session: one server + transport per client (a shared transport breaks the second client).
@@ -142,4 +161,18 @@ function rpcError(status: number, message: string): Response {
 
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
+/** JSON-RPC request ids in a body (one message or a batch); notifications have none. */
+function requestIds(body: unknown): (string | number)[] {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.flatMap((m) =>
+    m &&
+    typeof m === "object" &&
+    "method" in m &&
+    "id" in m &&
+    (typeof m.id === "string" || typeof m.id === "number")
+      ? [m.id]
+      : [],
+  );
 }

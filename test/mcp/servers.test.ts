@@ -63,6 +63,7 @@ describe("cluster-exec serve (HTTP)", () => {
     await proc.exited;
   });
 
+  const ready = started();
   async function started(): Promise<{ url: string; token: string }> {
     const reader = proc.stderr.getReader();
     let text = "";
@@ -78,7 +79,7 @@ describe("cluster-exec serve (HTTP)", () => {
   }
 
   test("prints its URL and a generated token kept in a 0600 file; a client with it works", async () => {
-    const { url, token } = await started();
+    const { url, token } = await ready;
     const file = join(env.HOME as string, ".local/state/cluster-exec/http-token");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect((await Bun.file(file).text()).trim()).toBe(token);
@@ -95,5 +96,65 @@ describe("cluster-exec serve (HTTP)", () => {
     })) as CallToolResult;
     expect(r.structuredContent).toMatchObject({ stdout: "via-http\n" });
     await client.close();
+  });
+
+  test("a client that disconnects mid-run does not leave the run going", async () => {
+    const { url, token } = await ready;
+    const headers = {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    };
+    const init = await fetch(url, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "raw", version: "1" },
+        },
+      }),
+    });
+    const session = init.headers.get("mcp-session-id") as string;
+    await init.text();
+    const h = { ...headers, "mcp-session-id": session, "mcp-protocol-version": "2025-06-18" };
+    await fetch(url, {
+      method: "POST",
+      headers: h,
+      body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+    });
+    const marker = `sleep 55.${process.pid}`;
+    const abort = new AbortController();
+    const call = await fetch(url, {
+      method: "POST",
+      headers: h,
+      signal: abort.signal,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: {
+          name: "cluster_bash",
+          arguments: { command: `echo go; ${marker}` },
+          _meta: { progressToken: "p" },
+        },
+      }),
+    });
+    const reader = (call.body as ReadableStream<Uint8Array>).getReader();
+    let seen = "";
+    while (!seen.includes("notifications/progress"))
+      seen += new TextDecoder().decode((await reader.read()).value);
+    expect(await liveProcessesMatching(marker)).not.toEqual([]);
+    abort.abort(); // the client goes away mid-run
+    let left = await liveProcessesMatching(marker);
+    for (let i = 0; i < 150 && left.length > 0; i++) {
+      await Bun.sleep(20);
+      left = await liveProcessesMatching(marker);
+    }
+    expect(left).toEqual([]);
   });
 });

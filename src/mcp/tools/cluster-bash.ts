@@ -1,7 +1,6 @@
 // cluster_bash: run a command on the best node for it (the origin's main tool).
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { McpDeps } from "../deps.ts";
-import { startProgress } from "../progress.ts";
 import {
   background,
   command,
@@ -13,7 +12,7 @@ import {
   timeoutSeconds,
   toRequirements,
 } from "../schemas.ts";
-import { runToolResult, taskToolResult } from "./result.ts";
+import { runForTool, taskToolResult } from "./result.ts";
 
 export function registerClusterBashTool(server: McpServer, deps: McpDeps): void {
   server.registerTool(
@@ -48,14 +47,7 @@ export function registerClusterBashTool(server: McpServer, deps: McpDeps): void 
         requester: deps.requester,
       };
       if (args.background) return taskToolResult(deps, req);
-      const progress = startProgress(extra, "cluster_bash");
-      try {
-        return runToolResult(
-          await deps.run(req, { signal: extra.signal, onOutput: progress.onOutput }),
-        );
-      } finally {
-        progress.stop();
-      }
+      return runForTool(deps, req, extra, "cluster_bash");
     },
   );
 }

@@ -2,9 +2,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { McpDeps } from "../deps.ts";
-import { startProgress } from "../progress.ts";
 import { background, command, cwd, expected, runOrTaskOutput, timeoutSeconds } from "../schemas.ts";
-import { runToolResult, taskToolResult } from "./result.ts";
+import { runForTool, taskToolResult } from "./result.ts";
 
 export function registerOffloadToTool(server: McpServer, deps: McpDeps): void {
   server.registerTool(
@@ -37,14 +36,7 @@ export function registerOffloadToTool(server: McpServer, deps: McpDeps): void {
         requester: deps.requester,
       };
       if (args.background) return taskToolResult(deps, req);
-      const progress = startProgress(extra, `offload_to ${args.node_id}`);
-      try {
-        return runToolResult(
-          await deps.run(req, { signal: extra.signal, onOutput: progress.onOutput }),
-        );
-      } finally {
-        progress.stop();
-      }
+      return runForTool(deps, req, extra, `offload_to ${args.node_id}`);
     },
   );
 }

@@ -8,6 +8,7 @@ import { failedBeforeStart, type RunResult, runFailed } from "../../exec/result.
 import { newTaskId } from "../../exec/task-id.ts";
 import type { McpDeps } from "../deps.ts";
 import { startProgress } from "../progress.ts";
+import { requestSignal } from "../request-signals.ts";
 import {
   command,
   expected,
@@ -90,15 +91,13 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
         args.max_concurrency ?? Math.min(MAX_CONCURRENCY, Math.max(1, deps.defaultConcurrency()));
       const deadline = args.timeout_seconds ? Date.now() + args.timeout_seconds * 1000 : undefined;
       const progress = startProgress(extra, `parallel_execute (${requests.length} commands)`);
+      const { signal, release } = requestSignal(extra);
       try {
         const results = await fanOut(requests.length, limit, (i): Promise<RunResult> => {
           const req = requests[i] as RunRequest;
           const left = deadline === undefined ? undefined : (deadline - Date.now()) / 1000;
           if (left !== undefined && left <= 0) return Promise.resolve(pastDeadline(req));
-          return deps.run(
-            { ...req, timeoutS: left },
-            { signal: extra.signal, onOutput: progress.onOutput },
-          );
+          return deps.run({ ...req, timeoutS: left }, { signal, onOutput: progress.onOutput });
         });
         const failed = results.filter(runFailed).length;
         return {
@@ -117,6 +116,7 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
         };
       } finally {
         progress.stop();
+        release();
       }
     },
   );

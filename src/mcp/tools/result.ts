@@ -3,7 +3,9 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { RunRequest } from "../../exec/request.ts";
 import { type RunResult, runFailed } from "../../exec/result.ts";
 import type { McpDeps } from "../deps.ts";
+import { startProgress, type ToolExtra } from "../progress.ts";
 import { renderRun } from "../render.ts";
+import { requestSignal } from "../request-signals.ts";
 
 export function runToolResult(r: RunResult): CallToolResult {
   return {
@@ -38,4 +40,21 @@ export async function taskToolResult(deps: McpDeps, req: RunRequest): Promise<Ca
     structuredContent: task,
     isError: task.state === "failed" || task.state === "refused",
   };
+}
+
+/** Runs one request for a tool call: progress notifications, cancel and disconnect stop the run. */
+export async function runForTool(
+  deps: McpDeps,
+  req: RunRequest,
+  extra: ToolExtra,
+  label: string,
+): Promise<CallToolResult> {
+  const progress = startProgress(extra, label);
+  const { signal, release } = requestSignal(extra);
+  try {
+    return runToolResult(await deps.run(req, { signal, onOutput: progress.onOutput }));
+  } finally {
+    progress.stop();
+    release();
+  }
 }
