@@ -8,9 +8,13 @@ import type { RunnerRef } from "./store.ts";
 
 const CLI_SOURCE = join(import.meta.dir, "..", "cli.ts");
 
-/** A compiled binary runs from Bun's embedded file system; source mode needs the entry file. */
-export function isCompiled(path = import.meta.path): boolean {
-  return path.includes("$bunfs") || path.includes("~BUN");
+/**
+ * A compiled binary's entry lives in Bun's embedded file system (/$bunfs/root/..., B:/~BUN/ on
+ * Windows); source mode needs the entry file. (import.meta.path cannot tell: the bundler inlines
+ * the source path.)
+ */
+export function isCompiled(main = Bun.main): boolean {
+  return main.startsWith("/$bunfs/") || main.includes("~BUN");
 }
 
 export function runnerArgv(id: string, config: Config): string[] {
