@@ -1,95 +1,12 @@
 // The task store: one row per run (foreground and background) in the state database.
 import type { Database } from "bun:sqlite";
 import type { RunRequest } from "../exec/request.ts";
-import type { RouteInfo, RunResult } from "../exec/result.ts";
+import type { RunResult } from "../exec/result.ts";
 import { openStateDb } from "../state/db.ts";
 import { isFinished, stateOfResult, type TaskState } from "./state.ts";
+import { type Raw, type RunnerRef, SCHEMA, type TaskRow, toRow } from "./task-row.ts";
 
-export interface TaskRow {
-  id: string;
-  command: string;
-  requester: string;
-  /** The request a background runner executes; null for foreground runs. */
-  request: RunRequest | null;
-  node: string;
-  route_reason: string;
-  route: RouteInfo | null;
-  state: TaskState;
-  exit_code: number | null;
-  signal: string | null;
-  timed_out: boolean;
-  canceled: boolean;
-  truncated: boolean;
-  error_code: string | null;
-  error_message: string | null;
-  rule: string | null;
-  bytes_out: number | null;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  duration_ms: number | null;
-  stdout_path: string | null;
-  stderr_path: string | null;
-  runner_pid: number | null;
-  runner_identity: string | null;
-  claimed: boolean;
-  cancel_requested: boolean;
-}
-
-export interface RunnerRef {
-  pid: number;
-  identity: string | null;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS tasks (
-  id TEXT PRIMARY KEY,
-  command TEXT NOT NULL,
-  requester TEXT NOT NULL,
-  request TEXT,
-  node TEXT NOT NULL DEFAULT '',
-  route_reason TEXT NOT NULL DEFAULT '',
-  route TEXT,
-  state TEXT NOT NULL,
-  exit_code INTEGER,
-  signal TEXT,
-  timed_out INTEGER NOT NULL DEFAULT 0,
-  canceled INTEGER NOT NULL DEFAULT 0,
-  truncated INTEGER NOT NULL DEFAULT 0,
-  error_code TEXT,
-  error_message TEXT,
-  rule TEXT,
-  bytes_out INTEGER,
-  created_at INTEGER NOT NULL,
-  started_at INTEGER,
-  finished_at INTEGER,
-  duration_ms INTEGER,
-  stdout_path TEXT,
-  stderr_path TEXT,
-  runner_pid INTEGER,
-  runner_identity TEXT,
-  claimed INTEGER NOT NULL DEFAULT 0,
-  cancel_requested INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS tasks_unfinished ON tasks(state) WHERE state IN ('queued', 'running');
-CREATE INDEX IF NOT EXISTS tasks_finished_at ON tasks(finished_at);
-CREATE INDEX IF NOT EXISTS tasks_created_at ON tasks(created_at);
-`;
-
-type Raw = Record<string, unknown>;
-
-function toRow(r: Raw): TaskRow {
-  return {
-    ...(r as unknown as TaskRow),
-    request: r.request ? (JSON.parse(r.request as string) as RunRequest) : null,
-    route: r.route ? (JSON.parse(r.route as string) as RouteInfo) : null,
-    timed_out: r.timed_out === 1,
-    canceled: r.canceled === 1,
-    truncated: r.truncated === 1,
-    claimed: r.claimed === 1,
-    cancel_requested: r.cancel_requested === 1,
-  };
-}
+export type { RunnerRef, TaskRow } from "./task-row.ts";
 
 export class TaskStore {
   constructor(readonly db: Database) {
