@@ -24,7 +24,10 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 /** Stops waiting when the signal aborts (the awaited work itself finishes on its own, bounded). */
 export function raceAbort<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return work;
-  if (signal.aborted) return Promise.reject(abortError());
+  if (signal.aborted) {
+    work.catch(() => {}); // abandoned: its failure must not become an unhandled rejection
+    return Promise.reject(abortError());
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(abortError());
     signal.addEventListener("abort", onAbort, { once: true });

@@ -1,7 +1,7 @@
 // The state database (bun:sqlite, WAL) in the state directory. Each store creates its own tables.
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { ensureDir } from "./dir.ts";
 
 const open = new Map<string, Database>();
 
@@ -10,7 +10,7 @@ export function openStateDb(stateDir: string): Database {
   const path = join(stateDir, "state.db");
   let db = open.get(path);
   if (db) return db;
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  ensureDir(stateDir);
   db = new Database(path, { create: true, strict: true });
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA busy_timeout = 5000");

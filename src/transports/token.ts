@@ -1,15 +1,8 @@
 // The HTTP bearer token: CLUSTER_HTTP_TOKEN, else one generated once into a 0600 file.
 import { randomBytes } from "node:crypto";
-import {
-  chmodSync,
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { chmodSync, closeSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { ensureDir } from "../state/dir.ts";
 
 export interface TokenSource {
   token: string;
@@ -21,7 +14,7 @@ export interface TokenSource {
 export function loadOrCreateToken(stateDir: string, configured?: string): TokenSource {
   if (configured) return { token: configured, from: "CLUSTER_HTTP_TOKEN", created: false };
   const path = join(stateDir, "http-token");
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  ensureDir(stateDir);
   try {
     const fd = openSync(path, "wx", 0o600); // O_EXCL: two servers starting at once agree on one token
     const token = randomBytes(32).toString("base64url");
