@@ -1,10 +1,12 @@
 // `mcp` (MCP over stdio) and `serve` (MCP over Streamable HTTP): long-running server verbs.
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Config } from "../config/load.ts";
+import { startSelfAdvertiser } from "../discovery/self.ts";
 import { ClusterError } from "../errors.ts";
 import { createServer } from "../mcp/server.ts";
 import { mcpDepsFrom } from "../run/mcp-deps.ts";
 import { createRuntime } from "../run/runtime.ts";
+import { openTasks } from "../tasks/open.ts";
 import { createHttpApp, isLoopback } from "../transports/http.ts";
 import { loadOrCreateToken } from "../transports/token.ts";
 import { parseVerbArgs } from "./args.ts";
@@ -13,7 +15,8 @@ import { warn } from "./output.ts";
 export const MCP_HELP = `Usage: cluster-exec mcp
 
 Serves MCP over stdio (for Claude Code and other local agents): stdout carries only JSON-RPC, logs go
-to stderr. Tools: cluster_bash, offload_to, parallel_execute, cluster_status.`;
+to stderr. Tools: cluster_bash, offload_to, parallel_execute, cluster_status, and the background task
+tools task_status, task_wait, task_output, task_cancel (with background: true).`;
 
 export async function mcpVerb(argv: string[], config: Config): Promise<number> {
   const { values } = parseVerbArgs("mcp", argv, {});
@@ -21,8 +24,8 @@ export async function mcpVerb(argv: string[], config: Config): Promise<number> {
     console.log(MCP_HELP);
     return 0;
   }
-  const rt = createRuntime(config, { sampleInBackground: true });
-  const server = createServer(mcpDepsFrom(rt, "mcp-stdio"));
+  const { rt, tasks, advertiser } = await startServing(config);
+  const server = createServer(mcpDepsFrom(rt, "mcp-stdio", tasks));
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = resolve;
@@ -34,6 +37,7 @@ export async function mcpVerb(argv: string[], config: Config): Promise<number> {
   // Stop runs first (their process groups are killed on their nodes), then the connections.
   await rt.close();
   await server.close();
+  await advertiser?.close();
   return 0;
 }
 
@@ -62,7 +66,7 @@ export async function serveVerb(argv: string[], config: Config): Promise<number>
     );
   const s = config.settings;
   const token = loadOrCreateToken(s.state_dir, s.http_token);
-  const rt = createRuntime(config, { sampleInBackground: true });
+  const { rt, tasks, advertiser } = await startServing(config);
   let boundPort = port;
   const http = createHttpApp({
     token: token.token,
@@ -73,7 +77,7 @@ export async function serveVerb(argv: string[], config: Config): Promise<number>
     allowedOrigins: s.http_origins,
     maxBodyBytes: s.http_max_body,
     sessionIdleMs: s.http_session_idle * 1000,
-    createServer: () => createServer(mcpDepsFrom(rt, "mcp-http")),
+    createServer: () => createServer(mcpDepsFrom(rt, "mcp-http", tasks)),
   });
   // idleTimeout 0: a tool call may stream for minutes; sessions have their own idle sweep.
   const server = Bun.serve({ hostname: host, port, idleTimeout: 0, fetch: http.app.fetch });
@@ -91,8 +95,26 @@ export async function serveVerb(argv: string[], config: Config): Promise<number>
   await new Promise<void>((resolve) => {
     for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve());
   });
+  await rt.close();
   server.stop(true);
   await http.close();
-  await rt.close();
+  await advertiser?.close();
   return 0;
+}
+
+/** What both servers run: the task store, the runtime with background sampling, mDNS self-advertising. */
+async function startServing(config: Config) {
+  // A server must outlive any one failed promise; it reports it instead of dying with it.
+  process.on("unhandledRejection", (err) =>
+    warn(`internal error (kept serving): ${(err as Error)?.stack ?? err}`),
+  );
+  const tasks = openTasks(config);
+  const rt = createRuntime(config, { sampleInBackground: true, recorder: tasks.recorder });
+  let advertiser: Awaited<ReturnType<typeof startSelfAdvertiser>>;
+  try {
+    advertiser = await startSelfAdvertiser(config);
+  } catch (err) {
+    warn(`warning: mDNS self-advertising is off: ${(err as Error).message}`);
+  }
+  return { rt, tasks, advertiser };
 }

@@ -2,13 +2,16 @@
 import { statusReport } from "../cluster/report.ts";
 import type { Requester } from "../exec/request.ts";
 import type { McpDeps } from "../mcp/deps.ts";
+import { createTaskApi } from "../tasks/api.ts";
+import type { Tasks } from "../tasks/open.ts";
 import type { Runtime } from "./runtime.ts";
 
 const MAX_FAN_OUT = 16;
 
-export function mcpDepsFrom(rt: Runtime, requester: Requester): McpDeps {
+export function mcpDepsFrom(rt: Runtime, requester: Requester, tasks?: Tasks): McpDeps {
   return {
     requester,
+    tasks: tasks ? createTaskApi(tasks, { requester }) : undefined,
     run: rt.run,
     async clusterStatus() {
       let views = rt.sampler.views();

@@ -30,6 +30,37 @@ describe("cluster-exec mcp (stdio)", () => {
     expect(r.structuredContent).toMatchObject({ exit_code: 0, stdout: "via-stdio\n" });
   });
 
+  test("background tasks and the audit log are wired in", async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(["task_status", "task_wait", "task_output", "task_cancel"]),
+    );
+    const started = (await client.callTool({
+      name: "cluster_bash",
+      arguments: { command: "echo in-background", background: true },
+    })) as CallToolResult;
+    const { task_id } = started.structuredContent as { task_id: string };
+    expect(task_id).toBeString();
+    const done = (await client.callTool({
+      name: "task_wait",
+      arguments: { task_id, timeout_seconds: 20 },
+    })) as CallToolResult;
+    expect(done.structuredContent).toMatchObject({ state: "succeeded", stdout: "in-background\n" });
+    const audit = await Bun.file(
+      join(env.HOME as string, ".local/state/cluster-exec/audit.jsonl"),
+    ).text();
+    const records = audit
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const start = records.find(
+      (r) => r.requester === "mcp-stdio" && r.command === "echo via-stdio",
+    );
+    const fg = records.filter((r) => r.task_id === start?.task_id);
+    expect(fg.map((r) => r.event)).toEqual(["start", "end"]);
+    expect(fg[1]).toMatchObject({ state: "succeeded", exit_code: 0 });
+  });
+
   test("notifications/cancelled kills the run", async () => {
     const marker = `sleep 66.${process.pid}`;
     const abort = new AbortController();
