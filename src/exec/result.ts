@@ -30,7 +30,11 @@ export interface RunResult {
   canceled: boolean;
   route: RouteInfo;
   /** Set when the run did not end by the command's own doing: refused, unreachable, connection lost... */
-  error?: { code: ErrorCode; message: string };
+  error?: {
+    code: ErrorCode;
+    message: string /** the policy rule, for POLICY_DENIED */;
+    rule?: string;
+  };
 }
 
 /** What an executor reports; the caller adds identity and route. */
@@ -66,7 +70,11 @@ export function failedBeforeStart(
       duration_ms: 0,
       timed_out: false,
       canceled: false,
-      error: { code: err.code, message: err.message },
+      error: {
+        code: err.code,
+        message: err.message,
+        ...(typeof err.details.rule === "string" ? { rule: err.details.rule } : {}),
+      },
     },
     ids,
   );

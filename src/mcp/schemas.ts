@@ -73,7 +73,9 @@ export const runResultShape = {
   timed_out: z.boolean(),
   canceled: z.boolean(),
   route: z.looseObject({ reason: z.string(), candidates: z.array(routeCandidate.loose()) }),
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  error: z
+    .object({ code: z.string(), message: z.string(), rule: z.string().optional() })
+    .optional(),
 };
 export const runResult = z.object(runResultShape);
 

@@ -1,9 +1,8 @@
 // Policy and routing for one request, from the sampler's cached views only (no network I/O).
-import type { NodeView } from "../cluster/view.ts";
 import type { Config } from "../config/load.ts";
 import type { RunRequest } from "../exec/request.ts";
 import { chooseNode } from "../routing/choose.ts";
-import type { RouteDecision } from "../routing/types.ts";
+import type { NodeView, NodeView, RouteDecision } from "../routing/types.ts";
 
 export interface DeciderDeps {
   config: Config;

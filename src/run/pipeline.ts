@@ -3,7 +3,7 @@ import type { Config } from "../config/load.ts";
 import { ClusterError, toClusterError } from "../errors.ts";
 import type { Executor } from "../exec/executor.ts";
 import type { RunFn, RunRecorder, RunRequest } from "../exec/request.ts";
-import { failedBeforeStart, type RunResult, toRunResult } from "../exec/result.ts";
+import { failedBeforeStart, type RouteInfo, type RunResult, toRunResult } from "../exec/result.ts";
 import { newTaskId } from "../exec/task-id.ts";
 import { decisionError } from "../routing/choose.ts";
 import type { RouteDecision } from "../routing/types.ts";
@@ -23,23 +23,50 @@ export function createRunFn(deps: PipelineDeps): RunFn {
   return async (req, hooks = {}) => {
     const task_id = req.task_id ?? newTaskId();
     const ids = { task_id, command: req.command };
+    const record = (node: string, route_reason: string, result: RunResult, bytes_out = 0) => {
+      deps.recorder?.started({
+        task_id,
+        requester: req.requester,
+        command: req.command,
+        node,
+        route_reason,
+        started_at: Date.now(),
+      });
+      deps.recorder?.finished(result, { requester: req.requester, bytes_out });
+      return result;
+    };
+
     let decision: RouteDecision;
     try {
       decision = deps.decide(req);
     } catch (err) {
-      return refuse(deps, req, toClusterError(err), { ...ids, node: req.node ?? "" });
+      const e = toClusterError(err);
+      return record(
+        req.node ?? "",
+        e.message,
+        failedBeforeStart(e, { ...ids, node: req.node ?? "" }),
+      );
     }
-    const route = { reason: decision.reason, candidates: decision.candidates };
+    const route: RouteInfo = { reason: decision.reason, candidates: decision.candidates };
+    const node = decision.node;
     const refusal =
-      decisionError(decision) ??
-      (decision.node ? undefined : new ClusterError("NO_NODE", decision.reason));
-    if (refusal || !decision.node)
-      return refuse(deps, req, refusal as ClusterError, {
+      decisionError(decision) ?? (node ? undefined : new ClusterError("NO_NODE", decision.reason));
+    if (refusal || !node)
+      return record(
+        node ?? "",
+        decision.reason,
+        failedBeforeStart(refusal as ClusterError, { ...ids, node: node ?? "", route }),
+      );
+    if (hooks.signal?.aborted) {
+      // Canceled before it started: nothing is sent anywhere.
+      const { error: _none, ...notRun } = failedBeforeStart(new ClusterError("INTERNAL", ""), {
         ...ids,
-        node: decision.node ?? "",
+        node,
         route,
       });
-    const node = decision.node;
+      return record(node, decision.reason, { ...notRun, canceled: true });
+    }
+
     deps.recorder?.started({
       task_id,
       requester: req.requester,
@@ -77,23 +104,4 @@ export function createRunFn(deps: PipelineDeps): RunFn {
     deps.recorder?.finished(result, { requester: req.requester, bytes_out: bytesOut });
     return result;
   };
-}
-
-function refuse(
-  deps: PipelineDeps,
-  req: RunRequest,
-  err: ClusterError,
-  ids: Parameters<typeof failedBeforeStart>[1],
-): RunResult {
-  const result = failedBeforeStart(err, ids);
-  deps.recorder?.started({
-    task_id: ids.task_id,
-    requester: req.requester,
-    command: req.command,
-    node: ids.node,
-    route_reason: err.message,
-    started_at: Date.now(),
-  });
-  deps.recorder?.finished(result, { requester: req.requester, bytes_out: 0 });
-  return result;
 }

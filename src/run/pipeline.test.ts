@@ -1,0 +1,85 @@
+import { describe, expect, test } from "bun:test";
+import { loadConfig } from "../config/load.ts";
+import type { Executor } from "../exec/executor.ts";
+import type { RunRecorder } from "../exec/request.ts";
+import type { RunResult } from "../exec/result.ts";
+import { fakeNode } from "../routing/fixtures.ts";
+import { createDecider } from "./decide.ts";
+import { createRunFn } from "./pipeline.ts";
+
+const config = loadConfig({ env: { HOME: "/nonexistent-home-for-tests" } });
+const local = Object.keys(config.nodes)[0] as string;
+
+function setup() {
+  const calls: string[] = [];
+  const events: string[] = [];
+  const executor: Executor = {
+    async run(spec) {
+      calls.push(spec.command);
+      await spec.onOutput?.("stdout", new TextEncoder().encode("out\n"));
+      return {
+        exit_code: 0,
+        signal: null,
+        stdout: "out\n",
+        stderr: "",
+        truncated: false,
+        duration_ms: 1,
+        timed_out: false,
+        canceled: false,
+      };
+    },
+    close: async () => {},
+  };
+  const recorder: RunRecorder = {
+    started: (r) => events.push(`start ${r.node}`),
+    finished: (r: RunResult, m) =>
+      events.push(`end ${r.error?.code ?? r.exit_code} ${m.bytes_out}`),
+  };
+  const running = new Map<string, number>();
+  const views = [fakeNode({ name: local, local: true, sampled: false })];
+  const decide = createDecider({ config, localNode: local, views: () => views });
+  const run = createRunFn({ config, decide, executorFor: () => executor, recorder, running });
+  return { run, calls, events, running };
+}
+
+describe("the run pipeline", () => {
+  test("a run is decided, executed and recorded start and end, bytes counted", async () => {
+    const { run, calls, events, running } = setup();
+    const r = await run({ command: "echo out", node: local, requester: "cli" });
+    expect(r).toMatchObject({ node: local, exit_code: 0, stdout: "out\n" });
+    expect(r.route.reason).toContain(local);
+    expect(calls).toEqual(["echo out"]);
+    expect(events).toEqual([`start ${local}`, "end 0 4"]);
+    expect(running.get(local)).toBe(0);
+  });
+
+  test("a refused command never reaches an executor, and its result names the rule", async () => {
+    const { run, calls, events } = setup();
+    const r = await run({ command: "rm -rf /", requester: "mcp-stdio" });
+    expect(calls).toEqual([]);
+    expect(r.error).toMatchObject({ code: "POLICY_DENIED", rule: "recursive-delete" });
+    expect(events).toEqual(["start ", "end POLICY_DENIED 0"]);
+  });
+
+  test("an unknown node is a recorded NODE_UNKNOWN result, not a throw", async () => {
+    const { run, calls } = setup();
+    const r = await run({ command: "true", node: "ghost", requester: "cli" });
+    expect(calls).toEqual([]);
+    expect(r.error?.code).toBe("NODE_UNKNOWN");
+    expect(r.error?.message).toContain(local);
+  });
+
+  test("canceled before it started: nothing runs", async () => {
+    const { run, calls, events } = setup();
+    const abort = new AbortController();
+    abort.abort();
+    const r = await run(
+      { command: "echo never", node: local, requester: "cli" },
+      { signal: abort.signal },
+    );
+    expect(calls).toEqual([]);
+    expect(r).toMatchObject({ canceled: true, exit_code: null });
+    expect(r.error).toBeUndefined();
+    expect(events.length).toBe(2);
+  });
+});
