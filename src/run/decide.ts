@@ -2,7 +2,7 @@
 import type { Config } from "../config/load.ts";
 import type { RunRequest } from "../exec/request.ts";
 import { chooseNode } from "../routing/choose.ts";
-import type { NodeView, NodeView, RouteDecision } from "../routing/types.ts";
+import type { NodeView, RouteDecision } from "../routing/types.ts";
 
 export interface DeciderDeps {
   config: Config;
