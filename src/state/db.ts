@@ -12,8 +12,9 @@ export function openStateDb(stateDir: string): Database {
   if (db) return db;
   ensureDir(stateDir);
   db = new Database(path, { create: true, strict: true });
-  db.exec("PRAGMA journal_mode = WAL");
+  // busy_timeout first: switching to WAL takes a lock, and fifty processes may open at once.
   db.exec("PRAGMA busy_timeout = 5000");
+  db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
   open.set(path, db);
   return db;
