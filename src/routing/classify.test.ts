@@ -87,8 +87,11 @@ describe("weight", () => {
       expect(`${cmd}: ${weight(cmd)}`).toBe(`${cmd}: light`);
   });
 
-  test("test counts as a command word or a runner's subcommand, never as a substring", () => {
-    expect(weight("test -f x")).toBe("heavy");
+  test("test counts as a runner's subcommand, never as a substring; the builtin checks this machine", () => {
+    expect(weight("test -f x")).toBe("local");
+    expect(weight("[ -d build ] && echo yes")).toBe("local");
+    expect(weight("make test")).toBe("heavy");
+    expect(classify("mvn test").heavy).toEqual(["mvn test"]);
     expect(classify("go test ./...").heavy).toEqual(["go test"]);
     expect(weight("npm test")).toBe("heavy");
     expect(weight("pytest")).toBe("heavy");

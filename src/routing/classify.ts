@@ -2,7 +2,11 @@
 // offload, local-only inspection, or light; plus the requirements and specialties it implies.
 import type { Analysis, Invocation } from "./analysis.ts";
 
-/** SPEC's offload words. */
+/**
+ * SPEC's offload words. `test` among them means a test run (`npm test`, `go test`, `make test`:
+ * a subcommand, see heavyReason); the shell builtin `test -f x` / `[ -f x ]` checks this machine's
+ * files, so it is a local word: sent elsewhere it would answer about the wrong machine.
+ */
 export const OFFLOAD_WORDS = new Set([
   "make",
   "cargo",
@@ -12,7 +16,6 @@ export const OFFLOAD_WORDS = new Set([
   "pytest",
   "jest",
   "mocha",
-  "test",
   "gcc",
   "g++",
   "clang",
@@ -36,21 +39,8 @@ export const LOCAL_WORDS = new Set([
   "tail",
   "which",
   "type",
-]);
-/** Tools whose `test` subcommand runs a test suite (npm/yarn/pnpm/cargo are offload words anyway). */
-const TEST_RUNNERS = new Set([
-  "go",
-  "bun",
-  "deno",
-  "dotnet",
-  "mvn",
-  "gradle",
-  "gradlew",
-  "swift",
-  "mix",
-  "zig",
-  "poetry",
-  "uv",
+  "test",
+  "[",
 ]);
 const GREPS = new Set(["grep", "egrep", "fgrep", "ggrep"]);
 
@@ -66,7 +56,6 @@ const SPECIALTIES: Record<string, string[]> = {
   pytest: ["testing"],
   jest: ["testing"],
   mocha: ["testing"],
-  test: ["testing"],
   docker: ["containerization"],
   podman: ["containerization"],
   kubectl: ["containerization"],
@@ -118,7 +107,8 @@ export function classifyCommand(analysis: Analysis): Classification {
 function heavyReason(inv: Invocation): string | undefined {
   if (OFFLOAD_WORDS.has(inv.name)) return inv.name;
   const first = inv.argv[1];
-  if (first === "test" && TEST_RUNNERS.has(inv.name)) return `${inv.name} test`;
+  // `go test`, `bun test`, `mvn test`, `npm test`...: a program's `test` subcommand runs a suite.
+  if (first === "test" && !LOCAL_WORDS.has(inv.name)) return `${inv.name} test`;
   if (inv.name === "rgrep" || (GREPS.has(inv.name) && isRecursiveGrep(inv.argv.slice(1))))
     return "grep -r";
   return undefined;
