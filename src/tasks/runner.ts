@@ -3,7 +3,7 @@
 
 import { toClusterError } from "../errors.ts";
 import type { RunFn, RunRecorder, RunRequest } from "../exec/request.ts";
-import { failedBeforeStart, type RunResult, toRunResult } from "../exec/result.ts";
+import { failedBeforeStart, type RunResult } from "../exec/result.ts";
 import type { Tasks } from "./open.ts";
 import { CappedFileWriter } from "./output-file.ts";
 import { selfRunner } from "./recorder.ts";
@@ -48,30 +48,20 @@ export async function runTask(
     },
   };
 
+  // Canceled before it started (cancel_requested at the claim): the pipeline sends nothing then.
   let result: RunResult;
-  if (abort.signal.aborted) {
-    // Canceled before it started: nothing is run, not even for a moment.
-    recorder.started(startOf(req, "canceled before it started"));
-    result = canceledBeforeStart(req);
-    recorder.finished(result, { requester: req.requester, bytes_out: 0 });
-  } else {
-    let rt: TaskRuntime | undefined;
-    try {
-      rt = makeRuntime(recorder);
-      if (!req.node) await rt.refreshIfStale?.(abort.signal);
-      result = await rt.run(req, {
-        signal: abort.signal,
-        onOutput: (stream, chunk) => (stream === "stdout" ? out : err)?.push(chunk),
-      });
-    } catch (e) {
-      result = failedBeforeStart(toClusterError(e), {
-        task_id: id,
-        node: "",
-        command: req.command,
-      });
-    } finally {
-      await rt?.close().catch(() => {});
-    }
+  let rt: TaskRuntime | undefined;
+  try {
+    rt = makeRuntime(recorder);
+    if (!req.node) await rt.refreshIfStale?.(abort.signal);
+    result = await rt.run(req, {
+      signal: abort.signal,
+      onOutput: (stream, chunk) => (stream === "stdout" ? out : err)?.push(chunk),
+    });
+  } catch (e) {
+    result = failedBeforeStart(toClusterError(e), { task_id: id, node: "", command: req.command });
+  } finally {
+    await rt?.close().catch(() => {});
   }
   out?.close();
   err?.close();
@@ -93,25 +83,4 @@ function startOf(req: RunRequest, reason: string): Parameters<RunRecorder["start
     route_reason: reason,
     started_at: Date.now(),
   };
-}
-
-function canceledBeforeStart(req: RunRequest): RunResult {
-  return toRunResult(
-    {
-      exit_code: null,
-      signal: null,
-      stdout: "",
-      stderr: "",
-      truncated: false,
-      duration_ms: 0,
-      timed_out: false,
-      canceled: true,
-    },
-    {
-      task_id: req.task_id as string,
-      node: req.node ?? "",
-      command: req.command,
-      route: { reason: "canceled before it started", candidates: [] },
-    },
-  );
 }
