@@ -19,8 +19,9 @@ beforeEach(() => {
 afterEach(() => s.cleanup());
 
 const localRuntime =
-  () =>
+  (calls: { n: number } = { n: 0 }) =>
   (recorder: RunRecorder): TaskRuntime => {
+    calls.n++;
     return {
       run: createRunFn({
         config: s.config,
