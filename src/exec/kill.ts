@@ -31,18 +31,25 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
+/** How long members may take to die after SIGKILL (one stuck in uninterruptible I/O may take longer). */
+const KILL_SETTLE_MS = 1000;
+
 /**
  * Terminates a whole process group: SIGTERM now, SIGKILL once `graceMs` has passed with members
- * still alive. Resolves when no live member is left (or after the KILL was sent).
+ * still alive. Resolves when no live member is left (bounded: KILL_SETTLE_MS after the KILL).
  */
 export async function terminateGroup(pgid: number, graceMs: number): Promise<void> {
   if (!signalGroup(pgid, "SIGTERM")) return;
-  const deadline = performance.now() + graceMs;
+  if (await goneWithin(pgid, graceMs)) return;
+  signalGroup(pgid, "SIGKILL");
+  await goneWithin(pgid, KILL_SETTLE_MS);
+}
+
+async function goneWithin(pgid: number, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
   while (groupAlive(pgid)) {
-    if (performance.now() >= deadline) {
-      signalGroup(pgid, "SIGKILL");
-      return;
-    }
+    if (performance.now() >= deadline) return false;
     await Bun.sleep(POLL_MS);
   }
+  return true;
 }

@@ -6,6 +6,7 @@ import { CappedOutput } from "./limits.ts";
 import { paceGarbage } from "./memory.ts";
 import type { ExecOutcome } from "./result.ts";
 import { signalName } from "./signals.ts";
+import { stopTrigger } from "./stop-trigger.ts";
 
 let shellPath: string | undefined;
 function shell(): string {
@@ -37,23 +38,12 @@ export async function runLocal(spec: RunSpec, signal?: AbortSignal): Promise<Exe
   }
 
   const pgid = proc.pid;
-  let timedOut = false;
-  let canceled = false;
   let exited = false;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= terminateGroup(pgid, spec.killGraceMs);
   };
-  const timer = setTimeout(() => {
-    timedOut = !exited;
-    stop();
-  }, spec.timeoutMs);
-  const onAbort = () => {
-    canceled = !exited && !timedOut;
-    stop();
-  };
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener("abort", onAbort, { once: true });
+  const trigger = stopTrigger(spec.timeoutMs, signal, () => !exited, stop);
 
   const out = new CappedOutput(spec.outputLimit);
   const err = new CappedOutput(spec.outputLimit);
@@ -69,8 +59,7 @@ export async function runLocal(spec: RunSpec, signal?: AbortSignal): Promise<Exe
     stop();
     await Promise.all([pumps, stopping]);
   } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
+    trigger.dispose();
   }
   return {
     exit_code: proc.signalCode ? null : proc.exitCode,
@@ -79,8 +68,8 @@ export async function runLocal(spec: RunSpec, signal?: AbortSignal): Promise<Exe
     stderr: err.text(),
     truncated: out.truncated || err.truncated,
     duration_ms: Math.round(performance.now() - started),
-    timed_out: timedOut,
-    canceled,
+    timed_out: trigger.timedOut,
+    canceled: trigger.canceled,
   };
 }
 

@@ -6,6 +6,7 @@ import type { Executor, OutputStream, RunSpec } from "../exec/executor.ts";
 import { CappedOutput } from "../exec/limits.ts";
 import { paceGarbage } from "../exec/memory.ts";
 import type { ExecOutcome } from "../exec/result.ts";
+import { stopTrigger } from "../exec/stop-trigger.ts";
 import type { ExitStatus, RemoteProcess } from "./connection.ts";
 import type { SshPool } from "./pool.ts";
 import { badEnvName, buildRemoteCommand, MarkReader } from "./remote-command.ts";
@@ -74,8 +75,6 @@ async function watch(
   const marks = new MarkReader();
   let callbackError: unknown;
   let exit: ExitStatus | undefined;
-  let timedOut = false;
-  let canceled = false;
   let pgidKnown: (pgid: number | undefined) => void = () => {};
   const pgid = new Promise<number | undefined>((r) => (pgidKnown = r));
 
@@ -124,16 +123,7 @@ async function watch(
     })();
     stopRequested();
   };
-  const timer = setTimeout(() => {
-    timedOut = !exit;
-    stop();
-  }, spec.timeoutMs);
-  const onAbort = () => {
-    canceled = !exit && !timedOut;
-    stop();
-  };
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener("abort", onAbort, { once: true });
+  const trigger = stopTrigger(spec.timeoutMs, signal, () => !exit, stop);
 
   try {
     // Normally: exit → leftover kill (a no-op for an empty group) → close. After a kill the
@@ -145,8 +135,7 @@ async function watch(
       await withTimeout(closed, answerBoundMs(pool, spec));
     }
   } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
+    trigger.dispose();
     channel.removeAllListeners("data");
     channel.stderr.removeAllListeners("data");
     channel.close();
@@ -157,8 +146,8 @@ async function watch(
     stderr: err.text(),
     truncated: out.truncated || err.truncated,
     duration_ms: Math.round(performance.now() - started),
-    timed_out: timedOut,
-    canceled,
+    timed_out: trigger.timedOut,
+    canceled: trigger.canceled,
   };
   if (marks.mark?.kind === "nocwd")
     return {
