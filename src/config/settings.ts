@@ -16,7 +16,7 @@ export interface SettingDef {
   env: string;
   type: z.ZodType;
   /** Human text for the README; undefined default means "unset". */
-  default: string | number | undefined;
+  default: string | number | boolean | undefined;
   meaning: string;
   kind: "number" | "string" | "boolean";
 }
@@ -110,7 +110,7 @@ export const SETTINGS = {
   advertise: {
     env: "CLUSTER_ADVERTISE",
     type: z.boolean({ error: "expected true or false" }),
-    default: "false",
+    default: false,
     meaning:
       "`serve` and `mcp` answer mDNS queries for this node's own name (for machines without avahi/Bonjour)",
     kind: "boolean",
