@@ -1,8 +1,10 @@
 // Health of a node from its latest sample and sampling failures: pure, so the rules are testable.
 import type { NodeConfig, Settings } from "../config/load.ts";
+import type { NodeHealth } from "../routing/types.ts";
 import type { LoadSample } from "./probe.ts";
 
-export type Health = "healthy" | "degraded" | "unreachable" | "unknown";
+/** The one health vocabulary, shared with the router. */
+export type Health = NodeHealth;
 
 export interface HealthInput {
   sample?: LoadSample;

@@ -3,19 +3,14 @@ import type { Database } from "bun:sqlite";
 import type { Config, NodeConfig } from "../config/load.ts";
 import { isLocalNode } from "../discovery/local.ts";
 import { type Resolution, type Resolver, summarise } from "../discovery/resolve.ts";
-import { factMismatches, type Health, healthOf } from "./health.ts";
+import type { NodeView as RoutingNodeView } from "../routing/types.ts";
+import { factMismatches, healthOf } from "./health.ts";
 import type { LoadSample } from "./probe.ts";
 import type { SampleMethod } from "./remote-probe.ts";
 import { type NodeState, SampleStore, type StoredSample } from "./store.ts";
 
-export interface NodeView {
-  name: string;
-  config: NodeConfig;
-  sample?: LoadSample & { sampled_at: number };
-  health: Health;
-  /** Tasks this process runs on the node now (0 when the caller does not track them). */
-  running: number;
-  isLocal: boolean;
+/** The routing view of a node (routing/types.ts) plus what `cluster-status` shows about it. */
+export interface NodeView extends RoutingNodeView {
   /** Why this health: thresholds exceeded, the last error, "never sampled". */
   reasons: string[];
   /** How the sample was taken: in-process, `cluster-exec probe` on the node, or the POSIX script. */
