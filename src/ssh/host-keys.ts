@@ -1,15 +1,9 @@
 // Host keys pinned by node name (not address: addresses come and go with mDNS), accept-new.
 import { createHash } from "node:crypto";
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from "node:fs";
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ClusterError } from "../errors.ts";
+import { ensureDir } from "../state/dir.ts";
 
 /** One line per node: `NAME KEYTYPE BASE64KEY`. `#` comments and blank lines are ignored. */
 export function knownHostsPath(stateDir: string): string {
@@ -60,7 +54,7 @@ export class KnownHosts {
 
   /** accept-new: appends the key (one small O_APPEND write, safe with concurrent processes). */
   pin(node: string, blob: Uint8Array): void {
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    ensureDir(dirname(this.path));
     const line = `${node} ${keyType(blob)} ${Buffer.from(blob).toString("base64")}\n`;
     appendFileSync(this.path, line, { mode: 0o600 });
   }

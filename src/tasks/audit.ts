@@ -4,7 +4,6 @@ import {
   closeSync,
   constants,
   fsyncSync,
-  mkdirSync,
   openSync,
   renameSync,
   statSync,
@@ -12,6 +11,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { ensureDir } from "../state/dir.ts";
 
 export const AUDIT_FILE = "audit.jsonl";
 
@@ -70,7 +70,7 @@ export class AuditLog {
     const line = Buffer.from(
       `${JSON.stringify({ time: at.toISOString(), host, pid: process.pid, ...record })}\n`,
     );
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    ensureDir(this.dir);
     this.rotateIfFull(line.length, at);
     // Opened per record: after another process rotated, the next record goes to the new file.
     const fd = openSync(this.path, APPEND, 0o600);

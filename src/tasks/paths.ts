@@ -1,6 +1,6 @@
 // Where a task's files live: <state_dir>/tasks/<id>.stdout, .stderr and the runner's own log.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { ensureDir } from "../state/dir.ts";
 
 export interface TaskPaths {
   stdout: string;
@@ -24,6 +24,5 @@ export function taskPaths(stateDir: string, id: string): TaskPaths {
 
 export function ensureTasksDir(stateDir: string): string {
   const dir = tasksDir(stateDir);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
+  return ensureDir(dir);
 }
