@@ -1,20 +1,12 @@
 // Builds the linux-x64 executable and runs it: the product as shipped, not the source.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { cli, ROOT } from "../helpers/cli.ts";
+import { buildLinuxBinary, cli, ROOT } from "../helpers/cli.ts";
 
 const bin = join(ROOT, "dist", "cluster-exec-linux-x64");
 
 describe("compiled linux-x64 binary", () => {
-  beforeAll(async () => {
-    const build = Bun.spawn([process.execPath, "scripts/build.ts", "--target", "linux-x64"], {
-      cwd: ROOT,
-      stdout: "inherit",
-      stderr: "pipe",
-    });
-    const err = await new Response(build.stderr).text();
-    if ((await build.exited) !== 0) throw new Error(`build failed:\n${err}`);
-  }, 120_000);
+  beforeAll(() => buildLinuxBinary(), 120_000);
 
   test("version names the target", async () => {
     const r = await cli(["version"], { bin: [bin] });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { CLI, cli, isolatedEnv, liveProcessesMatching } from "../helpers/cli.ts";
+import { CLI, cli, isolatedEnv } from "../helpers/cli.ts";
+import { liveProcesses } from "../helpers/procs.ts";
 
 describe("cluster-exec run", () => {
   test("streams both streams and exits with the command's code", async () => {
@@ -63,7 +64,7 @@ describe("cluster-exec run", () => {
     expect(r.code).toBe(124);
     expect(r.ms).toBeLessThan(3000);
     expect(r.stderr).toContain("timed out after 1s");
-    expect(await liveProcessesMatching(marker)).toEqual([]);
+    expect(liveProcesses(marker)).toEqual([]);
   });
 
   test("Ctrl-C (SIGINT) cancels: group killed, exit 130", async () => {
@@ -80,7 +81,7 @@ describe("cluster-exec run", () => {
     await reader.read(); // "started": the group exists
     proc.kill("SIGINT");
     expect(await proc.exited).toBe(130);
-    expect(await liveProcessesMatching(marker)).toEqual([]);
+    expect(liveProcesses(marker)).toEqual([]);
   });
 
   test("a command killed by a signal exits 128+N and says so", async () => {
@@ -94,7 +95,7 @@ describe("cluster-exec run", () => {
     const r = await cli(["run", "--", `${marker} & echo done`]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("done\n");
-    expect(await liveProcessesMatching(marker)).toEqual([]);
+    expect(liveProcesses(marker)).toEqual([]);
   });
 
   test("--cwd, environment pass-through, stdin closed", async () => {

@@ -39,10 +39,19 @@ export async function cli(
   return { code, stdout, stderr, ms: performance.now() - started };
 }
 
-/** Processes whose command line contains `marker`, zombies excluded (they are dead, only unreaped). */
-export async function liveProcessesMatching(marker: string): Promise<string[]> {
-  const out = await Bun.$`ps -eo pid=,stat=,args=`.quiet().text();
-  return out
-    .split("\n")
-    .filter((l) => l.includes(marker) && !/^\s*\d+\s+Z/.test(l) && !l.includes("ps -eo"));
+let built: Promise<string> | undefined;
+
+/** Builds dist/cluster-exec-linux-x64 with the product's own build script, once per test process. */
+export function buildLinuxBinary(): Promise<string> {
+  built ??= (async () => {
+    const build = Bun.spawn([process.execPath, "scripts/build.ts", "--target", "linux-x64"], {
+      cwd: ROOT,
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    const err = await new Response(build.stderr).text();
+    if ((await build.exited) !== 0) throw new Error(`build failed:\n${err}`);
+    return join(ROOT, "dist", "cluster-exec-linux-x64");
+  })();
+  return built;
 }

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { liveProcessesMatching, ROOT } from "../helpers/cli.ts";
+import { buildLinuxBinary, ROOT } from "../helpers/cli.ts";
 import { startCluster, type TestCluster } from "../helpers/cluster.ts";
+import { waitGone } from "../helpers/procs.ts";
 
 const T = 90_000;
 const bin = join(ROOT, "dist", "cluster-exec-linux-x64");
@@ -24,12 +25,7 @@ const env = () => ({
 
 describe("compiled binary over stdio in the controller namespace", () => {
   beforeAll(async () => {
-    const build = Bun.spawn([process.execPath, "scripts/build.ts", "--target", "linux-x64"], {
-      cwd: ROOT,
-      stdout: "ignore",
-      stderr: "pipe",
-    });
-    if ((await build.exited) !== 0) throw new Error(await new Response(build.stderr).text());
+    await buildLinuxBinary();
     c = await startCluster(2);
     // This machine (the controller namespace shares its hostname) is a node too: it runs in-process.
     config = join(c.dir, "with-local.toml");
@@ -97,12 +93,7 @@ describe("compiled binary over stdio in the controller namespace", () => {
       { signal: abort.signal, onprogress: () => abort.abort() },
     );
     await expect(pending).rejects.toThrow();
-    let left = await liveProcessesMatching(marker);
-    for (let i = 0; i < 200 && left.length > 0; i++) {
-      await Bun.sleep(25);
-      left = await liveProcessesMatching(marker);
-    }
-    expect(left).toEqual([]);
+    expect(await waitGone(marker)).toEqual([]);
   });
 
   test(

@@ -6,7 +6,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { CLI, isolatedEnv, liveProcessesMatching } from "../helpers/cli.ts";
+import { CLI, isolatedEnv } from "../helpers/cli.ts";
+import { liveProcesses, waitGone } from "../helpers/procs.ts";
 
 describe("cluster-exec mcp (stdio)", () => {
   const env = isolatedEnv();
@@ -73,12 +74,7 @@ describe("cluster-exec mcp (stdio)", () => {
       },
     );
     await expect(call).rejects.toThrow();
-    let left = await liveProcessesMatching(marker);
-    for (let i = 0; i < 100 && left.length > 0; i++) {
-      await Bun.sleep(20);
-      left = await liveProcessesMatching(marker);
-    }
-    expect(left).toEqual([]);
+    expect(await waitGone(marker)).toEqual([]);
   });
 });
 
@@ -179,13 +175,8 @@ describe("cluster-exec serve (HTTP)", () => {
     let seen = "";
     while (!seen.includes("notifications/progress"))
       seen += new TextDecoder().decode((await reader.read()).value);
-    expect(await liveProcessesMatching(marker)).not.toEqual([]);
+    expect(liveProcesses(marker)).not.toEqual([]);
     abort.abort(); // the client goes away mid-run
-    let left = await liveProcessesMatching(marker);
-    for (let i = 0; i < 150 && left.length > 0; i++) {
-      await Bun.sleep(20);
-      left = await liveProcessesMatching(marker);
-    }
-    expect(left).toEqual([]);
+    expect(await waitGone(marker)).toEqual([]);
   });
 });

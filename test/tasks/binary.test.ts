@@ -1,45 +1,20 @@
 // Background tasks from the compiled executable: its runner is the binary itself (no source tree).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { cli, ROOT } from "../helpers/cli.ts";
+import { buildLinuxBinary, cli } from "../helpers/cli.ts";
 import { liveProcesses } from "../helpers/procs.ts";
 import { type TempSetup, tempSetup } from "./helpers.ts";
 
-const outDir = mkdtempSync(join(tmpdir(), "ce-bin-"));
-const bin = join(outDir, "cluster-exec");
+let bin: string;
 let s: TempSetup;
 
 beforeAll(async () => {
   s = tempSetup();
-  const build = Bun.spawn(
-    [
-      process.execPath,
-      "build",
-      "src/cli.ts",
-      "--compile",
-      "--minify",
-      "--bytecode",
-      "--format=esm",
-      "--no-compile-autoload-dotenv",
-      "--no-compile-autoload-bunfig",
-      "--external",
-      "cpu-features",
-      "--external",
-      "*.node",
-      "--outfile",
-      bin,
-    ],
-    { cwd: ROOT, stdout: "ignore", stderr: "pipe" },
-  );
-  const err = await new Response(build.stderr).text();
-  if ((await build.exited) !== 0) throw new Error(`build failed:\n${err}`);
+  bin = await buildLinuxBinary();
 }, 120_000);
 
 afterAll(() => {
   s?.cleanup();
-  rmSync(outDir, { recursive: true, force: true });
 });
 
 describe("compiled binary", () => {
