@@ -119,14 +119,16 @@ export const SETTINGS = {
     env: "CLUSTER_GATEWAY",
     type: z.string().min(1, "expected an address"),
     default: undefined,
-    meaning: "accepted for compatibility with the origin; unused (every interface address is checked) and never contacted",
+    meaning:
+      "accepted for compatibility with the origin; unused (every interface address is checked) and never contacted",
     kind: "string",
   },
   dns: {
     env: "CLUSTER_DNS",
     type: z.string().min(1, "expected an address"),
     default: undefined,
-    meaning: "accepted for compatibility with the origin; unused (every interface address is checked) and never contacted",
+    meaning:
+      "accepted for compatibility with the origin; unused (every interface address is checked) and never contacted",
     kind: "string",
   },
   state_dir: {

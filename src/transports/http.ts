@@ -140,7 +140,12 @@ export function createHttpApp(opts: HttpOptions): HttpApp {
       clearInterval(sweep);
       const all = [...sessions.values()];
       sessions.clear();
-      await Promise.all(all.map(async (s) => (await s.transport.close(), await s.server.close())));
+      await Promise.all(
+        all.map(async (s) => {
+          await s.transport.close();
+          await s.server.close();
+        }),
+      );
     },
   };
 }
