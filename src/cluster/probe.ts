@@ -53,10 +53,18 @@ export type Dynamic = Pick<
   "load_1m" | "load_5m" | "load_15m" | "cpu_percent" | "memory_percent" | "mem_total"
 >;
 
+/** /proc/stat counts in USER_HZ ticks, 100 per second on every Linux that matters. */
+const TICK_US = 10_000;
+
 async function probeLinux(): Promise<Dynamic> {
   const first = parseProcStat(readFileSync("/proc/stat", "latin1"));
+  const ownBefore = process.cpuUsage();
   await Bun.sleep(CPU_WINDOW_MS);
   const second = parseProcStat(readFileSync("/proc/stat", "latin1"));
+  // Our own CPU time (starting up, serving) is not load that should move work elsewhere.
+  const own = process.cpuUsage(ownBefore);
+  const ownTicks = (own.user + own.system) / TICK_US;
+  second.busy = Math.max(first.busy, second.busy - ownTicks);
   const [load_1m, load_5m, load_15m] = parseLoadavg(readFileSync("/proc/loadavg", "latin1"));
   const mem = parseMeminfo(readFileSync("/proc/meminfo", "latin1"));
   return {
