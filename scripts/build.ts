@@ -19,11 +19,9 @@ for (const t of targets)
 const commit =
   (await Bun.$`git rev-parse --short HEAD`.cwd(root).quiet().nothrow()).stdout.toString().trim() ||
   "unknown";
-const entrypoints = [
-  "src/cli.ts",
-  // worker entrypoints are added here as they appear (e.g. src/workers/parallel.ts)
-  ...["src/workers/parallel.ts"].filter((p) => Bun.file(join(root, p)).size > 0),
-];
+// One entrypoint: parallel_execute fans out on the main thread (README: "why the main thread"),
+// so there is no worker file to add.
+const entrypoints = ["src/cli.ts"];
 mkdirSync(join(root, "dist"), { recursive: true });
 
 for (const target of targets) {
