@@ -1,5 +1,8 @@
 // When a run must be stopped: its timeout or its caller's abort, whichever comes first — and which.
 
+/** setTimeout's largest delay (a 32-bit signed int); a longer one would fire at once. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
 export interface StopTrigger {
   /** The timeout fired while the command was still running. */
   readonly timedOut: boolean;
@@ -20,10 +23,18 @@ export function stopTrigger(
 ): StopTrigger {
   let timedOut = false;
   let canceled = false;
-  const timer = setTimeout(() => {
+  const onTimeout = () => {
     timedOut = running();
     stop();
-  }, timeoutMs);
+  };
+  // A delay past setTimeout's range would fire at once: long timeouts (`--timeout 1e7`) wait in steps.
+  const deadline = performance.now() + timeoutMs;
+  let timer: ReturnType<typeof setTimeout>;
+  const arm = () => {
+    const left = deadline - performance.now();
+    timer = left > MAX_DELAY_MS ? setTimeout(arm, MAX_DELAY_MS) : setTimeout(onTimeout, left);
+  };
+  arm();
   const onAbort = () => {
     canceled = running() && !timedOut;
     stop();
