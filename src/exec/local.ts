@@ -47,9 +47,19 @@ export async function runLocal(spec: RunSpec, signal?: AbortSignal): Promise<Exe
 
   const out = new CappedOutput(spec.outputLimit);
   const err = new CappedOutput(spec.outputLimit);
+  // A failing sink must not stop the reading (the command would block on a full pipe): the
+  // streams are drained and the first failure is thrown once the run has ended, as over ssh.
+  let sinkError: { error: unknown } | undefined;
+  const deliver = async (name: OutputStream, chunk: Uint8Array) => {
+    try {
+      await spec.onOutput?.(name, chunk);
+    } catch (error) {
+      sinkError ??= { error };
+    }
+  };
   const pumps = Promise.all([
-    pump(proc.stdout, out, "stdout", spec.onOutput),
-    pump(proc.stderr, err, "stderr", spec.onOutput),
+    pump(proc.stdout, out, "stdout", deliver),
+    pump(proc.stderr, err, "stderr", deliver),
   ]);
   try {
     await proc.exited;
@@ -61,6 +71,7 @@ export async function runLocal(spec: RunSpec, signal?: AbortSignal): Promise<Exe
   } finally {
     trigger.dispose();
   }
+  if (sinkError) throw sinkError.error;
   return {
     exit_code: proc.signalCode ? null : proc.exitCode,
     signal: proc.signalCode ? signalName(proc.signalCode) : null,
@@ -77,12 +88,12 @@ async function pump(
   stream: ReadableStream<Uint8Array>,
   cap: CappedOutput,
   name: OutputStream,
-  onOutput: RunSpec["onOutput"],
+  deliver: (name: OutputStream, chunk: Uint8Array) => Promise<void>,
 ): Promise<void> {
   for await (const chunk of stream) {
     cap.push(chunk);
     paceGarbage(chunk.length);
-    await onOutput?.(name, chunk);
+    await deliver(name, chunk);
   }
 }
 
