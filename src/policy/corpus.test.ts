@@ -193,6 +193,9 @@ const HARMLESS: string[] = [
   "wipe_cache=1 make clean",
   "python3 -c 'print(1)'",
   'eval "$(ssh-agent -s)"',
+  // a bracket that is no valid range is a literal "[", not a crash
+  "x=abc; echo ${x#[z-a]}",
+  "echo hi > /tmp/[z-a].txt",
 ];
 
 describe("dangerous corpus: every form is refused by its rule", () => {

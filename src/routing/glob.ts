@@ -28,11 +28,10 @@ export function globSource(pattern: string, greedy: boolean): string {
     else if (c === "?") out += "[\\s\\S]";
     else if (c === "[") {
       const end = pattern.indexOf("]", i + 2);
-      if (end < 0) out += "\\[";
+      const body = end < 0 ? undefined : bracketClass(pattern.slice(i + 1, end));
+      if (body === undefined) out += "\\[";
       else {
-        let body = pattern.slice(i + 1, end);
-        if (body.startsWith("!")) body = `^${body.slice(1)}`;
-        out += `[${body.replace(/\\/g, "\\\\")}]`;
+        out += body;
         i = end;
       }
     } else if (c === "\\" && i + 1 < pattern.length) {
@@ -40,6 +39,17 @@ export function globSource(pattern: string, greedy: boolean): string {
     } else out += escapeRegExp(c);
   }
   return out;
+}
+
+/** A [...] class as a regex class; undefined when it is not one (`[z-a]`): then `[` is literal. */
+function bracketClass(body: string): string | undefined {
+  const cls = `[${body.startsWith("!") ? `^${body.slice(1)}` : body}]`.replace(/\\/g, "\\\\");
+  try {
+    new RegExp(cls);
+    return cls;
+  } catch {
+    return undefined;
+  }
 }
 
 function escapeRegExp(c: string): string {
