@@ -142,6 +142,12 @@ function paramValues(name: string, op: ParamOp | undefined, env: ExpandEnv): Val
       const alt = text(op.word);
       return scalars.flatMap((v) => (v.dynamic ? [v, ...alt] : v.text === "" ? [v] : alt));
     }
+    case "required":
+      text(op.message); // its $(...) run when the shell aborts
+      // Never empty: a static "" aborts the command; an unknown value is some non-empty text.
+      return scalars.flatMap((v) =>
+        v.text !== "" ? [v] : v.dynamic ? [{ ...v, text: `\${${name}}` }] : [],
+      );
     case "case":
       return scalars.map((v) => ({
         ...v,

@@ -117,7 +117,10 @@ export abstract class WordReader {
     // ParExpOperator numbers of mvdan/sh v3: + :+ - :- ? :? = := % %% # ## ^ ^^ , ,,
     const op = num(exp, "Op");
     if (op === 68 || op === 69) return { kind: "alternative", word: w };
-    if (op >= 70 && op <= 73) return { kind: "default", word: w, assign: false };
+    if (op === 70 || op === 71) return { kind: "default", word: w, assign: false };
+    // ${x?msg} aborts the shell only when x is unset: for our values, a plain ${x}.
+    if (op === 72) return undefined;
+    if (op === 73) return { kind: "required", message: w };
     if (op === 74 || op === 75) return { kind: "default", word: w, assign: true };
     if (op === 76 || op === 77)
       return { kind: "trim", from: "suffix", longest: op === 77, pattern: w };

@@ -15,6 +15,7 @@ export type Part =
 export type ParamOp =
   | { kind: "default"; word: Word; assign: boolean } // ${x:-w} ${x:=w}
   | { kind: "alternative"; word: Word } // ${x:+w}
+  | { kind: "required"; message: Word } // ${x:?msg}: the shell aborts when x is unset or empty
   | { kind: "trim"; from: "prefix" | "suffix"; longest: boolean; pattern: Word } // ${x#p} ${x##p} ${x%p} ${x%%p}
   | { kind: "replace"; all: boolean; pattern: Word; with: Word | null } // ${x/p/w} ${x//p/w}
   | { kind: "slice"; offset: Word; length: Word | null } // ${x:o:l}
