@@ -18,6 +18,8 @@ const DANGEROUS: [string, string][] = [
   ["rm -rf '/'*", "recursive-delete"],
   ["rm${IFS}-rf${IFS}/", "recursive-delete"],
   ["rm$IFS-rf$IFS/", "recursive-delete"],
+  ["rm${IFS%?}-rf /", "recursive-delete"],
+  ["rm${IFS:1:1}-rf /", "recursive-delete"],
   ["a=rm; $a -rf /", "recursive-delete"],
   ["a=r; b=m; $a$b -rf /", "recursive-delete"],
   ["a=ls; true || a=rm; $a -rf /", "recursive-delete"],

@@ -113,7 +113,7 @@ function partValues(part: Part, env: ExpandEnv): Value[] {
 }
 
 function lookupParam(name: string, env: ExpandEnv): Value[] {
-  if (name === "IFS") return env.lookup("IFS") ?? [{ text: " ", dynamic: false }];
+  if (name === "IFS") return env.lookup("IFS") ?? [{ text: " \t\n", dynamic: false }];
   if (name === "HOME") return [{ text: "~", dynamic: false }];
   if (name === "PWD") return env.lookup("PWD") ?? [{ text: ".", dynamic: false }];
   return env.lookup(name) ?? [UNKNOWN];
