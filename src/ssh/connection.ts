@@ -161,16 +161,24 @@ export class SshConnection {
       // A channel open that gets no reply at all — not a byte on the socket, not even the
       // answer to a keepalive, which goes out at least once in the window — means the connection
       // is dead (half-open). ssh2 sends the exec request the moment the open is confirmed, so
-      // giving up must destroy the connection: then the exec can never go out late, and was
-      // certainly not sent. Traffic without our reply means a busy node: keep waiting.
+      // giving up must destroy the connection: then the exec can never go out late. It was
+      // certainly not sent only if nothing at all came back since the open: any byte read may
+      // have been the confirmation. Traffic without our reply means a busy node: keep waiting.
       const windowMs = Math.max(this.opts.handshakeTimeoutMs, this.opts.keepaliveIntervalMs + 1000);
-      let seen = this.sock.bytesRead;
+      const before = this.sock.bytesRead;
+      let seen = before;
       const check = () => {
         if (settled) return;
         if (this.sock.bytesRead === seen) {
           settled = true;
           this.destroy("no reply to a channel open (connection dead)");
-          reject(new NotSentError(`connection to ${this.node} did not answer (dead or half-open)`));
+          reject(
+            seen === before
+              ? new NotSentError(`connection to ${this.node} did not answer (dead or half-open)`)
+              : new MaybeSentError(
+                  `connection to ${this.node} went silent while starting the command`,
+                ),
+          );
         } else {
           seen = this.sock.bytesRead;
           timer = setTimeout(check, windowMs);
