@@ -111,6 +111,8 @@ if (import.meta.main) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
+      // stdout's reader went away (`cluster-exec logs ID | head`): end quietly, as SIGPIPE would.
+      if ((err as NodeJS.ErrnoException)?.code === "EPIPE") process.exit(EXIT.brokenPipe);
       const e = toClusterError(err);
       warn(
         e.code === "INTERNAL" ? `internal error: ${(err as Error)?.stack ?? e.message}` : e.message,

@@ -42,6 +42,8 @@ export const EXIT = {
   refused: 77,
   connectionLost: 75,
   internal: 70,
+  /** Our output's reader went away (EPIPE): what SIGPIPE would make of a shell command (128+13). */
+  brokenPipe: 141,
 } as const;
 
 const exitByCode: Record<ErrorCode, number> = {

@@ -21,6 +21,7 @@ ${ROUTING_HELP}
   --cwd DIR     working directory on the node
   --json        print the result object instead of streaming output
 Exit codes: the command's own; 128+N when killed by signal N; 124 timed out; 130 canceled (Ctrl-C);
+141 its output's reader went away (| head), so the run was stopped;
 2 usage error or unknown node; 69 no node available, node unreachable, key refused or host key
 changed (nothing ran); 77 refused by the command policy; 75 connection lost mid-command (outcome unknown).`;
 
@@ -47,6 +48,17 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
   const onSignal = () => abort.abort();
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
   for (const s of signals) process.on(s, onSignal);
+  // Output nobody reads any more (`run -- yes | head -1`): stop the run, as SIGPIPE would.
+  let outputLost = false;
+  const forward = async (stream: NodeJS.WriteStream, chunk: Uint8Array) => {
+    if (outputLost) return;
+    try {
+      await writeOut(stream, chunk);
+    } catch {
+      outputLost = true;
+      abort.abort();
+    }
+  };
   try {
     if (!values.node) await rt.refreshIfStale(abort.signal);
     const result = await rt.run(
@@ -56,9 +68,15 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
         onOutput: values.json
           ? undefined
           : (stream, chunk) =>
-              writeOut(stream === "stdout" ? process.stdout : process.stderr, chunk),
+              forward(stream === "stdout" ? process.stdout : process.stderr, chunk),
       },
     );
+    if (outputLost) {
+      warn(
+        `its output could not be written (the reader went away); the run on ${result.node} was stopped`,
+      );
+      return EXIT.brokenPipe;
+    }
     if (values.json) await printJson(result);
     else explainEnd(result, timeoutS);
     return exitCodeForResult(result);

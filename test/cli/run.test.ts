@@ -84,6 +84,26 @@ describe("cluster-exec run", () => {
     expect(liveProcesses(marker)).toEqual([]);
   });
 
+  test("a reader that goes away (| head -1) stops the run: exit 141, nothing left running", async () => {
+    const marker = `sleep 300.${process.pid}4`;
+    const run = `"${process.execPath}" "${CLI}" run -- 'while :; do echo x; sleep 0.01; done & ${marker}'`;
+    const started = performance.now();
+    const proc = Bun.spawn(["bash", "-c", `${run} | head -1; echo "rc=\${PIPESTATUS[0]}" >&2`], {
+      env: isolatedEnv(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    expect(stdout).toBe("x\n");
+    expect(stderr).toContain("rc=141");
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(liveProcesses(marker)).toEqual([]);
+  }, 20_000);
+
   test("a command killed by a signal exits 128+N and says so", async () => {
     const r = await cli(["run", "--", "kill -KILL $$"]);
     expect(r.code).toBe(137);
