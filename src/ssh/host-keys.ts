@@ -75,8 +75,11 @@ export class KnownHosts {
     let text: string;
     try {
       text = readFileSync(this.path, "utf8");
-    } catch {
-      return [];
+    } catch (err) {
+      // Only a missing file means nothing is pinned: taking an unreadable one for empty would
+      // accept (and pin) whatever key a node presents, a changed one included.
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw err;
     }
     const out: [string, string, string][] = [];
     for (const line of text.split("\n")) {

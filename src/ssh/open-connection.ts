@@ -92,7 +92,7 @@ export async function openConnection(
         } catch (err) {
           hostKeyError = new ClusterError(
             "INTERNAL",
-            `cannot pin the host key of node ${node.name} in ${opts.knownHosts.path}: ${(err as Error).message}`,
+            `cannot check or pin the host key of node ${node.name} in ${opts.knownHosts.path}: ${(err as Error).message}`,
           );
         }
         return false;

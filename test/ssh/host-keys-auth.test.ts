@@ -64,6 +64,14 @@ describe("known hosts", () => {
     expect(kh.check("n1", b)).toEqual({ verdict: "new" });
     expect(kh.check("n2", b)).toEqual({ verdict: "match" });
   });
+
+  test("a known_hosts that cannot be read is an error, never taken for an empty one", () => {
+    const unreadable = join(dir, "unreadable");
+    mkdirSync(unreadable); // reading a directory fails (EISDIR), even as root
+    const kh = new KnownHosts(unreadable);
+    expect(() => kh.check("n1", blobOf(join(dir, "a.pub")))).toThrow(/EISDIR/);
+    expect(new KnownHosts(join(dir, "none", "known_hosts")).lookup("n1")).toBeUndefined();
+  });
 });
 
 describe("auth plan", () => {
