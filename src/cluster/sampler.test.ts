@@ -1,11 +1,12 @@
 // Sampler, health and store with a fake remote and an injected clock; the netns tests in
 // test/cluster/ cover the real SSH path.
 import { Database } from "bun:sqlite";
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, loadConfig } from "../config/load.ts";
+import { createResolver } from "../discovery/resolve.ts";
 import { ClusterError } from "../errors.ts";
 import { backoffMs, busyReasons, factMismatches, healthOf } from "./health.ts";
 import type { LoadSample } from "./probe.ts";
@@ -109,6 +110,30 @@ describe("sampler", () => {
     expect(fromDb[1]?.sample?.load_1m).toBe(5.5);
     expect(fromDb[1]?.health).toBe("degraded");
     await sampler.close();
+  });
+
+  test("views() of many nodes, as every routing decision reads them, need no system call per node", async () => {
+    const nodes = Array.from({ length: 30 }, (_, i) => `[nodes.m${i}]\nip = "10.9.1.${i + 1}"\n`);
+    const p = join(dir, "many.toml");
+    writeFileSync(p, nodes.join(""));
+    const cfg = loadConfig({ configPath: p, env: { HOME: dir, CLUSTER_MDNS_TIMEOUT: "0" } });
+    const db = new Database(":memory:");
+    const dns = () => Promise.reject(Object.assign(new Error("x"), { code: "ENOTFOUND" }));
+    const resolver = createResolver({ config: cfg, db, dns });
+    const sampler = createSampler({
+      config: cfg,
+      db,
+      resolver,
+      remote: async () => ({ stdout: "", stderr: "", code: 1 }),
+    });
+    const reads = spyOn(os, "networkInterfaces");
+    try {
+      for (let i = 0; i < 10; i++) expect(sampler.views()).toHaveLength(30);
+      expect(reads.mock.calls.length).toBeLessThanOrEqual(1);
+    } finally {
+      reads.mockRestore();
+      await sampler.close();
+    }
   });
 
   test("a failing node turns unreachable with its error, backs off, and recovers", async () => {

@@ -3,12 +3,22 @@
 import os from "node:os";
 import type { Config } from "../config/load.ts";
 
+/**
+ * How long one read of the interface list is reused. Every routing decision asks, for every node,
+ * whether it is this machine; each read is a netlink round trip (~50 µs), too much per node there.
+ */
+const INTERFACES_TTL_MS = 2000;
+let interfaces: { readAt: number; addresses: string[] } | undefined;
+
 /** Every address of this machine's interfaces (loopback included), lower-cased. */
 export function interfaceAddresses(): string[] {
+  const now = performance.now();
+  if (interfaces && now - interfaces.readAt < INTERFACES_TTL_MS) return [...interfaces.addresses];
   const out: string[] = [];
   for (const list of Object.values(os.networkInterfaces()))
     for (const i of list ?? []) out.push(i.address.split("%")[0]?.toLowerCase() ?? "");
-  return out.filter(Boolean);
+  interfaces = { readAt: now, addresses: out.filter(Boolean) };
+  return [...interfaces.addresses];
 }
 
 export function isLocalAddress(address: string): boolean {
