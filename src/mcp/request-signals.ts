@@ -19,6 +19,13 @@ export function requestSignal(extra: ToolExtra): { signal: AbortSignal; release(
   };
 }
 
+/** Does the session have tool calls still running? (Such a session is not idle.) */
+export function hasRequestsInFlight(session: string): boolean {
+  const prefix = key(session, "");
+  for (const k of controllers.keys()) if (k.startsWith(prefix)) return true;
+  return false;
+}
+
 /** The client of these requests disconnected: abort the runs still going. */
 export function abortRequests(session: string | undefined, ids: (string | number)[]): void {
   for (const id of ids) controllers.get(key(session, id))?.abort();

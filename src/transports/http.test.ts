@@ -155,3 +155,63 @@ describe("HTTP sessions", () => {
     await client.close();
   });
 });
+
+describe("HTTP idle sessions", () => {
+  test("a session with a tool call in flight is not idle: the call is not canceled", async () => {
+    const slow: McpDeps = {
+      ...deps,
+      run: async (req, hooks = {}) => {
+        const signal = hooks.signal;
+        const canceled = await Promise.race([
+          Bun.sleep(2500).then(() => false),
+          new Promise<boolean>((r) => signal?.addEventListener("abort", () => r(true))),
+        ]);
+        return toRunResult(
+          {
+            exit_code: canceled ? null : 0,
+            signal: null,
+            stdout: "",
+            stderr: "",
+            truncated: false,
+            duration_ms: 2500,
+            timed_out: false,
+            canceled,
+          },
+          { task_id: "t", node: "local", command: req.command },
+        );
+      },
+    };
+    const srv = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => app.app.fetch(req) });
+    const app = createHttpApp({
+      token: TOKEN,
+      host: "127.0.0.1",
+      port: srv.port as number,
+      allowedOrigins: [],
+      maxBodyBytes: 64 * 1024,
+      sessionIdleMs: 1000, // swept every second
+      createServer: () => createServer(slow),
+    });
+    try {
+      const transport = new StreamableHTTPClientTransport(
+        new URL(`http://127.0.0.1:${srv.port}/mcp`),
+        { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } },
+      );
+      const client = new Client({ name: "idle-test", version: "1" });
+      await client.connect(transport);
+      const r = (await client.callTool(
+        { name: "cluster_bash", arguments: { command: "sleep 2.5" } },
+        undefined,
+        { timeout: 10_000 },
+      )) as CallToolResult;
+      expect(r.structuredContent).toMatchObject({ canceled: false, exit_code: 0 });
+      const sid = transport.sessionId as string;
+      expect(app.sessions.has(sid)).toBe(true);
+      await Bun.sleep(2500); // idle now: swept
+      expect(app.sessions.has(sid)).toBe(false);
+      await client.close();
+    } finally {
+      await app.close();
+      srv.stop(true);
+    }
+  }, 20_000);
+});

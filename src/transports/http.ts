@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { abortRequests } from "../mcp/request-signals.ts";
+import { abortRequests, hasRequestsInFlight } from "../mcp/request-signals.ts";
 import { VERSION } from "../version.ts";
 
 export interface HttpOptions {
@@ -123,7 +123,9 @@ export function createHttpApp(opts: HttpOptions): HttpApp {
     () => {
       const now = Date.now();
       for (const [sid, s] of sessions)
-        if (now - s.lastSeen > opts.sessionIdleMs) {
+        if (hasRequestsInFlight(sid))
+          s.lastSeen = now; // a long tool call is no idleness
+        else if (now - s.lastSeen > opts.sessionIdleMs) {
           sessions.delete(sid);
           void s.transport.close();
           void s.server.close();

@@ -3,6 +3,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { McpDeps } from "../deps.ts";
 import { startProgress } from "../progress.ts";
+import { requestSignal } from "../request-signals.ts";
 import { expected } from "../schemas.ts";
 import { noTasks, taskCall, taskId, taskToolResult, taskViewShape } from "./task-schemas.ts";
 
@@ -42,13 +43,15 @@ export function registerTaskWaitTool(server: McpServer, deps: McpDeps): void {
       taskCall(async () => {
         if (!deps.tasks) return noTasks();
         const progress = startProgress(extra, `task_wait ${args.task_id}`);
+        const { signal, release } = requestSignal(extra);
         try {
           const timeoutMs = (args.timeout_seconds ?? DEFAULT_WAIT_S) * 1000;
-          const v = await deps.tasks.wait(args.task_id, timeoutMs, extra.signal);
+          const v = await deps.tasks.wait(args.task_id, timeoutMs, signal);
           const failed = !["queued", "running", "succeeded"].includes(v.state);
           return taskToolResult(v, failed);
         } finally {
           progress.stop();
+          release();
         }
       }),
   );
