@@ -14,7 +14,8 @@ export function duration(ms: number | null): string {
   if (ms === null) return "-";
   if (ms < 1000) return `${ms} ms`;
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${s % 60}s`;
 }
 
 export function outcome(v: TaskView): string {
