@@ -126,9 +126,41 @@ function paramValues(name: string, op: ParamOp | undefined, env: ExpandEnv): Val
     if (index === "@" || index === "*") return base;
     return base.map((v) => (v.fields ? pick(v, v.fields[Number(index)]) : v));
   }
+  // "$@" and "$*" are every positional parameter; an operator applies to each of them.
+  if (name === "@" || name === "*")
+    return op
+      ? base.flatMap((v) => (v.fields ? eachField(v, op, env) : applyOp(name, [v], op, env)))
+      : base;
   // $a on an array is its first element.
   const scalars = base.map((v) => (v.fields ? pick(v, v.fields[0]) : v));
-  if (!op) return scalars;
+  return op ? applyOp(name, scalars, op, env) : scalars;
+}
+
+function eachField(v: Value, op: ParamOp, env: ExpandEnv): Value[] {
+  const fields = v.fields ?? [];
+  if (op.kind === "slice") {
+    // ${@:2:1} slices the list, not each word.
+    const [offset, length] = [op.offset, op.length].map((w) =>
+      w ? Number(expandText(w, env)[0]?.text.trim()) : undefined,
+    );
+    if (!Number.isInteger(offset) || (length !== undefined && !Number.isInteger(length)))
+      return [UNKNOWN];
+    const start = Math.max(0, (offset as number) - 1);
+    const kept = fields.slice(start, length === undefined ? undefined : start + length);
+    return [{ ...v, text: kept.join(" "), fields: kept }];
+  }
+  const perField = fields.map((text) =>
+    applyOp("@", [{ text, dynamic: v.dynamic, taint: v.taint }], op, env),
+  );
+  return combine(perField).map((fs) => ({
+    text: fs.map((f) => f.text).join(" "),
+    fields: fs.map((f) => f.text),
+    dynamic: v.dynamic || fs.some((f) => f.dynamic),
+    taint: v.taint,
+  }));
+}
+
+function applyOp(name: string, scalars: Value[], op: ParamOp, env: ExpandEnv): Value[] {
   const text = (w: Word) => expandText(w, env);
   switch (op.kind) {
     case "default": {
@@ -178,6 +210,8 @@ function paramValues(name: string, op: ParamOp | undefined, env: ExpandEnv): Val
         return [UNKNOWN];
       return scalars.map((v) => ({ ...v, text: slice(v.text, offset, length) }));
     }
+    case "element": // taken apart by paramValues
+      return scalars;
   }
 }
 
