@@ -73,10 +73,10 @@ describe("health", () => {
 });
 
 describe("sampler", () => {
-  function setup(remote: RemoteExec, env: Record<string, string> = {}) {
+  function setup(remote: RemoteExec, env: Record<string, string> = {}, o: { db?: Database } = {}) {
     const cfg = config(env);
     const clock = { now: 1_000_000 };
-    const db = new Database(":memory:");
+    const db = o.db ?? new Database(":memory:");
     const sampler = createSampler({
       config: cfg,
       db,
@@ -186,6 +186,22 @@ describe("sampler", () => {
     const c0 = performance.now();
     await sampler.close();
     expect(performance.now() - c0).toBeLessThan(500); // close aborts what is in flight
+  });
+
+  test("a database that refuses writes (locked, full, read-only) never stops sampling", async () => {
+    const path = join(dir, "readonly.db");
+    new SampleStore(new Database(path)); // the tables exist; from now on nothing can be written
+    const { sampler } = setup(
+      async () => ({ stdout: linuxOutput(1), stderr: "", code: 0 }),
+      {},
+      {
+        db: new Database(path, { readonly: true }),
+      },
+    );
+    const views = await sampler.sampleNow();
+    expect(views.map((v) => v.health)).toEqual(["healthy", "healthy"]);
+    expect(sampler.view("far")?.sample?.load_1m).toBe(1);
+    await sampler.close();
   });
 
   test("a script that fails or prints garbage is an error naming why", async () => {

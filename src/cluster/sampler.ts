@@ -145,7 +145,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
         last_ok_at: sample.sampled_at,
         next_attempt_at: 0,
       };
-      store.putSample(s.node.name, sample);
+      persist(() => store.putSample(s.node.name, sample));
     } catch (err) {
       if (closed) return;
       const e = toClusterError(err);
@@ -171,7 +171,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       if (e.code === "UNREACHABLE" && e.details.stage !== "resolve")
         opts.resolver?.invalidate(s.node.name);
     }
-    store.putState(s.state);
+    persist(() => store.putState(s.state));
     opts.onUpdate?.(viewOf(s));
   }
 
@@ -184,7 +184,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
     const now = clock();
     if (now - lastPrune > 60_000) {
       lastPrune = now;
-      store.prune(now - HISTORY_MS);
+      persist(() => store.prune(now - HISTORY_MS));
     }
     const started: Promise<void>[] = [];
     for (const s of slots.values())
@@ -243,6 +243,19 @@ export function createSampler(opts: SamplerOptions): Sampler {
       clearTimeout(t);
     },
   };
+}
+
+/**
+ * Runs a database write. The views live in memory and routing reads only them, so a write that
+ * fails (database locked past busy_timeout, disk full, read-only) must neither mark a node failed
+ * nor escape from a timer and take a long-running server down; the next round writes again.
+ */
+function persist(write: () => unknown): void {
+  try {
+    write();
+  } catch {
+    // kept in memory; see above
+  }
 }
 
 function timeoutMessage(s: Slot, ms: number): string {
