@@ -4,7 +4,7 @@ import type { Executor, OutputStream, RunSpec } from "./executor.ts";
 import { terminateGroup } from "./kill.ts";
 import { CappedOutput } from "./limits.ts";
 import { paceGarbage } from "./memory.ts";
-import type { ExecOutcome } from "./result.ts";
+import { type ExecOutcome, notStartedOutcome } from "./result.ts";
 import { signalName } from "./signals.ts";
 import { stopTrigger } from "./stop-trigger.ts";
 
@@ -107,15 +107,8 @@ function checkCwd(cwd: string): string | undefined {
 }
 
 function notStarted(message: string, started: number): ExecOutcome {
-  return {
-    exit_code: null,
-    signal: null,
-    stdout: "",
-    stderr: "",
-    truncated: false,
-    duration_ms: Math.round(performance.now() - started),
-    timed_out: false,
-    canceled: false,
-    error: { code: "SPAWN_FAILED", message },
-  };
+  return notStartedOutcome(Math.round(performance.now() - started), {
+    code: "SPAWN_FAILED",
+    message,
+  });
 }

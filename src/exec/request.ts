@@ -1,7 +1,7 @@
 // What a caller asks for: a command, where or on what kind of node, and how long it may take.
 import type { ExplicitRequirements } from "../routing/requirements.ts";
 import type { OutputStream } from "./executor.ts";
-import type { RouteInfo, RunResult } from "./result.ts";
+import type { RunResult } from "./result.ts";
 
 export type Requester = "cli" | "mcp-stdio" | "mcp-http";
 
@@ -21,8 +21,6 @@ export interface RunRequest {
 export interface RunHooks {
   signal?: AbortSignal;
   onOutput?: (stream: OutputStream, chunk: Uint8Array) => void | Promise<void>;
-  /** Called once the node is chosen and the run is about to start. */
-  onStart?: (info: { task_id: string; node: string; route: RouteInfo }) => void;
 }
 
 /** Routes, checks policy, runs and records one command; never throws for a run that failed. */

@@ -55,29 +55,28 @@ export function toRunResult(
   };
 }
 
+/** The outcome of a run that never started: no exit code, no output. */
+export function notStartedOutcome(duration_ms: number, error?: RunResult["error"]): ExecOutcome {
+  return {
+    exit_code: null,
+    signal: null,
+    stdout: "",
+    stderr: "",
+    truncated: false,
+    duration_ms,
+    timed_out: false,
+    canceled: false,
+    ...(error ? { error } : {}),
+  };
+}
+
 /** A result for a run that never started (refused, no node, unreachable). */
 export function failedBeforeStart(
   err: ClusterError,
   ids: { task_id: string; node: string; command: string; route?: RouteInfo },
 ): RunResult {
-  return toRunResult(
-    {
-      exit_code: null,
-      signal: null,
-      stdout: "",
-      stderr: "",
-      truncated: false,
-      duration_ms: 0,
-      timed_out: false,
-      canceled: false,
-      error: {
-        code: err.code,
-        message: err.message,
-        ...(typeof err.details.rule === "string" ? { rule: err.details.rule } : {}),
-      },
-    },
-    ids,
-  );
+  const rule = typeof err.details.rule === "string" ? { rule: err.details.rule } : {};
+  return toRunResult(notStartedOutcome(0, { code: err.code, message: err.message, ...rule }), ids);
 }
 
 /** Did the run fail in any way (non-zero, signal, timeout, cancel, error)? */

@@ -3,7 +3,13 @@ import type { Config } from "../config/load.ts";
 import { ClusterError, toClusterError } from "../errors.ts";
 import type { Executor } from "../exec/executor.ts";
 import type { RunFn, RunRecorder, RunRequest } from "../exec/request.ts";
-import { failedBeforeStart, type RouteInfo, type RunResult, toRunResult } from "../exec/result.ts";
+import {
+  failedBeforeStart,
+  notStartedOutcome,
+  type RouteInfo,
+  type RunResult,
+  toRunResult,
+} from "../exec/result.ts";
 import { newTaskId } from "../exec/task-id.ts";
 import { decisionError } from "../routing/choose.ts";
 import type { RouteDecision } from "../routing/types.ts";
@@ -59,12 +65,8 @@ export function createRunFn(deps: PipelineDeps): RunFn {
       );
     if (hooks.signal?.aborted) {
       // Canceled before it started: nothing is sent anywhere.
-      const { error: _none, ...notRun } = failedBeforeStart(new ClusterError("INTERNAL", ""), {
-        ...ids,
-        node,
-        route,
-      });
-      return record(node, decision.reason, { ...notRun, canceled: true });
+      const notRun = { ...notStartedOutcome(0), canceled: true };
+      return record(node, decision.reason, toRunResult(notRun, { ...ids, node, route }));
     }
 
     deps.recorder?.started({
@@ -75,7 +77,6 @@ export function createRunFn(deps: PipelineDeps): RunFn {
       route_reason: decision.reason,
       started_at: Date.now(),
     });
-    hooks.onStart?.({ task_id, node, route });
     let bytesOut = 0;
     deps.running.set(node, (deps.running.get(node) ?? 0) + 1);
     let result: RunResult;
