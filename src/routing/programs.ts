@@ -23,6 +23,8 @@ export interface Runner {
   runArgv(argv: Value[], ctx: Ctx, via: string): Output;
   dynamicCode(via: string, taint: Taint | undefined, producer: string | undefined): void;
   setVar(name: string, values: Value[]): void;
+  /** `set -- ARGS`: new positional parameters ($1, "$@"...). */
+  setPositional(values: Value[]): void;
   lookup(name: string): Value[] | undefined;
 }
 
@@ -87,6 +89,11 @@ export function runProgram(name: string, argv: Value[], ctx: Ctx, run: Runner): 
     case "read":
       readInto(args, ctx.stdin, run);
       return NOTHING;
+    case "set": {
+      const positional = newPositionals(args);
+      if (positional) run.setPositional(positional);
+      return NOTHING;
+    }
     case "printf":
       if (args[0]?.text === "-v" && args[1]) {
         const text = args.slice(2).some((a) => a.dynamic)
@@ -186,6 +193,18 @@ function readInto(args: Value[], stdin: Output, run: Runner): void {
     const text = words ? (last ? words.slice(k).join(" ") : (words[k] ?? "")) : "";
     run.setVar(name, [{ text, dynamic: !words, taint: stdin.taint }]);
   });
+}
+
+/** set [-eux] [-o NAME] [--] ARGS: the new positional parameters; undefined when they stay. */
+function newPositionals(args: Value[]): Value[] | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = (args[i] as Value).text;
+    if (a === "--") return args.slice(i + 1);
+    if (a === "-") return i + 1 < args.length ? args.slice(i + 1) : undefined;
+    if (!/^[-+]./.test(a)) return args.slice(i);
+    if (a.includes("o")) i++; // -o NAME / -euo NAME
+  }
+  return undefined;
 }
 
 /** Arguments after the options; `valued` short letters and long names take a value. */

@@ -41,6 +41,8 @@ class Walker implements Runner {
   readonly analysis: Analysis;
   private readonly vars = new Map<string, Value[]>();
   private readonly functionBodies = new Map<string, Stmt>();
+  /** Argument lists given by `set -- ARGS`: possible positional parameters from then on. */
+  private readonly setPositionals: Value[][] = [];
 
   constructor(command: string) {
     this.analysis = { command, invocations: [], dynamicCode: [], functions: [] };
@@ -85,9 +87,13 @@ class Walker implements Runner {
         return { text: "" };
       case "for": {
         const env = this.env(ctx);
+        const sets = this.positionalSets(ctx);
+        // `for x; do` walks "$@", unknown at top level.
         const items = cmd.items
           ? cmd.items.flatMap((w) => expandWord(w, env).flat())
-          : (ctx.positional ?? [{ text: "", dynamic: true }]);
+          : sets.length > 0
+            ? sets.flat()
+            : [{ text: "", dynamic: true }];
         this.setVar(cmd.variable, items.length > 0 ? items : [{ text: "", dynamic: false }]);
         return this.loop(cmd.body, ctx, true);
       }
@@ -191,9 +197,25 @@ class Walker implements Runner {
   }
 
   private lookupIn(name: string, ctx: Ctx): Value[] | undefined {
-    return /^(\d+|[@*])$/.test(name) && name !== "0"
-      ? positionalValues(name, ctx.positional)
-      : this.vars.get(name);
+    if (!/^(\d+|[@*])$/.test(name) || name === "0") return this.vars.get(name);
+    const sets = this.positionalSets(ctx);
+    return sets.length > 0 ? sets.flatMap((p) => positionalValues(name, p) ?? []) : undefined;
+  }
+
+  /** Every possible positional parameter list; none when they are unknown (top level). */
+  private positionalSets(ctx: Ctx): Value[][] {
+    return ctx.positional ? [ctx.positional, ...this.setPositionals] : this.setPositionals;
+  }
+
+  setPositional(values: Value[]): void {
+    const key = JSON.stringify(values.map((v) => [v.text, v.dynamic]));
+    if (this.setPositionals.some((p) => JSON.stringify(p.map((v) => [v.text, v.dynamic])) === key))
+      return;
+    if (this.setPositionals.length >= MAX_VALUES_PER_VARIABLE)
+      throw new TooComplexError(
+        `set -- runs with more than ${MAX_VALUES_PER_VARIABLE} argument lists`,
+      );
+    this.setPositionals.push(values);
   }
 
   lookup(name: string): Value[] | undefined {
