@@ -5,6 +5,7 @@ import type { Config, NodeConfig } from "../config/load.ts";
 import { isLocalNode } from "../discovery/local.ts";
 import { type Resolver, summarise } from "../discovery/resolve.ts";
 import { ClusterError, toClusterError } from "../errors.ts";
+import { bestEffortWrite } from "../state/db.ts";
 import { backoffMs } from "./health.ts";
 import { type LoadSample, sampleLocal } from "./probe.ts";
 import { parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
@@ -145,7 +146,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
         last_ok_at: sample.sampled_at,
         next_attempt_at: 0,
       };
-      persist(() => store.putSample(s.node.name, sample));
+      bestEffortWrite(() => store.putSample(s.node.name, sample));
     } catch (err) {
       if (closed) return;
       const e = toClusterError(err);
@@ -171,7 +172,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       if (e.code === "UNREACHABLE" && e.details.stage !== "resolve")
         opts.resolver?.invalidate(s.node.name);
     }
-    persist(() => store.putState(s.state));
+    bestEffortWrite(() => store.putState(s.state));
     opts.onUpdate?.(viewOf(s));
   }
 
@@ -184,7 +185,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
     const now = clock();
     if (now - lastPrune > 60_000) {
       lastPrune = now;
-      persist(() => store.prune(now - HISTORY_MS));
+      bestEffortWrite(() => store.prune(now - HISTORY_MS));
     }
     const started: Promise<void>[] = [];
     for (const s of slots.values())
@@ -243,19 +244,6 @@ export function createSampler(opts: SamplerOptions): Sampler {
       clearTimeout(t);
     },
   };
-}
-
-/**
- * Runs a database write. The views live in memory and routing reads only them, so a write that
- * fails (database locked past busy_timeout, disk full, read-only) must neither mark a node failed
- * nor escape from a timer and take a long-running server down; the next round writes again.
- */
-function persist(write: () => unknown): void {
-  try {
-    write();
-  } catch {
-    // kept in memory; see above
-  }
 }
 
 function timeoutMessage(s: Slot, ms: number): string {

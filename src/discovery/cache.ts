@@ -1,5 +1,6 @@
 // The address cache in the state database: answers for ip_cache_ttl, failures for a short negative TTL.
 import type { Database } from "bun:sqlite";
+import { bestEffortWrite } from "../state/db.ts";
 
 export type Step = "mdns" | "dns" | "fallback";
 
@@ -75,27 +76,30 @@ export class AddressCache {
     };
   }
 
+  /** Stores an answer; a write the database refuses only costs a lookup later. */
   put(e: CacheEntry): void {
-    this.db
-      .query(
-        `INSERT OR REPLACE INTO address_cache
+    bestEffortWrite(() =>
+      this.db
+        .query(
+          `INSERT OR REPLACE INTO address_cache
          (node, key, address, via, is_local, resolved_at, expires_at, error, attempts)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        e.node,
-        e.key,
-        e.address ?? null,
-        e.via ?? null,
-        e.is_local ? 1 : 0,
-        e.resolved_at,
-        e.expires_at,
-        e.error ?? null,
-        JSON.stringify(e.attempts),
-      );
+        )
+        .run(
+          e.node,
+          e.key,
+          e.address ?? null,
+          e.via ?? null,
+          e.is_local ? 1 : 0,
+          e.resolved_at,
+          e.expires_at,
+          e.error ?? null,
+          JSON.stringify(e.attempts),
+        ),
+    );
   }
 
   invalidate(node: string): void {
-    this.db.query("DELETE FROM address_cache WHERE node = ?").run(node);
+    bestEffortWrite(() => this.db.query("DELETE FROM address_cache WHERE node = ?").run(node));
   }
 }

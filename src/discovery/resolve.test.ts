@@ -223,6 +223,14 @@ describe("the cache", () => {
     expect(f.calls).toEqual(["mdns alpha.local", "dns alpha.local"]);
   });
 
+  test("a cache that refuses writes (locked, full, read-only) costs the caching, not the answer", async () => {
+    const path = join(dir, "readonly.db");
+    new AddressCache(new Database(path)); // the table exists; from now on nothing can be written
+    const r = resolverWith(config(NODES), fakes(), new Database(path, { readonly: true }));
+    expect((await r.resolve("alpha")).address).toBe("10.9.0.1");
+    expect(() => r.invalidate("alpha")).not.toThrow();
+  });
+
   test("AddressCache.get honours expiry and key", () => {
     let now = 0;
     const c = new AddressCache(new Database(":memory:"), () => now);

@@ -24,3 +24,16 @@ export function closeStateDbs(): void {
   for (const db of open.values()) db.close();
   open.clear();
 }
+
+/**
+ * A write that only keeps a cache or history up to date (addresses, load samples): when it fails
+ * (locked past busy_timeout, disk full, read-only) the caller carries on with what it has in
+ * memory, and nothing escapes from a timer to take a long-running server down.
+ */
+export function bestEffortWrite(write: () => unknown): void {
+  try {
+    write();
+  } catch {
+    // the next write tries again
+  }
+}
