@@ -81,6 +81,9 @@ const DANGEROUS: [string, string][] = [
   ["find / -name '*' -delete", "find-delete"],
   ["find /etc -type f -exec rm {} \\;", "find-delete"],
   ["find ~ -exec rm -f {} +", "find-delete"],
+  ["find -- / -delete", "find-delete"],
+  ["find -D stat / -delete", "find-delete"],
+  ["find -L -- /etc -exec rm {} +", "find-delete"],
   ["find / -type f | xargs rm -f", "recursive-delete"],
   // permissions
   ["chmod -R 777 /", "recursive-permissions"],
@@ -176,6 +179,7 @@ const HARMLESS: string[] = [
   "git commit -m 'rm -rf / is dangerous'",
   "find . -name '*.o' -delete",
   "find /tmp/build -delete",
+  "find -D stat -- /tmp/build -name '*.o' -delete",
   "find / -name passwd -print",
   'grep -r "mkfs" .',
   "grep -rn 'rm -rf /' src/",

@@ -1,5 +1,6 @@
 // Rules on file trees: recursive delete, find -delete, chmod/chown -R and mv of protected paths.
 import type { Invocation } from "../routing/analysis.ts";
+import { findArgs } from "../routing/feeders.ts";
 import { parseArgs } from "./args.ts";
 import { protectedReason, resolvePaths } from "./paths.ts";
 import type { Refusal } from "./types.ts";
@@ -67,11 +68,8 @@ const FIND_DELETERS = new Set(["rm", "srm", "shred", "unlink"]);
 export function findDelete(inv: Invocation): Refusal | undefined {
   if (inv.name !== "find") return undefined;
   const args = inv.argv.slice(1);
-  let i = 0;
-  while (i < args.length && /^-[HLP]$|^-O\d$/.test(args[i] as string)) i++;
-  const roots: string[] = [];
-  for (; i < args.length && !/^[-(!]/.test(args[i] as string); i++) roots.push(args[i] as string);
-  const expression = args.slice(i);
+  const { roots, expression: start } = findArgs(args);
+  const expression = args.slice(start);
   const deletes =
     expression.includes("-delete") ||
     expression.some(
@@ -80,7 +78,7 @@ export function findDelete(inv: Invocation): Refusal | undefined {
         FIND_DELETERS.has((expression[k + 1] ?? "").split("/").pop() ?? ""),
     );
   if (!deletes) return undefined;
-  const hit = protectedOperand(inv, roots.length > 0 ? roots : ["."]);
+  const hit = protectedOperand(inv, roots);
   if (!hit) return undefined;
   return {
     rule: "find-delete",

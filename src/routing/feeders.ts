@@ -47,19 +47,28 @@ export function runXargs(args: Value[], ctx: Ctx, run: Runner): Output {
   return outputs[0] ?? {};
 }
 
-/** find ROOTS... EXPR: -exec/-execdir/-ok commands run with {} standing for each found path. */
-export function runFind(args: Value[], ctx: Ctx, run: Runner): Output {
+/**
+ * find [-H|-L|-P] [-D LIST] [-Olevel] [--] ROOTS... EXPRESSION: its starting points ("." when none
+ * is given) and the index where the expression begins.
+ */
+export function findArgs(args: string[]): { roots: string[]; expression: number } {
   let i = 0;
-  while (i < args.length && /^-[HLP]$|^-O\d$|^-D$/.test((args[i] as Value).text))
-    i += (args[i] as Value).text === "-D" ? 2 : 1;
+  while (i < args.length && /^-[HLP]$|^-O\d$|^-D$/.test(args[i] as string))
+    i += args[i] === "-D" ? 2 : 1;
+  if (args[i] === "--") i++;
   const roots: string[] = [];
   for (; i < args.length; i++) {
-    const a = (args[i] as Value).text;
+    const a = args[i] as string;
     if (a.startsWith("-") || a === "(" || a === "!") break;
     roots.push(a);
   }
-  if (roots.length === 0) roots.push(".");
-  for (; i < args.length; i++) {
+  return { roots: roots.length > 0 ? roots : ["."], expression: i };
+}
+
+/** find ROOTS... EXPR: -exec/-execdir/-ok commands run with {} standing for each found path. */
+export function runFind(args: Value[], ctx: Ctx, run: Runner): Output {
+  const { roots, expression } = findArgs(args.map((a) => a.text));
+  for (let i = expression; i < args.length; i++) {
     if (!/^-(exec|execdir|ok|okdir)$/.test((args[i] as Value).text)) continue;
     const end = args.findIndex((a, k) => k > i && (a.text === ";" || a.text === "+"));
     const command = args.slice(i + 1, end < 0 ? undefined : end);
