@@ -102,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
     default:
       throw new ClusterError(
         "USAGE",
-        `unknown verb ${JSON.stringify(verb)}; expected one of run, submit, status, wait, logs, cancel, tasks, cluster-status, probe, config, version (see --help)`,
+        `unknown verb ${JSON.stringify(verb)}; expected one of mcp, serve, run, submit, status, wait, logs, cancel, tasks, route, cluster-status, forget-host, probe, config, version (see --help)`,
       );
   }
 }

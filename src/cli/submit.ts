@@ -9,14 +9,14 @@ import { runTask } from "../tasks/runner.ts";
 import { submitTask } from "../tasks/submit.ts";
 import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
 import { printJson, warn } from "./output.ts";
-import { requirementsFromFlags } from "./routing-flags.ts";
+import { ROUTING_FLAGS, ROUTING_HELP, requirementsFromFlags } from "./routing-flags.ts";
 
 export const SUBMIT_HELP = `Usage: cluster-exec submit [--node N] [--os O] [--arch A] [--cap C]... [--timeout S] [--cwd D] [--json] -- COMMAND...
 
 Starts COMMAND as a background task and prints its id at once; the task runs on in its own process
 (it outlives this call) and its output goes to files in the state directory.
-  --node N      run exactly on node N          --os linux|macos   --arch x86_64|arm64
-  --cap C       only nodes with capability C (repeatable)
+
+${ROUTING_HELP}
   --timeout S   kill the whole process group after S seconds (default CLUSTER_TASK_TIMEOUT, 3600)
   --cwd DIR     working directory on the node
   --json        print {task_id, state} as JSON
@@ -24,10 +24,7 @@ Then: status ID, wait ID, logs ID [--follow], cancel ID, tasks.`;
 
 export async function submitVerb(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseVerbArgs("submit", argv, {
-    node: { type: "string" },
-    os: { type: "string" },
-    arch: { type: "string" },
-    cap: { type: "string", multiple: true },
+    ...ROUTING_FLAGS,
     timeout: { type: "string" },
     cwd: { type: "string" },
     json: { type: "boolean" },
