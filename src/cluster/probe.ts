@@ -65,13 +65,24 @@ async function probeLinux(): Promise<Dynamic> {
   const own = process.cpuUsage(ownBefore);
   const ownTicks = (own.user + own.system) / TICK_US;
   second.busy = Math.max(first.busy, second.busy - ownTicks);
-  const [load_1m, load_5m, load_15m] = parseLoadavg(readFileSync("/proc/loadavg", "latin1"));
-  const mem = parseMeminfo(readFileSync("/proc/meminfo", "latin1"));
+  return dynamicSample(
+    parseLoadavg(readFileSync("/proc/loadavg", "latin1")),
+    cpuPercent(first, second),
+    parseMeminfo(readFileSync("/proc/meminfo", "latin1")),
+  );
+}
+
+/** The changing part of a sample, from what the platform's parsers read. */
+export function dynamicSample(
+  [load_1m, load_5m, load_15m]: [number, number, number],
+  cpu_percent: number,
+  mem: { total: number; percent: number },
+): Dynamic {
   return {
     load_1m,
     load_5m,
     load_15m,
-    cpu_percent: cpuPercent(first, second),
+    cpu_percent,
     memory_percent: mem.percent,
     mem_total: mem.total,
   };
@@ -126,16 +137,11 @@ async function probeMac(): Promise<Dynamic> {
     text(["vm_stat"]),
     text(["ps", "-A", "-o", "%cpu="]),
   ]);
-  const [load_1m, load_5m, load_15m] = parseSysctlLoadavg(loadavg);
-  const mem = parseVmStat(vmstat, Number(memsize.trim()) || os.totalmem());
-  return {
-    load_1m,
-    load_5m,
-    load_15m,
-    cpu_percent: psCpuPercent(cpu, os.availableParallelism()),
-    memory_percent: mem.percent,
-    mem_total: mem.total,
-  };
+  return dynamicSample(
+    parseSysctlLoadavg(loadavg),
+    psCpuPercent(cpu, os.availableParallelism()),
+    parseVmStat(vmstat, Number(memsize.trim()) || os.totalmem()),
+  );
 }
 
 /** `sysctl -n vm.loadavg` prints "{ 1.23 1.10 0.98 }". */

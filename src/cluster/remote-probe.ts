@@ -4,6 +4,7 @@ import { shellQuote } from "../cli/args.ts";
 import type { Arch, Os } from "../config/schema.ts";
 import {
   cpuPercent,
+  dynamicSample,
   type LoadSample,
   parseLoadavg,
   parseMeminfo,
@@ -66,36 +67,19 @@ export function parseRemoteProbe(stdout: string): { sample: LoadSample; method: 
     arch: archFromUname(need("arch").trim()),
     cores,
   };
-  if (os === "linux") {
-    const [load_1m, load_5m, load_15m] = parseLoadavg(need("loadavg"));
-    const mem = parseMeminfo(need("meminfo"));
-    return {
-      method: "script",
-      sample: {
-        ...base,
-        load_1m,
-        load_5m,
-        load_15m,
-        cpu_percent: cpuPercent(parseProcStat(need("stat1")), parseProcStat(need("stat2"))),
-        memory_percent: mem.percent,
-        mem_total: mem.total,
-      },
-    };
-  }
-  const [load_1m, load_5m, load_15m] = parseSysctlLoadavg(need("loadavg"));
-  const mem = parseVmStat(need("vmstat"), Number(need("memsize").trim()));
-  return {
-    method: "script",
-    sample: {
-      ...base,
-      load_1m,
-      load_5m,
-      load_15m,
-      cpu_percent: psCpuPercent(sections.get("pscpu") ?? "", cores),
-      memory_percent: mem.percent,
-      mem_total: mem.total,
-    },
-  };
+  const dynamic =
+    os === "linux"
+      ? dynamicSample(
+          parseLoadavg(need("loadavg")),
+          cpuPercent(parseProcStat(need("stat1")), parseProcStat(need("stat2"))),
+          parseMeminfo(need("meminfo")),
+        )
+      : dynamicSample(
+          parseSysctlLoadavg(need("loadavg")),
+          psCpuPercent(sections.get("pscpu") ?? "", cores),
+          parseVmStat(need("vmstat"), Number(need("memsize").trim())),
+        );
+  return { method: "script", sample: { ...base, ...dynamic } };
 }
 
 function splitSections(text: string): Map<string, string> {
