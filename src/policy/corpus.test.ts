@@ -127,6 +127,8 @@ const DANGEROUS: [string, string][] = [
   ["init 0", "power-off"],
   ["systemctl reboot", "power-off"],
   ["sudo /sbin/shutdown -r +1", "power-off"],
+  ["echo b > /proc/sysrq-trigger", "power-off"],
+  ["echo o | sudo tee /proc/sysrq-trigger", "power-off"],
   // account files
   ["echo 'root::0:0::/root:/bin/bash' > /etc/passwd", "account-files"],
   ["cat x >> /etc/shadow", "account-files"],
@@ -197,6 +199,7 @@ const HARMLESS: string[] = [
   "man shutdown",
   "echo reboot",
   "systemctl status nginx",
+  "echo 3 | sudo tee /proc/sys/vm/drop_caches",
   "curl -fsSL https://example.com/data.json | jq .",
   "curl -o install.sh https://example.com/install.sh",
   "echo aGVsbG8= | base64 -d",

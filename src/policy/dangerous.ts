@@ -41,7 +41,8 @@ export const DANGER_RULES: Record<string, string> = {
   "format-filesystem": "mkfs*, mke2fs, newfs",
   "wipe-disk": "wipefs, blkdiscard, sgdisk --zap, diskutil erase*, parted mklabel",
   "account-files": "overwriting or removing /etc/passwd, /etc/shadow, /etc/group, /etc/sudoers",
-  "power-off": "shutdown, reboot, halt, poweroff, init 0/6, systemctl poweroff/reboot",
+  "power-off":
+    "shutdown, reboot, halt, poweroff, init 0/6, systemctl poweroff/reboot, writes to /proc/sysrq-trigger",
   "fork-bomb": "a function that starts copies of itself in a pipeline or background",
   "decode-and-execute": "decoded data run as code (base64 -d | sh, eval $(... | base64 -d))",
   "remote-script": "a downloaded script run unseen (curl ... | sh, bash <(wget -O- ...))",

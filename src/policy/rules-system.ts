@@ -1,5 +1,7 @@
 // Rules on the machine as a whole: power off, fork bombs, and code run unseen (decoded or downloaded).
 import type { Analysis, Invocation } from "../routing/analysis.ts";
+import { normalise } from "./paths.ts";
+import { writeTargets } from "./rules-disks.ts";
 import type { Refusal } from "./types.ts";
 
 const POWER = new Set(["shutdown", "reboot", "halt", "poweroff"]);
@@ -7,6 +9,12 @@ const SYSTEMCTL_POWER = new Set(["poweroff", "reboot", "halt", "kexec", "soft-re
 
 export function powerOff(inv: Invocation): Refusal | undefined {
   const args = inv.argv.slice(1);
+  // echo b > /proc/sysrq-trigger reboots at once (o: power off, c: crash).
+  if (writeTargets(inv).some((t) => normalise(t) === "/proc/sysrq-trigger"))
+    return {
+      rule: "power-off",
+      message: "writing to /proc/sysrq-trigger can reboot, power off or crash the machine at once",
+    };
   const stops =
     POWER.has(inv.name) ||
     ((inv.name === "init" || inv.name === "telinit") && (args[0] === "0" || args[0] === "6")) ||
