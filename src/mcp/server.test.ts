@@ -218,3 +218,27 @@ describe("MCP tools (in-memory transport, real SDK client)", () => {
     expect(await gone()).toBe(true);
   });
 });
+
+describe("background runs", () => {
+  const states = ["timed_out", "canceled", "interrupted", "failed", "succeeded", "running"];
+  test("a task that already ended badly by the answer is isError; one running or succeeded is not", async () => {
+    let next = 0;
+    const tasks = {
+      submit: async () => ({ task_id: `t${next}`, node: "n1", state: states[next++] as string }),
+    } as unknown as NonNullable<McpDeps["tasks"]>;
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await createServer({ ...deps, tasks }).connect(a);
+    const c = new Client({ name: "bg", version: "1" });
+    await c.connect(b);
+    const errors: (boolean | undefined)[] = [];
+    for (const _ of states) {
+      const r = (await c.callTool({
+        name: "cluster_bash",
+        arguments: { command: "sleep 1", background: true },
+      })) as CallToolResult;
+      errors.push(r.isError);
+    }
+    await c.close();
+    expect(errors).toEqual([true, true, true, true, false, false]);
+  });
+});

@@ -26,6 +26,11 @@ export function errorToolResult(
   };
 }
 
+/** A task state that is an ending other than success (failed, timed_out, canceled, interrupted). */
+export function endedBadly(state: string): boolean {
+  return !["queued", "running", "succeeded"].includes(state);
+}
+
 /** `background: true`: start a task and answer at once with {task_id, node, state}. */
 export async function taskToolResult(deps: McpDeps, req: RunRequest): Promise<CallToolResult> {
   if (!deps.tasks) return errorToolResult("background tasks are not available in this server");
@@ -38,7 +43,7 @@ export async function taskToolResult(deps: McpDeps, req: RunRequest): Promise<Ca
       },
     ],
     structuredContent: task,
-    isError: task.state === "failed" || task.state === "refused",
+    isError: endedBadly(task.state),
   };
 }
 

@@ -2,6 +2,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { toClusterError } from "../../errors.ts";
+import { TASK_STATES } from "../../tasks/state.ts";
 import type { TaskWaitView } from "../deps.ts";
 import { expected, routeCandidate } from "../schemas.ts";
 import { errorToolResult } from "./result.ts";
@@ -16,15 +17,7 @@ export const taskId = z
 
 export const taskViewShape = {
   task_id: z.string(),
-  state: z.enum([
-    "queued",
-    "running",
-    "succeeded",
-    "failed",
-    "timed_out",
-    "canceled",
-    "interrupted",
-  ]),
+  state: z.enum(TASK_STATES),
   node: z.string(),
   command: z.string(),
   requester: z.string(),

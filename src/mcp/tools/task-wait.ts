@@ -5,6 +5,7 @@ import type { McpDeps } from "../deps.ts";
 import { startProgress } from "../progress.ts";
 import { requestSignal } from "../request-signals.ts";
 import { expected } from "../schemas.ts";
+import { endedBadly } from "./result.ts";
 import { noTasks, taskCall, taskId, taskToolResult, taskViewShape } from "./task-schemas.ts";
 
 const DEFAULT_WAIT_S = 30;
@@ -47,8 +48,7 @@ export function registerTaskWaitTool(server: McpServer, deps: McpDeps): void {
         try {
           const timeoutMs = (args.timeout_seconds ?? DEFAULT_WAIT_S) * 1000;
           const v = await deps.tasks.wait(args.task_id, timeoutMs, signal);
-          const failed = !["queued", "running", "succeeded"].includes(v.state);
-          return taskToolResult(v, failed);
+          return taskToolResult(v, endedBadly(v.state));
         } finally {
           progress.stop();
           release();
