@@ -101,6 +101,9 @@ describe("weight", () => {
       "python3 run_tests.py",
       "ls tests/",
       "git log --grep test",
+      "mkdir test",
+      "grep test notes.txt",
+      "rm -r test",
     ])
       expect(`${cmd}: ${weight(cmd)}`).toBe(
         `${cmd}: ${cmd.startsWith("cat") || cmd.startsWith("echo") || cmd.startsWith("ls") ? "local" : "light"}`,

@@ -43,6 +43,35 @@ export const LOCAL_WORDS = new Set([
   "[",
 ]);
 const GREPS = new Set(["grep", "egrep", "fgrep", "ggrep"]);
+/** Their first argument is a file, directory or pattern, never a subcommand: `mkdir test`. */
+const OPERAND_FIRST = new Set([
+  ...GREPS,
+  "rg",
+  "ag",
+  "mkdir",
+  "rmdir",
+  "touch",
+  "rm",
+  "cp",
+  "mv",
+  "ln",
+  "stat",
+  "file",
+  "du",
+  "wc",
+  "less",
+  "more",
+  "diff",
+  "sort",
+  "tee",
+  "sed",
+  "awk",
+  "vi",
+  "vim",
+  "nano",
+  "code",
+  "open",
+]);
 
 const SPECIALTIES: Record<string, string[]> = {
   make: ["compilation"],
@@ -108,7 +137,8 @@ function heavyReason(inv: Invocation): string | undefined {
   if (OFFLOAD_WORDS.has(inv.name)) return inv.name;
   const first = inv.argv[1];
   // `go test`, `bun test`, `mvn test`, `npm test`...: a program's `test` subcommand runs a suite.
-  if (first === "test" && !LOCAL_WORDS.has(inv.name)) return `${inv.name} test`;
+  if (first === "test" && !LOCAL_WORDS.has(inv.name) && !OPERAND_FIRST.has(inv.name))
+    return `${inv.name} test`;
   if (inv.name === "rgrep" || (GREPS.has(inv.name) && isRecursiveGrep(inv.argv.slice(1))))
     return "grep -r";
   return undefined;
