@@ -1,10 +1,13 @@
 // Self-advertisement settings and names (the responder itself is exercised on the netns cluster
 // in test/discovery/mdns.test.ts: no multicast from this namespace).
 import { expect, test } from "bun:test";
+import { EventEmitter } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config/load.ts";
+import { startAdvertiser } from "./advertise.ts";
+import type { MdnsFactory } from "./mdns.ts";
 import { selfNames, startSelfAdvertiser } from "./self.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ce-adv-"));
@@ -47,4 +50,18 @@ test("the names this machine answers for: its node's name and host, and its host
 test("advertise = false starts nothing", async () => {
   const cfg = loadConfig({ configPath: path, env: { HOME: dir } });
   expect(await startSelfAdvertiser(cfg)).toBeUndefined();
+});
+
+test("socket errors after the responder is up never go unhandled (a server outlives them)", async () => {
+  const socket = Object.assign(new EventEmitter(), { destroy: (cb: () => void) => cb() });
+  const adv = startAdvertiser({
+    names: ["n1.local"],
+    factory: (() => socket) as unknown as MdnsFactory,
+  });
+  socket.emit("ready");
+  await adv.ready;
+  const eacces = Object.assign(new Error("send EACCES"), { code: "EACCES" });
+  expect(() => socket.emit("error", eacces)).not.toThrow();
+  expect(() => socket.emit("error", eacces)).not.toThrow();
+  await adv.close();
 });

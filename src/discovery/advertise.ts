@@ -33,7 +33,9 @@ export function startAdvertiser(opts: AdvertiserOptions): Advertiser {
   let closed = false;
   const ready = new Promise<void>((resolve, reject) => {
     socket.once("ready", () => resolve());
-    socket.once("error", (err: Error) => reject(err));
+    // Not once: a second error with nobody listening would be thrown and end the server. After
+    // ready, an error (EACCES on a send) costs one answer; the responder goes on.
+    socket.on("error", (err: Error) => reject(err));
   });
   ready.catch(() => {}); // the caller decides whether to await it
   socket.on("warning", () => {});
