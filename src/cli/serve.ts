@@ -93,7 +93,8 @@ export async function serveVerb(argv: string[], config: Config): Promise<number>
       : `token: ${token.token} (${token.created ? "new, saved in" : "from"} ${token.from})`,
   );
   await new Promise<void>((resolve) => {
-    for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve());
+    // SIGHUP too (its terminal closed): dying of it would leave the runs in flight running.
+    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => resolve());
   });
   await rt.close();
   server.stop(true);

@@ -78,6 +78,21 @@ describe("cluster-exec mcp (stdio)", () => {
   });
 });
 
+/** Waits for `serve` to print its URL and token on stderr. */
+async function started(proc: Bun.Subprocess<"ignore" | "inherit" | "pipe", "pipe", "pipe">) {
+  const reader = proc.stderr.getReader();
+  let text = "";
+  while (!/token: \S+/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`serve exited: ${text}`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const url = /(http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(text)?.[1] as string;
+  const token = /token: (\S+)/.exec(text)?.[1] as string;
+  return { url, token };
+}
+
 describe("cluster-exec serve (HTTP)", () => {
   const env = isolatedEnv();
   const proc = Bun.spawn([process.execPath, CLI, "serve", "--port", "0"], {
@@ -90,20 +105,7 @@ describe("cluster-exec serve (HTTP)", () => {
     await proc.exited;
   });
 
-  const ready = started();
-  async function started(): Promise<{ url: string; token: string }> {
-    const reader = proc.stderr.getReader();
-    let text = "";
-    while (!/token: \S+/.test(text)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`serve exited: ${text}`);
-      text += new TextDecoder().decode(value);
-    }
-    reader.releaseLock();
-    const url = /(http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(text)?.[1] as string;
-    const token = /token: (\S+)/.exec(text)?.[1] as string;
-    return { url, token };
-  }
+  const ready = started(proc);
 
   test("prints its URL and a generated token kept in a 0600 file; a client with it works", async () => {
     const { url, token } = await ready;
@@ -179,4 +181,36 @@ describe("cluster-exec serve (HTTP)", () => {
     abort.abort(); // the client goes away mid-run
     expect(await waitGone(marker)).toEqual([]);
   });
+});
+
+describe("cluster-exec serve: hang-up", () => {
+  test("SIGHUP (its terminal closed) stops the runs in flight, then the server", async () => {
+    const proc = Bun.spawn([process.execPath, CLI, "serve", "--port", "0"], {
+      env: isolatedEnv(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    try {
+      const { url, token } = await started(proc);
+      const client = new Client({ name: "hup-test", version: "1" });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url), {
+          requestInit: { headers: { authorization: `Bearer ${token}` } },
+        }),
+      );
+      const marker = `sleep 56.${process.pid}`;
+      const pending = client
+        .callTool({ name: "cluster_bash", arguments: { command: marker } })
+        .catch(() => undefined);
+      for (let i = 0; i < 100 && liveProcesses(marker).length === 0; i++) await Bun.sleep(20);
+      expect(liveProcesses(marker)).not.toEqual([]);
+      proc.kill("SIGHUP");
+      expect(await waitGone(marker)).toEqual([]);
+      expect(await proc.exited).toBe(0);
+      await pending;
+      await client.close().catch(() => {});
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  }, 20_000);
 });
