@@ -192,6 +192,24 @@ describe("errors name the key, the bad value and what was expected", () => {
       'CLUSTER_SSH_RETRIES (environment): got "lots", expected a whole number',
     );
   });
+  test("defaults or nodes that are not tables are reported, not dropped", () => {
+    const bad = file("shape.toml", "defaults = 5\nnodes = 5\n");
+    const e = configError(() => loadConfig({ configPath: bad, env: baseEnv }));
+    expect(e.message).toContain(`defaults in ${bad}: got 5, expected object`);
+    expect(e.message).toContain(`nodes in ${bad}: got 5, expected record`);
+  });
+  test("a node that is not a table is reported even when the environment overrides it", () => {
+    const bad = file("node.toml", "[nodes]\nbox = 1\n");
+    const e = configError(() =>
+      loadConfig({ configPath: bad, env: { ...baseEnv, CLUSTER_BOX_HOST: "box.lan" } }),
+    );
+    expect(e.message).toContain(`nodes.box in ${bad}: got 1, expected object`);
+  });
+  test("a bad node name says what a name may be", () => {
+    const bad = file("name.toml", "[nodes.'a b']\n");
+    const e = configError(() => loadConfig({ configPath: bad, env: baseEnv }));
+    expect(e.message).toContain(`nodes.a b in ${bad}: got "a b", expected a node name of letters`);
+  });
   test("an explicit file that does not exist is an error, not the default", () => {
     const e = configError(() =>
       loadConfig({ configPath: join(dir, "missing.toml"), env: baseEnv }),

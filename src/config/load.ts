@@ -132,7 +132,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     const m = /^CLUSTER_([A-Z0-9]+)_(HOST|IP)$/.exec(variable);
     const nodeName = m ? envNodeKeys.get(m[1] as string) : undefined;
     if (m && nodeName) {
-      const node = nodes[nodeName] as Record<string, unknown>;
+      const node = nodes[nodeName];
+      if (!isRecord(node)) continue; // the schema reports the node itself
       const field = (m[2] as string).toLowerCase();
       node[field] = value;
       origin.set(`nodes.${nodeName}.${field}`, `${variable} (environment)`);
@@ -145,7 +146,15 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     }
   }
 
-  const parsed = fileSchema.safeParse({ ...raw, defaults, nodes }, { reportInput: true });
+  // A `defaults` or `nodes` that is not a table goes to the schema as written, to be reported.
+  const parsed = fileSchema.safeParse(
+    {
+      ...raw,
+      defaults: raw.defaults === undefined || isRecord(raw.defaults) ? defaults : raw.defaults,
+      nodes: raw.nodes === undefined || isRecord(raw.nodes) ? nodes : raw.nodes,
+    },
+    { reportInput: true },
+  );
   if (!parsed.success) throw configError(parsed.error.issues, origin, where);
   return build(parsed.data, where, env, home, warnings);
 }
@@ -278,9 +287,12 @@ function configError(
     }
     const dotted = issue.path.join(".");
     const name = origin.get(dotted) ?? `${dotted} in ${where}`;
+    // A bad record key (a node name): the key schema's own message says what was expected.
+    const message =
+      (issue.code === "invalid_key" ? issue.issues[0]?.message : undefined) ?? issue.message;
     const got =
       "input" in issue && issue.input !== undefined ? `got ${JSON.stringify(issue.input)}, ` : "";
-    return `${name}: ${got}${issue.message.replace(/^Invalid input: /, "")}`;
+    return `${name}: ${got}${message.replace(/^Invalid input: /, "")}`;
   });
   return new ClusterError("CONFIG_INVALID", `invalid configuration:\n  ${lines.join("\n  ")}`, {
     issues: lines,
