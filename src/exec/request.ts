@@ -11,6 +11,7 @@ export interface RunRequest {
   node?: string;
   /** The origin's parameter names; aliases (darwin, amd64, aarch64) are resolved by the router. */
   requirements?: ExplicitRequirements;
+  /** Seconds the command may run; 0 or less: its deadline passed before it started. */
   timeoutS?: number;
   cwd?: string;
   requester: Requester;

@@ -82,4 +82,18 @@ describe("the run pipeline", () => {
     expect(r.error).toBeUndefined();
     expect(events.length).toBe(2);
   });
+
+  test("a run whose deadline passed before it started is not started: timed out, recorded", async () => {
+    const { run, calls, events } = setup();
+    const r = await run({
+      command: "echo late",
+      node: local,
+      timeoutS: -0.5,
+      requester: "mcp-http",
+    });
+    expect(calls).toEqual([]);
+    expect(r).toMatchObject({ timed_out: true, canceled: false, exit_code: null });
+    expect(r.error?.code).toBe("DEADLINE_PASSED");
+    expect(events).toEqual([`start ${local}`, "end DEADLINE_PASSED 0"]);
+  });
 });

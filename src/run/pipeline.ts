@@ -68,6 +68,14 @@ export function createRunFn(deps: PipelineDeps): RunFn {
       const notRun = { ...notStartedOutcome(0), canceled: true };
       return record(node, decision.reason, toRunResult(notRun, { ...ids, node, route }));
     }
+    if (req.timeoutS !== undefined && req.timeoutS <= 0) {
+      const late = new ClusterError(
+        "DEADLINE_PASSED",
+        "the deadline (timeout_seconds) passed before it could start",
+      );
+      const notRun = { ...failedBeforeStart(late, { ...ids, node, route }), timed_out: true };
+      return record(node, decision.reason, notRun);
+    }
 
     deps.recorder?.started({
       task_id,

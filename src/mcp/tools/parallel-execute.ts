@@ -1,11 +1,9 @@
 // parallel_execute: many independent commands at once, spread over the cluster, results in input order.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { ClusterError } from "../../errors.ts";
 import { fanOut } from "../../exec/fan-out.ts";
 import type { RunRequest } from "../../exec/request.ts";
-import { failedBeforeStart, type RunResult, runFailed } from "../../exec/result.ts";
-import { newTaskId } from "../../exec/task-id.ts";
+import { type RunResult, runFailed } from "../../exec/result.ts";
 import type { McpDeps } from "../deps.ts";
 import { startProgress } from "../progress.ts";
 import { requestSignal } from "../request-signals.ts";
@@ -95,8 +93,8 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
       try {
         const results = await fanOut(requests.length, limit, (i): Promise<RunResult> => {
           const req = requests[i] as RunRequest;
+          // Past the deadline the pipeline records it as never started, timed out.
           const left = deadline === undefined ? undefined : (deadline - Date.now()) / 1000;
-          if (left !== undefined && left <= 0) return Promise.resolve(pastDeadline(req));
           return deps.run({ ...req, timeoutS: left }, { signal, onOutput: progress.onOutput });
         });
         const failed = results.filter(runFailed).length;
@@ -120,17 +118,6 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
       }
     },
   );
-}
-
-function pastDeadline(req: RunRequest): RunResult {
-  const err = new ClusterError(
-    "NO_NODE",
-    "the batch deadline (timeout_seconds) passed before it could start",
-  );
-  return {
-    ...failedBeforeStart(err, { task_id: newTaskId(), node: "", command: req.command }),
-    timed_out: true,
-  };
 }
 
 function summary(r: RunResult): string {
