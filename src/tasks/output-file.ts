@@ -27,6 +27,8 @@ export class CappedFileWriter {
   private total = 0;
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /** The first write error (disk full...): later output is dropped, the run and its end go on. */
+  failure: Error | undefined;
 
   constructor(
     readonly path: string,
@@ -49,13 +51,13 @@ export class CappedFileWriter {
     if (this.headOpen) {
       const room = this.headSize - this.headLen;
       if (rest.length <= room) {
-        writeAll(this.fd, rest);
+        this.write(rest);
         this.headLen += rest.length;
         return;
       }
       // Cut the head on a character boundary: a split character goes to the tail whole.
       const n = utf8Boundary(rest, room);
-      writeAll(this.fd, rest.subarray(0, n));
+      this.write(rest.subarray(0, n));
       this.headLen += n;
       this.headOpen = false;
       rest = rest.subarray(n);
@@ -72,10 +74,21 @@ export class CappedFileWriter {
     // Snapshot first, tail second: a reader (file, then snapshot) may briefly miss the tail but
     // never sees it twice.
     rmSync(tailPath(this.path), { force: true });
+    if (this.tailLen > 0) this.write(this.tailBytes());
     try {
-      if (this.tailLen > 0) writeAll(this.fd, this.tailBytes());
-    } finally {
       closeSync(this.fd);
+    } catch (err) {
+      this.failure ??= err as Error;
+    }
+  }
+
+  private write(bytes: Uint8Array): void {
+    if (this.failure) return;
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(this.fd, bytes, off);
+    } catch (err) {
+      this.failure = err as Error;
     }
   }
 
@@ -129,11 +142,6 @@ export class CappedFileWriter {
     }, SNAPSHOT_MS);
     this.snapshotTimer.unref?.();
   }
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let off = 0;
-  while (off < bytes.length) off += writeSync(fd, bytes, off);
 }
 
 /** The largest n' <= n such that bytes[0, n') does not end inside a UTF-8 sequence. */

@@ -108,6 +108,16 @@ describe("the task runner", () => {
     expect(calls.n).toBe(1);
   });
 
+  test("an output file that cannot be written (disk full) still ends the task as it ended", async () => {
+    tasks.store.createQueued(
+      { command: "echo lost; exit 3", requester: "cli", task_id: "full", timeoutS: 20 },
+      { stdout: "/dev/full", stderr: taskPaths(s.stateDir, "full").stderr },
+    );
+    const row = await runTask(tasks, "full", localRuntime(), new AbortController());
+    expect(row).toMatchObject({ state: "failed", exit_code: 3 });
+    expect(auditLines(s.stateDir).map((l) => l.event)).toEqual(["start", "end"]);
+  });
+
   test("a runtime that cannot be built still ends the task, as failed", async () => {
     queue("echo never", "broken");
     const row = await runTask(

@@ -63,8 +63,12 @@ export async function runTask(
   } finally {
     await rt?.close().catch(() => {});
   }
-  out?.close();
-  err?.close();
+  for (const file of [out, err]) {
+    file?.close();
+    // The runner's stderr is its log beside the task's files.
+    if (file?.failure)
+      process.stderr.write(`cluster-exec: task ${id}: output lost: ${file.failure.message}\n`);
+  }
   if (!ended) {
     // The runtime returned without recording (it should not): record it here, start included.
     recorder.started(startOf(req, result.route.reason));
