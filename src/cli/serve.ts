@@ -80,7 +80,16 @@ export async function serveVerb(argv: string[], config: Config): Promise<number>
     createServer: () => createServer(mcpDepsFrom(rt, "mcp-http", tasks)),
   });
   // idleTimeout 0: a tool call may stream for minutes; sessions have their own idle sweep.
-  const server = Bun.serve({ hostname: host, port, idleTimeout: 0, fetch: http.app.fetch });
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({ hostname: host, port, idleTimeout: 0, fetch: http.app.fetch });
+  } catch (err) {
+    await Promise.all([rt.close(), http.close(), advertiser?.close()]);
+    throw new ClusterError(
+      "USAGE",
+      `--host/--port: cannot listen on ${host}:${port}: ${(err as Error).message}`,
+    );
+  }
   boundPort = server.port ?? port;
   if (!isLoopback(host))
     warn(

@@ -6,7 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { CLI, isolatedEnv } from "../helpers/cli.ts";
+import { CLI, cli, isolatedEnv } from "../helpers/cli.ts";
 import { liveProcesses, waitGone } from "../helpers/procs.ts";
 
 describe("cluster-exec mcp (stdio)", () => {
@@ -213,4 +213,18 @@ describe("cluster-exec serve: hang-up", () => {
       proc.kill("SIGKILL");
     }
   }, 20_000);
+});
+
+describe("cluster-exec serve: a port in use", () => {
+  test("is a usage error naming host and port, exit 2", async () => {
+    const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+    try {
+      const r = await cli(["serve", "--port", String(taken.port)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`127.0.0.1:${taken.port}`);
+      expect(r.stderr).not.toContain("internal error");
+    } finally {
+      taken.stop(true);
+    }
+  });
 });
