@@ -1,4 +1,5 @@
 // Free capacity and load thresholds of a node, from its last sample.
+import { busyReasons } from "../cluster/health.ts";
 import type { NodeView, Thresholds } from "./types.ts";
 
 /**
@@ -14,16 +15,17 @@ export function freeCapacity(node: NodeView): number {
   return round2(cores * (1 - loadShare) * (1 - memory * memory));
 }
 
-/** The thresholds a node's last sample is at or over, e.g. ["load 6.1 ≥ 4"]; [] when under all. */
+/**
+ * The thresholds a node's last sample is over, e.g. ["load 6.1 > 4"]; [] when under all. The same
+ * rule as its health (cluster-status), so a node is never "healthy" there and busy here.
+ */
 export function overThresholds(node: NodeView, t: Thresholds): string[] {
-  const s = node.sample;
-  if (!s) return [];
-  const over: string[] = [];
-  if (s.cpu_percent >= t.cpu_percent) over.push(`CPU ${s.cpu_percent}% ≥ ${t.cpu_percent}%`);
-  if (s.load_1m >= t.load_1m) over.push(`load ${s.load_1m} ≥ ${t.load_1m}`);
-  if (s.memory_percent >= t.memory_percent)
-    over.push(`memory ${s.memory_percent}% ≥ ${t.memory_percent}%`);
-  return over;
+  if (!node.sample) return [];
+  return busyReasons(node.sample, {
+    cpu_threshold: t.cpu_percent,
+    load_threshold: t.load_1m,
+    memory_threshold: t.memory_percent,
+  });
 }
 
 /** "8 cores, load 1.2, CPU 15%, memory 40%" */

@@ -53,6 +53,14 @@ describe("local or not", () => {
     expect(d).toMatchObject({ decision: "local", node: "here" });
   });
 
+  test("a local node exactly at a threshold is not over it, as in its health", () => {
+    const d = route(
+      "git status",
+      nodes({ name: "here", local: true, cpu: 40, load: 4, memory: 80 }, { name: "b" }),
+    );
+    expect(d).toMatchObject({ decision: "local", node: "here" });
+  });
+
   test("no local node in the inventory: everything is ranked", () => {
     const d = route("ls", nodes({ name: "a", cores: 4 }, { name: "b", cores: 16 }));
     expect(d).toMatchObject({ decision: "remote", node: "b" });
@@ -67,7 +75,7 @@ describe("ranking", () => {
     );
     expect(d.node).toBe("small");
     const big = d.candidates.find((c) => c.node === "big");
-    expect(big?.note).toContain("busy: CPU 100% ≥ 40%, load 40 ≥ 4");
+    expect(big?.note).toContain("busy: cpu 100% > 40%, load 40 > 4");
   });
 
   test("free capacity is cores × (1 − load share), discounted by memory pressure", () => {
