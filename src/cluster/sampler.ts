@@ -5,6 +5,7 @@ import type { Config, NodeConfig } from "../config/load.ts";
 import { isLocalNode } from "../discovery/local.ts";
 import { type Resolver, summarise } from "../discovery/resolve.ts";
 import { ClusterError, toClusterError } from "../errors.ts";
+import { withTimeout } from "../ssh/abort.ts";
 import { bestEffortWrite } from "../state/db.ts";
 import { backoffMs } from "./health.ts";
 import { type LoadSample, sampleLocal } from "./probe.ts";
@@ -211,12 +212,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
     async sampleNow(o = {}) {
       const round = Promise.all(tick(o.force ?? true));
       if (o.timeoutMs === undefined) await round;
-      else {
-        let t: ReturnType<typeof setTimeout> | undefined;
-        const wait = Math.max(0, o.timeoutMs);
-        await Promise.race([round, new Promise((r) => (t = setTimeout(r, wait)))]);
-        clearTimeout(t);
-      }
+      else await withTimeout(round, Math.max(0, o.timeoutMs));
       return [...slots.values()].map((s) => {
         const v = viewOf(s);
         if (!s.inflight) return v;
@@ -236,12 +232,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       timer = undefined;
       abort.abort();
       // Attempts honour the abort; the bound only guards against one that does not.
-      let t: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.allSettled([...slots.values()].map((s) => s.inflight)),
-        new Promise((r) => (t = setTimeout(r, 2000))),
-      ]);
-      clearTimeout(t);
+      await withTimeout(Promise.allSettled([...slots.values()].map((s) => s.inflight)), 2000);
     },
   };
 }

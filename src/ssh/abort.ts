@@ -1,4 +1,4 @@
-// Abort helpers for waits that a run's AbortSignal may cut short.
+// Bounded waits: cut short by a run's AbortSignal, or by a timeout.
 
 export function abortError(): Error {
   const e = new Error("aborted");
@@ -19,6 +19,16 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** The value of `work`, or undefined once `ms` passed; the timer never outlives the wait. */
+export async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: Timer | undefined;
+  try {
+    return await Promise.race([work, new Promise<undefined>((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Stops waiting when the signal aborts (the awaited work itself finishes on its own, bounded). */

@@ -3,7 +3,7 @@
 import type { Socket } from "node:net";
 import type { Client, ClientChannel } from "ssh2";
 import { ClusterError } from "../errors.ts";
-import { abortableSleep } from "./abort.ts";
+import { abortableSleep, withTimeout } from "./abort.ts";
 import type { KnownHosts } from "./host-keys.ts";
 import { buildReaperCommand, Reaper } from "./reaper.ts";
 import { type ChannelKind, SessionSlots } from "./session-slots.ts";
@@ -245,9 +245,7 @@ export class SshConnection {
       else this.sock.once("close", () => r());
     });
     this.client.end();
-    let timer: Timer | undefined;
-    await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-    clearTimeout(timer);
+    await withTimeout(closed, timeoutMs);
     this.destroy("closed by cluster-exec");
   }
 

@@ -7,6 +7,7 @@ import { CappedOutput } from "../exec/limits.ts";
 import { paceGarbage } from "../exec/memory.ts";
 import type { ExecOutcome } from "../exec/result.ts";
 import { stopTrigger } from "../exec/stop-trigger.ts";
+import { withTimeout } from "./abort.ts";
 import type { ExitStatus, RemoteProcess } from "./connection.ts";
 import type { SshPool } from "./pool.ts";
 import { badEnvName, buildRemoteCommand, MarkReader } from "./remote-command.ts";
@@ -203,14 +204,4 @@ function notStarted(started: number, code?: ErrorCode, message?: string): ExecOu
     canceled: false,
     ...(code ? { error: { code, message: message ?? code } } : {}),
   };
-}
-
-/** The value, or undefined once `ms` passed; the timer never outlives the wait. */
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: Timer | undefined;
-  try {
-    return await Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(r, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
