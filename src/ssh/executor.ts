@@ -5,7 +5,7 @@ import { type ErrorCode, toClusterError } from "../errors.ts";
 import type { Executor, OutputStream, RunSpec } from "../exec/executor.ts";
 import { CappedOutput } from "../exec/limits.ts";
 import { paceGarbage } from "../exec/memory.ts";
-import type { ExecOutcome } from "../exec/result.ts";
+import { type ExecOutcome, notStartedOutcome } from "../exec/result.ts";
 import { stopTrigger } from "../exec/stop-trigger.ts";
 import { withTimeout } from "./abort.ts";
 import type { ExitStatus, RemoteProcess } from "./connection.ts";
@@ -193,15 +193,6 @@ export async function killGroup(
 }
 
 function notStarted(started: number, code?: ErrorCode, message?: string): ExecOutcome {
-  return {
-    exit_code: null,
-    signal: null,
-    stdout: "",
-    stderr: "",
-    truncated: false,
-    duration_ms: Math.round(performance.now() - started),
-    timed_out: false,
-    canceled: false,
-    ...(code ? { error: { code, message: message ?? code } } : {}),
-  };
+  const ms = Math.round(performance.now() - started);
+  return notStartedOutcome(ms, code ? { code, message: message ?? code } : undefined);
 }
