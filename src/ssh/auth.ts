@@ -69,7 +69,9 @@ function readKey(path: string): ParsedKey | string {
     return /passphrase/i.test(parsed.message)
       ? "encrypted; load it into ssh-agent"
       : `not a private key: ${parsed.message}`;
-  return Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
+  const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
+  // ssh2 would only skip it at authentication, and the node would seem to refuse a good key.
+  return key.isPrivateKey() ? key : "a public key; identity_file names the private key";
 }
 
 function exists(path: string): boolean {

@@ -127,4 +127,11 @@ describe("auth plan", () => {
       `key ${join(home, ".ssh", "id_rsa")} (missing)`,
     );
   });
+
+  test("an identity_file that is a public key is named as such, before any connection", () => {
+    const pub = join(dir, "a.pub");
+    expect(() =>
+      planAuth({ ...node, identity_file: pub }, { home: join(dir, "home-empty") }),
+    ).toThrow(`identity_file ${pub} (a public key; identity_file names the private key)`);
+  });
 });
