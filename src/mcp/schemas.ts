@@ -10,6 +10,20 @@ export function expected(what: string) {
       : `got ${JSON.stringify(issue.input)}, expected ${what}`;
 }
 
+/**
+ * A tool's parameters as a strict object: an unknown one (a typo, another tool's parameter such as
+ * node_id on cluster_bash) is an error naming it and the expected ones, never silently ignored.
+ */
+export function params<S extends z.ZodRawShape>(shape: S) {
+  const known = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown parameter ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; expected ${known}`
+        : undefined,
+  });
+}
+
 export const requiresOs = z
   .enum(["linux", "macos", "darwin"], { error: expected('"linux" or "macos" (alias "darwin")') })
   .describe("Only nodes with this OS (darwin = macos)");

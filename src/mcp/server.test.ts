@@ -4,7 +4,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { runLocal } from "../exec/local.ts";
 import type { RunFn, RunRequest } from "../exec/request.ts";
-import { toRunResult } from "../exec/result.ts";
+import { notStartedOutcome, toRunResult } from "../exec/result.ts";
 import { newTaskId } from "../exec/task-id.ts";
 import type { McpDeps } from "./deps.ts";
 import { createServer } from "./server.ts";
@@ -12,6 +12,10 @@ import { createServer } from "./server.ts";
 const seen: RunRequest[] = [];
 const run: RunFn = async (req, hooks = {}) => {
   seen.push(req);
+  const ids = { task_id: newTaskId(), node: req.node ?? "local", command: req.command };
+  // As the pipeline does: a deadline that passed before the start means never started, timed out.
+  if (req.timeoutS !== undefined && req.timeoutS <= 0)
+    return toRunResult({ ...notStartedOutcome(0), timed_out: true }, ids);
   const outcome = await runLocal(
     {
       command: req.command,
@@ -140,6 +144,13 @@ describe("MCP tools (in-memory transport, real SDK client)", () => {
     const missing = await call("offload_to", { command: "true" });
     expect(missing.isError).toBe(true);
     expect((missing.content[0] as { text: string }).text).toContain("node_id");
+    const unknown = await call("cluster_bash", { command: "true", node_id: "n1" });
+    expect(unknown.isError).toBe(true);
+    const said = (unknown.content[0] as { text: string }).text;
+    expect(said).toContain(`unknown parameter "node_id"`);
+    expect(said).toContain("requires_os");
+    const item = await call("parallel_execute", { commands: [{ command: "true", node: "n1" }] });
+    expect((item.content[0] as { text: string }).text).toContain(`unknown parameter "node"`);
     const ok = await call("cluster_bash", { command: "echo still-alive" });
     expect(ok.structuredContent).toMatchObject({ stdout: "still-alive\n" });
   });

@@ -5,6 +5,7 @@ import {
   background,
   command,
   cwd,
+  params,
   requiresArch,
   requiresCapabilities,
   requiresOs,
@@ -26,7 +27,7 @@ export function registerClusterBashTool(server: McpServer, deps: McpDeps): void 
         "Returns exit code, stdout, stderr (capped: head and tail kept), duration, the node and why it was chosen. " +
         "Timeouts kill the whole process group. Use offload_to to pick the node yourself, parallel_execute for " +
         "many independent commands, and background: true for work longer than about a minute.",
-      inputSchema: {
+      inputSchema: params({
         command,
         requires_os: requiresOs.optional(),
         requires_arch: requiresArch.optional(),
@@ -34,7 +35,7 @@ export function registerClusterBashTool(server: McpServer, deps: McpDeps): void 
         timeout_seconds: timeoutSeconds.optional(),
         cwd: cwd.optional(),
         background: background.optional(),
-      },
+      }),
       outputSchema: runOrTaskOutput.shape,
       annotations: { destructiveHint: true, openWorldHint: true, readOnlyHint: false },
     },

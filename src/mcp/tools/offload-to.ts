@@ -2,7 +2,15 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { McpDeps } from "../deps.ts";
-import { background, command, cwd, expected, runOrTaskOutput, timeoutSeconds } from "../schemas.ts";
+import {
+  background,
+  command,
+  cwd,
+  expected,
+  params,
+  runOrTaskOutput,
+  timeoutSeconds,
+} from "../schemas.ts";
 import { runForTool, taskToolResult } from "./result.ts";
 
 export function registerOffloadToTool(server: McpServer, deps: McpDeps): void {
@@ -14,7 +22,7 @@ export function registerOffloadToTool(server: McpServer, deps: McpDeps): void {
         "Runs a shell command on the node you name (see cluster_status for names, capabilities and load). " +
         "Use it when the command must run on a particular machine; otherwise prefer cluster_bash, which picks " +
         "the node. Same result as cluster_bash; an unknown node is an error listing the known ones.",
-      inputSchema: {
+      inputSchema: params({
         command,
         node_id: z
           .string({ error: expected("a node name from cluster_status") })
@@ -23,7 +31,7 @@ export function registerOffloadToTool(server: McpServer, deps: McpDeps): void {
         timeout_seconds: timeoutSeconds.optional(),
         cwd: cwd.optional(),
         background: background.optional(),
-      },
+      }),
       outputSchema: runOrTaskOutput.shape,
       annotations: { destructiveHint: true, openWorldHint: true, readOnlyHint: false },
     },

@@ -10,6 +10,7 @@ import { requestSignal } from "../request-signals.ts";
 import {
   command,
   expected,
+  params,
   requiresArch,
   requiresCapabilities,
   requiresOs,
@@ -26,7 +27,7 @@ const ITEM =
 const item = z.union(
   [
     command,
-    z.strictObject({
+    params({
       command,
       requires_os: requiresOs.optional(),
       requires_arch: requiresArch.optional(),
@@ -50,7 +51,7 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
         "node_id), spreading them over the nodes by free capacity. Returns {results: [...]}, one run result per " +
         "command in input order; one failing command never hides the others. timeout_seconds is a deadline for " +
         `the whole batch. At most ${MAX_ITEMS} commands and ${MAX_CONCURRENCY} at a time.`,
-      inputSchema: {
+      inputSchema: params({
         commands: z
           .array(item, { error: expected(`a list of ${ITEM}`) })
           .min(1, { error: () => "expected at least one command" })
@@ -70,7 +71,7 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
         timeout_seconds: timeoutSeconds
           .optional()
           .describe("Deadline for the whole batch, in seconds"),
-      },
+      }),
       outputSchema: { results: z.array(runResult) },
       annotations: { destructiveHint: true, openWorldHint: true, readOnlyHint: false },
     },

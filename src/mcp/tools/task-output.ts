@@ -2,7 +2,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { McpDeps } from "../deps.ts";
-import { expected } from "../schemas.ts";
+import { expected, params } from "../schemas.ts";
 import { noTasks, taskCall, taskId } from "./task-schemas.ts";
 
 const DEFAULT_PAGE = 65_536;
@@ -17,7 +17,7 @@ export function registerTaskOutputTool(server: McpServer, deps: McpDeps): void {
         "next time and eof once the task has ended and everything was read. Works while the task runs " +
         "(output so far; past the head, offsets settle when it ends). Output is capped like run results: " +
         "head and tail kept with a marker between.",
-      inputSchema: {
+      inputSchema: params({
         task_id: taskId,
         offset: z
           .number({ error: expected("a byte offset (next_offset of the previous call)") })
@@ -36,7 +36,7 @@ export function registerTaskOutputTool(server: McpServer, deps: McpDeps): void {
           .max(1_048_576, { error: expected("at most 1048576 bytes") })
           .optional()
           .describe(`Largest chunk to return (default ${DEFAULT_PAGE})`),
-      },
+      }),
       outputSchema: {
         task_id: z.string(),
         state: z.string(),

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { McpDeps } from "../deps.ts";
 import { startProgress } from "../progress.ts";
 import { requestSignal } from "../request-signals.ts";
-import { expected } from "../schemas.ts";
+import { expected, params } from "../schemas.ts";
 import { endedBadly } from "./result.ts";
 import { noTasks, taskCall, taskId, taskToolResult, taskViewShape } from "./task-schemas.ts";
 
@@ -20,7 +20,7 @@ export function registerTaskWaitTool(server: McpServer, deps: McpDeps): void {
         `stderr (capped: head and tail kept). If it is still running after timeout_seconds (default ${DEFAULT_WAIT_S}), ` +
         "returns its status with state running and no output: call task_wait again. isError when the task failed, " +
         "timed out, was canceled or interrupted.",
-      inputSchema: {
+      inputSchema: params({
         task_id: taskId,
         timeout_seconds: z
           .number({ error: expected("a number of seconds") })
@@ -32,7 +32,7 @@ export function registerTaskWaitTool(server: McpServer, deps: McpDeps): void {
           .describe(
             `Return after this many seconds even if the task still runs (default ${DEFAULT_WAIT_S})`,
           ),
-      },
+      }),
       outputSchema: {
         ...taskViewShape,
         stdout: z.string().optional(),
