@@ -148,6 +148,9 @@ class Walker implements Runner {
     const { argv: current, wrappers } = unwrapAll(argv);
     const ctx = { ...outer, wrappers: [...outer.wrappers, ...wrappers] };
     const name = this.record(current, ctx, redirects, source);
+    // `$(curl ...)` or `$c` holding decoded data as the command word: its program is unseen code.
+    const word = current[0];
+    if (word?.dynamic && word.taint) this.dynamicCode("the command word", word.taint, undefined);
     const callee = this.functionBodies.get(name);
     if (callee && !ctx.calls.includes(name)) {
       this.deeper(ctx);
