@@ -39,6 +39,8 @@ const DANGEROUS: [string, string][] = [
   ["bash <<< 'rm -rf /'", "recursive-delete"],
   ["echo / | xargs rm -rf", "recursive-delete"],
   ["xargs rm -rf / < /dev/null", "recursive-delete"],
+  ["echo 'rm -rf /' | xargs -I{} sh -c {}", "recursive-delete"],
+  ["printf 'ls\\nrm -rf /\\n' | xargs -I % bash -c %", "recursive-delete"],
   ["cd / && rm -rf *", "recursive-delete"],
   ["rm -rf ~", "recursive-delete"],
   ["rm -rf ~/", "recursive-delete"],

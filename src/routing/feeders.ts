@@ -24,8 +24,11 @@ export function runXargs(args: Value[], ctx: Ctx, run: Runner): Output {
   }
   const command = args.slice(i);
   const input = ctx.stdin;
+  // -I takes whole lines (leading blanks dropped); otherwise items are blank-separated words.
+  const separator = replace === undefined ? /\s+/ : /\n[ \t]*/;
   const items =
-    input.roots ?? (input.text !== undefined ? input.text.split(/\s+/).filter(Boolean) : []);
+    input.roots ??
+    (input.text !== undefined ? input.text.trimStart().split(separator).filter(Boolean) : []);
   const taint = input.taint;
   const asValue = (text: string): Value => ({
     text,
