@@ -1,8 +1,10 @@
-// Programs that run other code (sh -c, eval, source, xargs, find -exec, watch, su -c, flock) or
-// change what later words mean (cd, read, printf -v): each is followed into what it runs.
+// Programs that run other code (sh -c, eval, source, xargs, find -exec, watch, su -c, flock,
+// script -c, trap, alias) or change what later words mean (cd, read, printf -v, set --): each is
+// followed into what it runs.
 import { mergeTaint, type Output, type Taint, type Value } from "./analysis.ts";
 import { runFind, runXargs } from "./feeders.ts";
 import { formatPrintf } from "./outputs.ts";
+import { ShellSyntaxError } from "./parse.ts";
 
 export interface Ctx {
   depth: number;
@@ -70,8 +72,22 @@ export function runProgram(name: string, argv: Value[], ctx: Ctx, run: Runner): 
       const exec = args.some((a) => a.text === "-x" || a.text === "--exec");
       return exec ? run.runArgv(rest, ctx, "watch") : runText("watch", rest, ctx, run);
     }
+    case "trap": {
+      // trap ACTION SIGNAL...: the action runs later, on the signal or at exit.
+      const rest = args[0]?.text === "--" ? args.slice(1) : args;
+      const action = rest[0];
+      if (!action || rest.length < 2 || action.text.startsWith("-")) return NOTHING;
+      return runText("trap", [action], ctx, run);
+    }
+    case "alias":
+      for (const a of args) {
+        const eq = a.text.indexOf("=");
+        if (eq > 0) aliasBody({ ...a, text: a.text.slice(eq + 1) }, ctx, run);
+      }
+      return NOTHING;
     case "su":
     case "runuser":
+    case "script":
     case "flock": {
       const code = optionValue(args, "c", "--command");
       if (code) return runText(name, [code], ctx, run);
@@ -166,6 +182,16 @@ function runText(via: string, words: Value[], ctx: Ctx, run: Runner): Output {
     return {};
   }
   return run.runCode(words.map((w) => w.text).join(" "), via, ctx);
+}
+
+/** An alias body runs wherever its name is used later, so it is checked where it is defined. */
+function aliasBody(body: Value, ctx: Ctx, run: Runner): void {
+  try {
+    runText("alias", [body], ctx, run);
+  } catch (err) {
+    // A fragment (alias x='if') is no command on its own; it cannot run by itself either.
+    if (!(err instanceof ShellSyntaxError)) throw err;
+  }
 }
 
 function changeDirectory(args: Value[], run: Runner): void {
