@@ -84,6 +84,26 @@ describe("scripts/test-cluster.sh", () => {
   );
 
   test(
+    "ctl runs without this machine's CLUSTER_* settings (a developer's CLUSTER_SSH_USER would beat the file's user)",
+    async () => {
+      const saved = { ...process.env };
+      process.env.CLUSTER_SSH_USER = "marc";
+      process.env.AGENTIC_SYSTEM_PATH = "/home/marc/agentic";
+      try {
+        const r = await c.ctl(["sh", "-c", "env | grep -E '^(CLUSTER_|AGENTIC_)'"], {
+          env: { CLUSTER_STATE_DIR: "/x" }, // what a test passes still goes through
+        });
+        expect(r.stdout).toBe("CLUSTER_STATE_DIR=/x\n");
+      } finally {
+        for (const k of ["CLUSTER_SSH_USER", "AGENTIC_SYSTEM_PATH"])
+          if (saved[k] === undefined) delete process.env[k];
+          else process.env[k] = saved[k];
+      }
+    },
+    T,
+  );
+
+  test(
     "ssh from ctl reaches n2 with its hostname and faked load",
     async () => {
       await c.setLoad("n2", {

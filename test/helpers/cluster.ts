@@ -54,9 +54,19 @@ function scriptEnv(id: string, dir: string): Record<string, string> {
   return env;
 }
 
+/**
+ * This machine's environment without the program's own settings: a developer's CLUSTER_SSH_USER
+ * (or any CLUSTER_*, AGENTIC_SYSTEM_PATH) would otherwise beat the test cluster's configuration.
+ */
+function hermeticEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith("CLUSTER_") && k !== "AGENTIC_SYSTEM_PATH") env[k] = v;
+  return env;
+}
+
 async function run(argv: string[], opts: CtlOptions = {}, baseEnv?: Record<string, string>) {
-  const env: Record<string, string> = baseEnv ? { ...baseEnv } : {};
-  if (!baseEnv) for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  const env: Record<string, string> = { ...(baseEnv ?? hermeticEnv()) };
   Object.assign(env, opts.env ?? {});
   const proc = Bun.spawn(argv, {
     env,
