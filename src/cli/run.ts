@@ -23,7 +23,8 @@ ${ROUTING_HELP}
 Exit codes: the command's own; 128+N when killed by signal N; 124 timed out; 130 canceled (Ctrl-C);
 141 its output's reader went away (| head), so the run was stopped;
 2 usage error or unknown node; 69 no node available, node unreachable, key refused or host key
-changed (nothing ran); 77 refused by the command policy; 75 connection lost mid-command (outcome unknown).`;
+changed (nothing ran); 77 refused by the command policy; 75 connection lost mid-command (outcome unknown);
+70 the shell could not be started (--cwd missing on the node) or an internal error.`;
 
 export async function runVerb(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseVerbArgs("run", argv, {
