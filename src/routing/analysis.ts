@@ -13,6 +13,8 @@ export interface Value {
   fields?: string[];
   /** An unquoted unknown expansion that produced no field at all. */
   vanished?: boolean;
+  /** A <(...) path whose output is statically known: what reading the path gives. */
+  content?: string;
 }
 
 /** What a command writes to stdout, as far as we can tell. */

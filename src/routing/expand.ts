@@ -50,6 +50,9 @@ export function expandText(word: Word, env: ExpandEnv): Value[] {
     text: values.map((v) => (v.fields ? v.fields.join(" ") : v.text)).join(""),
     dynamic: values.some((v) => v.dynamic),
     taint: values.reduce<Value["taint"]>((t, v) => mergeTaint(t, v.taint), undefined),
+    ...(values.length === 1 && values[0]?.content !== undefined
+      ? { content: values[0].content }
+      : {}),
   }));
 }
 
@@ -101,7 +104,8 @@ function partValues(part: Part, env: ExpandEnv): Value[] {
       return [env.substitute(part.script)];
     case "procsubst": {
       const out = env.substitute(part.script);
-      return [{ text: "/dev/fd/63", dynamic: true, taint: out.taint }];
+      const content = out.dynamic ? {} : { content: out.text };
+      return [{ text: "/dev/fd/63", dynamic: true, taint: out.taint, ...content }];
     }
     case "opaque": {
       const taint = part.scripts
@@ -256,6 +260,8 @@ function splitter(env: ExpandEnv): RegExp {
 
 /** Builds fields: unquoted expansions split on IFS whitespace; literals and quoted text do not. */
 function splitFields(parts: Part[], values: Value[], separators: RegExp): Value[] {
+  // A lone <(...) is one path, which keeps what reading it gives.
+  if (parts.length === 1 && parts[0]?.kind === "procsubst") return [values[0] as Value];
   const fields: Value[] = [];
   let cur: Value = { text: "", dynamic: false };
   let started = false;

@@ -87,6 +87,9 @@ export function programOutput(name: string, args: Value[], stdin: Output): Outpu
     };
   if (name === "echo") return echoOutput(args);
   if (name === "printf") return printfOutput(args);
+  // cat <(...) <(...): the substitutions' known output.
+  if (name === "cat" && args.length > 0 && args.every((a) => a.content !== undefined))
+    return { text: args.map((a) => `${a.content}\n`).join("") };
   // cat / tee with no file operand pass their input through.
   if (
     (name === "cat" || name === "tee") &&

@@ -60,6 +60,7 @@ export function runProgram(name: string, argv: Value[], ctx: Ctx, run: Runner): 
     case ".": {
       const file = args[0];
       if (file?.text === "/dev/stdin" || file?.text === "-") return runStdin(name, ctx, run);
+      if (file?.content !== undefined) return run.runCode(file.content, name, ctx);
       if (file?.taint) run.dynamicCode(name, file.taint, undefined);
       return {};
     }
@@ -159,6 +160,8 @@ function runShell(name: string, args: Value[], ctx: Ctx, run: Runner): Output {
   }
   const script = operands[0];
   if (script && !readsStdin) {
+    if (script.content !== undefined)
+      return run.runCode(script.content, name, ctx, operands.slice(1));
     if (script.taint) run.dynamicCode(name, script.taint, undefined);
     return {};
   }

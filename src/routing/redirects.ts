@@ -19,7 +19,10 @@ export function redirectedStdin(list: Redirect[], env: ExpandEnv): Output | unde
   if (!input) return undefined;
   const value = expandText(input.heredoc ?? input.target, env)[0];
   if (!value) return {};
-  if (input.op === "<") return value.taint ? { taint: value.taint, producer: "<(...)" } : {};
+  if (input.op === "<") {
+    if (value.content !== undefined) return { text: value.content };
+    return value.taint ? { taint: value.taint, producer: "<(...)" } : {};
+  }
   if (value.dynamic) return value.taint ? { taint: value.taint, producer: "$(...)" } : {};
   return { text: input.op === "<<<" ? `${value.text}\n` : value.text };
 }
