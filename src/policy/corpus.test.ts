@@ -110,6 +110,9 @@ const DANGEROUS: [string, string][] = [
   ["cp disk.img /dev/mmcblk0", "block-device-write"],
   ["shred -n 1 /dev/sda", "block-device-write"],
   ["d=/dev/sda; dd if=/dev/zero of=$d", "block-device-write"],
+  ["dd if=/dev/zero of=/dev/vg0/root", "block-device-write"],
+  ["dd if=/dev/zero of=/dev/zvol/tank/vm", "block-device-write"],
+  ["cat image > /dev/block/8:0", "block-device-write"],
   // formatting and wiping
   ["mkfs.ext4 /dev/sda1", "format-filesystem"],
   ["mkfs -t xfs /dev/sdb", "format-filesystem"],
@@ -205,6 +208,8 @@ const HARMLESS: string[] = [
   "echo hi > /dev/null 2>&1",
   "make 2>&1 | tee build.log",
   "ls -la /dev/sda",
+  "echo x > /dev/shm/cache; echo y > /dev/fd/2",
+  "dd if=/dev/zero of=/dev/shm/img bs=1M count=1",
   "lsblk /dev/sda",
   "chmod -R 755 ./public",
   "chmod 644 /etc/hosts",

@@ -46,7 +46,10 @@ const ACCOUNT_FILES = new Set([
 
 /** Disks and partitions (Linux and macOS), kernel memory; not /dev/null, /dev/tty, /dev/fd/N... */
 const BLOCK_DEVICE =
-  /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|r?disk\d|md|dm-|mapper\/|loop\d|nbd|sr\d|fd\d|mtdblock|zd|rbd|bcache|drbd|zram|disk\/by-|root$|mem$|kmem$|port$)/;
+  /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|r?disk\d|md|dm-|mapper\/|loop\d|nbd|sr\d|fd\d|mtdblock|zd|rbd|bcache|drbd|zram|pmem\d|ubd|disk\/by-|block\/|zvol\/|root$|mem$|kmem$|port$)/;
+/** Directories of /dev that hold no disks; any other /dev/DIR/NAME may be an LVM /dev/VG/LV. */
+const NOT_DISKS =
+  /^\/dev\/(fd|pts|shm|mqueue|hugepages|net|input|snd|dri|bus|char|cpu|v4l|serial|usb|vfio|dma_heap|bsg)\//;
 
 /**
  * Absolute form of a path for judging: `~` kept as the home marker, `.`/`..`/`//` resolved
@@ -106,7 +109,9 @@ function isTopLevelSystemDir(p: string): boolean {
 }
 
 export function isBlockDevice(path: string): boolean {
-  return path.startsWith("/dev/") && BLOCK_DEVICE.test(normalise(path));
+  if (!path.startsWith("/dev/")) return false;
+  const p = normalise(path);
+  return BLOCK_DEVICE.test(p) || (/^\/dev\/[^/]+\/[^/]+$/.test(p) && !NOT_DISKS.test(p));
 }
 
 export function isAccountFile(path: string): boolean {
