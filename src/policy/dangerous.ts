@@ -39,7 +39,8 @@ export const DANGER_RULES: Record<string, string> = {
   "move-system-path": "mv of /, ~ or a top-level system directory",
   "block-device-write": "writes to a disk device (dd of=, >, tee, cp, shred)",
   "format-filesystem": "mkfs*, mke2fs, newfs",
-  "wipe-disk": "wipefs, blkdiscard, sgdisk --zap, diskutil erase*, parted mklabel",
+  "wipe-disk":
+    "wipefs, blkdiscard, sgdisk --zap, diskutil erase*, parted mklabel, nvme format, cryptsetup luksFormat, zpool/zfs destroy, lvremove...",
   "account-files": "overwriting or removing /etc/passwd, /etc/shadow, /etc/group, /etc/sudoers",
   "power-off":
     "shutdown, reboot, halt, poweroff, init 0/6, systemctl poweroff/reboot, writes to /proc/sysrq-trigger",

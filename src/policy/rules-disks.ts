@@ -69,24 +69,32 @@ export function formatFilesystem(inv: Invocation): Refusal | undefined {
   };
 }
 
-const DISKUTIL_ERASE = /^(erase|zero|random|secureErase|partitionDisk|reformat)/i;
+/** Programs that wipe when one of their arguments matches (undefined: always). */
+const WIPERS: Record<string, RegExp | undefined> = {
+  wipefs: undefined,
+  blkdiscard: undefined,
+  diskutil: /^(erase|zero|random|secureErase|partitionDisk|reformat|deleteContainer|deleteVolume)/i,
+  sgdisk: /^(-[a-zA-Z]*[Zzo][a-zA-Z]*|--zap-all|--zap|--clear)$/,
+  parted: /^(mklabel|mktable|rm)$/,
+  sfdisk: /^--delete$/,
+  nvme: /^(format|sanitize)$/,
+  hdparm: /^--(security-erase|security-erase-enhanced|trim-sector-ranges|write-sector)$/,
+  cryptsetup: /^(luksFormat|erase|luksErase)$/,
+  zpool: /^(destroy|labelclear)$/,
+  zfs: /^destroy$/,
+  lvremove: undefined,
+  vgremove: undefined,
+  pvremove: undefined,
+};
 
 export function wipeDisk(inv: Invocation): Refusal | undefined {
+  if (!Object.hasOwn(WIPERS, inv.name)) return undefined;
   const args = inv.argv.slice(1);
-  const wipes =
-    inv.name === "wipefs" ||
-    inv.name === "blkdiscard" ||
-    (inv.name === "diskutil" && args.some((a) => DISKUTIL_ERASE.test(a))) ||
-    (inv.name === "sgdisk" &&
-      args.some((a) => /^(-[a-zA-Z]*[Zzo][a-zA-Z]*|--zap-all|--zap|--clear)$/.test(a))) ||
-    (inv.name === "parted" && args.some((a) => /^(mklabel|mktable|rm)$/.test(a)));
-  if (!wipes) return undefined;
+  const when = WIPERS[inv.name];
+  if (when && !args.some((a) => when.test(a))) return undefined;
   return {
     rule: "wipe-disk",
-    message: `${inv.name} ${args.join(" ")} wipes disk signatures or partitions`.replace(
-      / +/g,
-      " ",
-    ),
+    message: `${inv.name} ${args.join(" ")} wipes disks, partitions or volumes`.replace(/ +/g, " "),
   };
 }
 
