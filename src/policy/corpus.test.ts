@@ -37,6 +37,8 @@ const DANGEROUS: [string, string][] = [
   ['eval "$(echo rm) -rf /"', "recursive-delete"],
   ["echo 'rm -rf /' | sh", "recursive-delete"],
   ["bash <<< 'rm -rf /'", "recursive-delete"],
+  ["bash /dev/stdin <<< 'rm -rf /'", "recursive-delete"],
+  ["echo 'rm -rf /' | sh /dev/fd/0", "recursive-delete"],
   ["echo / | xargs rm -rf", "recursive-delete"],
   ["xargs rm -rf / < /dev/null", "recursive-delete"],
   ["echo 'rm -rf /' | xargs -I{} sh -c {}", "recursive-delete"],

@@ -59,7 +59,7 @@ export function runProgram(name: string, argv: Value[], ctx: Ctx, run: Runner): 
     case "source":
     case ".": {
       const file = args[0];
-      if (file?.text === "/dev/stdin" || file?.text === "-") return runStdin(name, ctx, run);
+      if (file?.text === "-" || isStdinPath(file)) return runStdin(name, ctx, run);
       if (file?.content !== undefined) return run.runCode(file.content, name, ctx);
       if (file?.taint) run.dynamicCode(name, file.taint, undefined);
       return {};
@@ -159,13 +159,17 @@ function runShell(name: string, args: Value[], ctx: Ctx, run: Runner): Output {
     return run.runCode(code.text, name, ctx, operands.slice(2));
   }
   const script = operands[0];
-  if (script && !readsStdin) {
+  if (script && !readsStdin && !isStdinPath(script)) {
     if (script.content !== undefined)
       return run.runCode(script.content, name, ctx, operands.slice(1));
     if (script.taint) run.dynamicCode(name, script.taint, undefined);
     return {};
   }
   return runStdin(name, ctx, run);
+}
+
+function isStdinPath(file: Value | undefined): boolean {
+  return file?.text === "/dev/stdin" || file?.text === "/dev/fd/0";
 }
 
 /** Code read from stdin: followed when known, refused later when decoded or downloaded. */
