@@ -1,5 +1,5 @@
 // The real `mcp` (stdio) and `serve` (HTTP) verbs, spawned as processes and driven by SDK clients.
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -95,17 +95,23 @@ async function started(proc: Bun.Subprocess<"ignore" | "inherit" | "pipe", "pipe
 
 describe("cluster-exec serve (HTTP)", () => {
   const env = isolatedEnv();
-  const proc = Bun.spawn([process.execPath, CLI, "serve", "--port", "0"], {
-    env,
-    stdout: "pipe",
-    stderr: "pipe",
+  // Started in beforeAll, not while collecting: a run filtered to other tests skips afterAll too,
+  // and would leave the server running.
+  let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  let ready: ReturnType<typeof started>;
+  beforeAll(() => {
+    proc = Bun.spawn([process.execPath, CLI, "serve", "--port", "0"], {
+      env,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    ready = started(proc);
   });
   afterAll(async () => {
     proc.kill("SIGTERM");
     await proc.exited;
   });
-
-  const ready = started(proc);
 
   test("prints its URL and a generated token kept in a 0600 file; a client with it works", async () => {
     const { url, token } = await ready;
