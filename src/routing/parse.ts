@@ -185,11 +185,16 @@ class Converter extends WordReader {
       : value
         ? [this.word(value)]
         : [];
+    const index = node(a, "Index");
     return {
       name: text(node(a, "Name") ?? a, "Value"),
       values,
       array: array !== undefined,
       append: flag(a, "Append"),
+      // An arithmetic index (a[i+1]) is not evaluated: an empty word, "some element".
+      ...(index
+        ? { index: kindOf(index) === "Word" ? this.word(index) : { parts: [], source: "" } }
+        : {}),
     };
   }
 

@@ -43,6 +43,8 @@ export interface Assign {
   values: Word[];
   /** x=(a b): the values are the elements. */
   array: boolean;
+  /** x[i]=v: the element set. */
+  index?: Word;
   append: boolean;
 }
 

@@ -21,6 +21,22 @@ export function appendTo(old: Value[] | undefined, values: Value[]): Value[] {
   }));
 }
 
+/**
+ * a[i]=v: each possible old value with element i set (a scalar is element 0); an index that is not
+ * a number (a[i+1], a[key]) adds the value as one more element.
+ */
+export function setElement(old: Value[] | undefined, index: string, values: Value[]): Value[] {
+  const i = /^\d+$/.test(index.trim()) ? Number(index) : undefined;
+  const bases = old ?? [{ text: "", dynamic: false, fields: [] }];
+  return combine([bases, values]).map(([o, v]) => {
+    const base = o as Value;
+    const elements: (string | undefined)[] = [...(base.fields ?? [base.text])];
+    elements[i ?? elements.length] = (v as Value).text;
+    const fields = elements.filter((e) => e !== undefined);
+    return { text: fields.join(" "), fields, dynamic: base.dynamic || !!v?.dynamic };
+  });
+}
+
 /** $1... and $@ / $* of a script or function; undefined at top level, where they are unknown. */
 export function positionalValues(
   name: string,

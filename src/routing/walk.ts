@@ -15,7 +15,7 @@ import { parseShell, ShellSyntaxError } from "./parse.ts";
 import { type Ctx, type Runner, runProgram } from "./programs.ts";
 import { redirectedStdin, resolveRedirects } from "./redirects.ts";
 import type { Command, Script, Stmt } from "./shell-ast.ts";
-import { appendTo, arrayValue, positionalValues } from "./values.ts";
+import { appendTo, arrayValue, positionalValues, setElement } from "./values.ts";
 import { unwrapAll } from "./wrappers.ts";
 
 /** Nesting of sh -c / eval / $(...) / function calls we follow before giving up. */
@@ -126,11 +126,16 @@ class Walker implements Runner {
       const values = assign.array
         ? arrayValue(assign.values.map((w) => expandWord(w, env)))
         : assign.values.flatMap((w) => expandText(w, env));
-      if (persistent && assign.name)
-        this.setVar(
-          assign.name,
-          assign.append ? appendTo(this.vars.get(assign.name), values) : values,
-        );
+      if (!persistent || !assign.name) continue;
+      const old = this.vars.get(assign.name);
+      this.setVar(
+        assign.name,
+        assign.index
+          ? setElement(old, expandText(assign.index, env)[0]?.text ?? "", values)
+          : assign.append
+            ? appendTo(old, values)
+            : values,
+      );
     }
     const source = stmt ? wordsSource(cmd) : "";
     if (cmd.words.length === 0) {
