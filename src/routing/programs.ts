@@ -106,6 +106,10 @@ export function runProgram(name: string, argv: Value[], ctx: Ctx, run: Runner): 
     case "read":
       readInto(args, ctx.stdin, run);
       return NOTHING;
+    case "mapfile":
+    case "readarray":
+      mapLines(args, ctx.stdin, run);
+      return NOTHING;
     case "set": {
       const positional = newPositionals(args);
       if (positional) run.setPositional(positional);
@@ -218,14 +222,31 @@ function changeDirectory(args: Value[], run: Runner): void {
 }
 
 function readInto(args: Value[], stdin: Output, run: Runner): void {
-  const names = skipOptions(args, "adinNptu", []).map((a) => a.text);
-  if (names.length === 0) return;
   const words = stdin.text?.split("\n")[0]?.trim().split(/\s+/);
+  const array = optionValue(args, "a", "--array");
+  if (array) {
+    setArray(array.text, words, stdin, run); // read -a NAME: one word each
+    return;
+  }
+  const names = skipOptions(args, "adinNptu", []).map((a) => a.text);
   names.forEach((name, k) => {
     const last = k === names.length - 1;
     const text = words ? (last ? words.slice(k).join(" ") : (words[k] ?? "")) : "";
     run.setVar(name, [{ text, dynamic: !words, taint: stdin.taint }]);
   });
+}
+
+/** mapfile / readarray [-t] [NAME]: one line of stdin each (into MAPFILE by default). */
+function mapLines(args: Value[], stdin: Output, run: Runner): void {
+  const name = skipOptions(args, "dnOsuCc", [])[0]?.text ?? "MAPFILE";
+  setArray(name, stdin.text?.replace(/\n$/, "").split("\n"), stdin, run);
+}
+
+function setArray(name: string, elements: string[] | undefined, stdin: Output, run: Runner): void {
+  const fields = elements ?? [];
+  run.setVar(name, [
+    { text: fields.join(" "), fields, dynamic: elements === undefined, taint: stdin.taint },
+  ]);
 }
 
 /** set [-eux] [-o NAME] [--] ARGS: the new positional parameters; undefined when they stay. */
