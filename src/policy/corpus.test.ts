@@ -102,6 +102,7 @@ const DANGEROUS: [string, string][] = [
   ["chmod --recursive 000 /etc", "recursive-permissions"],
   ["chown -R nobody:nogroup /", "recursive-permissions"],
   ["chgrp -R staff /usr", "recursive-permissions"],
+  ["chattr -R +i /", "recursive-permissions"],
   ["mv /etc /tmp/etc.bak", "move-system-path"],
   // block devices
   ["dd if=/dev/zero of=/dev/sda", "block-device-write"],
@@ -229,6 +230,7 @@ const HARMLESS: string[] = [
   "chmod -R 755 ./public",
   "chmod 644 /etc/hosts",
   "chown -R me ./src",
+  "chattr -R -i ./build",
   "man shutdown",
   "echo reboot",
   "systemctl status nginx",

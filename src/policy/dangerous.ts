@@ -35,7 +35,7 @@ export const DANGER_RULES: Record<string, string> = {
   "recursive-delete": "rm -r / rsync --delete on /, /*, ~, or a top-level system directory",
   "no-preserve-root": "rm/chmod/chown/chgrp --no-preserve-root",
   "find-delete": "find on a protected path with -delete or -exec rm",
-  "recursive-permissions": "chmod/chown/chgrp -R on a protected path",
+  "recursive-permissions": "chmod/chown/chgrp/chattr -R on a protected path",
   "move-system-path": "mv of /, ~ or a top-level system directory",
   "block-device-write": "writes to a disk device (dd of=, >, tee, cp, shred)",
   "format-filesystem": "mkfs*, mke2fs, newfs",

@@ -86,9 +86,11 @@ export function findDelete(inv: Invocation): Refusal | undefined {
   };
 }
 
-/** chmod/chown/chgrp: the first operand is the mode or owner unless --reference is used. */
+const RE_PERMISSIONS = new Set(["chmod", "chown", "chgrp", "chattr"]);
+
+/** chmod/chown/chgrp/chattr: the first operand is the mode, owner or attributes (unless --reference). */
 export function recursivePermissions(inv: Invocation): Refusal | undefined {
-  if (inv.name !== "chmod" && inv.name !== "chown" && inv.name !== "chgrp") return undefined;
+  if (!RE_PERMISSIONS.has(inv.name)) return undefined;
   const raw = inv.argv.slice(1);
   // chmod modes may start with "-" (chmod -x f): only known option letters make an option group.
   const options = raw.filter((a) => /^-[RvcfhHLP]+$/.test(a) || a.startsWith("--"));
