@@ -15,7 +15,9 @@ export function mcpDepsFrom(rt: Runtime, requester: Requester, tasks?: Tasks): M
     run: rt.run,
     async clusterStatus() {
       let views = rt.sampler.views();
-      if (views.some((v) => v.stale))
+      // Wait for fresh samples only where one may come: a node known to be down is retried by the
+      // background sampler on its backoff, not on every call.
+      if (views.some((v) => v.stale && v.health !== "unreachable"))
         views = await rt.sampler.sampleNow({
           timeoutMs: rt.config.settings.status_timeout * 1000,
           force: false,
