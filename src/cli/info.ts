@@ -4,7 +4,7 @@ import type { Config } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
 import { versionInfo } from "../version.ts";
 import { parseVerbArgs } from "./args.ts";
-import { printJson, warn } from "./output.ts";
+import { printHelp, printJson, warn } from "./output.ts";
 
 export const PROBE_HELP = `Usage: cluster-exec probe [--json]
 
@@ -13,7 +13,7 @@ memory_percent, mem_total. Remote load sampling runs this on each node.`;
 
 export async function probeVerb(argv: string[]): Promise<number> {
   const { values } = parseVerbArgs("probe", argv, { json: { type: "boolean" } });
-  if (values.help) return help(PROBE_HELP);
+  if (values.help) return printHelp(PROBE_HELP);
   const s = await probeLocal();
   if (values.json) await printJson(s);
   else
@@ -29,7 +29,7 @@ export const VERSION_HELP =
 
 export async function versionVerb(argv: string[]): Promise<number> {
   const { values } = parseVerbArgs("version", argv, { json: { type: "boolean" } });
-  if (values.help) return help(VERSION_HELP);
+  if (values.help) return printHelp(VERSION_HELP);
   const v = versionInfo();
   if (values.json) await printJson(v);
   else console.log(`cluster-exec ${v.version} (${v.target}, commit ${v.commit})`);
@@ -45,7 +45,7 @@ without one, a one-node cluster of this machine is used.`;
 
 export async function configVerb(argv: string[], load: () => Config): Promise<number> {
   const { values, positionals } = parseVerbArgs("config", argv, { json: { type: "boolean" } });
-  if (values.help) return help(CONFIG_HELP);
+  if (values.help) return printHelp(CONFIG_HELP);
   const sub = positionals[0];
   if (sub !== "check" && sub !== "show")
     throw new ClusterError(
@@ -85,9 +85,4 @@ function toToml(c: { source: string; defaults: object; nodes: Record<string, obj
       table(`nodes.${/^[A-Za-z0-9_-]+$/.test(n) ? n : scalar(n)}`, node),
     ),
   ].join("\n");
-}
-
-function help(text: string): number {
-  console.log(text);
-  return 0;
 }

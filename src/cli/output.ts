@@ -27,3 +27,9 @@ export function warn(message: string): void {
     // EPIPE: nobody to tell
   }
 }
+
+/** Prints a verb's --help text; exit 0. */
+export function printHelp(text: string): number {
+  console.log(text);
+  return 0;
+}

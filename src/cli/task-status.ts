@@ -8,7 +8,7 @@ import { isFinished, isTaskState, TASK_STATES } from "../tasks/state.ts";
 import { getTask } from "../tasks/submit.ts";
 import { type TaskView, taskView } from "../tasks/view.ts";
 import { parseVerbArgs } from "./args.ts";
-import { printJson, warn } from "./output.ts";
+import { printHelp, printJson, warn } from "./output.ts";
 import { ago, duration, outcome } from "./task-time.ts";
 
 export const STATUS_HELP = `Usage: cluster-exec status ID [--json]
@@ -18,7 +18,7 @@ code, times, route and output files. interrupted: its runner died (killed, crash
 
 export async function statusVerb(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseVerbArgs("status", argv, { json: { type: "boolean" } });
-  if (values.help) return help(STATUS_HELP);
+  if (values.help) return printHelp(STATUS_HELP);
   const id = oneId("status", positionals);
   const tasks = openTasks(config);
   const v = taskView(refreshed(tasks.store, tasks.audit, getTask(tasks, id)));
@@ -55,7 +55,7 @@ export async function tasksVerb(argv: string[], config: Config): Promise<number>
     limit: { type: "string" },
     json: { type: "boolean" },
   });
-  if (values.help) return help(TASKS_HELP);
+  if (values.help) return printHelp(TASKS_HELP);
   if (positionals.length > 0)
     throw new ClusterError("USAGE", `tasks: unexpected argument ${JSON.stringify(positionals[0])}`);
   const state = values.state;
@@ -115,7 +115,7 @@ Exit 0 once it has ended; 75 if it is still stopping when the wait gives up.`;
 
 export async function cancelVerb(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseVerbArgs("cancel", argv, {});
-  if (values.help) return help(CANCEL_HELP);
+  if (values.help) return printHelp(CANCEL_HELP);
   const id = oneId("cancel", positionals);
   const tasks = openTasks(config);
   const before = getTask(tasks, id);
@@ -135,9 +135,4 @@ export function oneId(verb: string, positionals: string[]): string {
       `${verb}: expected one task id, got ${positionals.length === 0 ? "none" : positionals.map((p) => JSON.stringify(p)).join(" ")}; see \`cluster-exec tasks\``,
     );
   return positionals[0] as string;
-}
-
-function help(text: string): number {
-  console.log(text);
-  return 0;
 }

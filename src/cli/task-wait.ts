@@ -10,7 +10,7 @@ import { getTask } from "../tasks/submit.ts";
 import { taskResult, taskView } from "../tasks/view.ts";
 import { waitForTask } from "../tasks/wait.ts";
 import { parseVerbArgs, secondsFlag } from "./args.ts";
-import { printJson, warn, writeOut } from "./output.ts";
+import { printHelp, printJson, warn, writeOut } from "./output.ts";
 import { exitCodeForResult } from "./run.ts";
 import { oneId } from "./task-status.ts";
 import { outcome } from "./task-time.ts";
@@ -28,7 +28,7 @@ export async function waitVerb(argv: string[], config: Config): Promise<number> 
     timeout: { type: "string" },
     json: { type: "boolean" },
   });
-  if (values.help) return help(WAIT_HELP);
+  if (values.help) return printHelp(WAIT_HELP);
   const id = oneId("wait", positionals);
   const timeoutS = secondsFlag("timeout", values.timeout);
   const tasks = openTasks(config);
@@ -78,7 +78,7 @@ export async function logsVerb(argv: string[], config: Config): Promise<number> 
   const { values, positionals } = parseVerbArgs("logs", argv, {
     follow: { type: "boolean", short: "f" },
   });
-  if (values.help) return help(LOGS_HELP);
+  if (values.help) return printHelp(LOGS_HELP);
   const id = oneId("logs", positionals);
   const tasks = openTasks(config);
   const row = refreshed(tasks.store, tasks.audit, getTask(tasks, id));
@@ -124,9 +124,4 @@ async function follow(tasks: Tasks, id: string): Promise<number> {
   } finally {
     process.off("SIGINT", onSignal);
   }
-}
-
-function help(text: string): number {
-  console.log(text);
-  return 0;
 }
