@@ -46,7 +46,8 @@ export const DANGER_RULES: Record<string, string> = {
     "shutdown, reboot, halt, poweroff, init 0/6, systemctl poweroff/reboot, writes to /proc/sysrq-trigger",
   "fork-bomb": "a function that starts copies of itself in a pipeline or background",
   "decode-and-execute": "decoded data run as code (base64 -d | sh, eval $(... | base64 -d))",
-  "remote-script": "a downloaded script run unseen (curl ... | sh, bash <(wget -O- ...))",
+  "remote-script":
+    "a downloaded script run unseen (curl ... | sh, curl ... | python3, bash <(wget -O- ...))",
 };
 
 export function findDanger(analysis: Analysis): PolicyVerdict {

@@ -48,11 +48,17 @@ export const SHELLS = new Set([
   "tcsh",
 ]);
 const NOTHING: Output = { text: "" };
+/** Script interpreters; their code cannot be followed, but where it comes from can be judged. */
+const INTERPRETERS = /^(python[\d.]*|perl|ruby|node|nodejs|php|lua)$/;
 
 /** undefined: an ordinary program, nothing to follow. */
 export function runProgram(name: string, argv: Value[], ctx: Ctx, run: Runner): Output | undefined {
   const args = argv.slice(1);
   if (SHELLS.has(name)) return runShell(name, args, ctx, run);
+  if (INTERPRETERS.test(name)) {
+    interpreterStdin(name, args, ctx, run);
+    return undefined;
+  }
   switch (name) {
     case "eval":
       return runText("eval", args, ctx, run);
@@ -174,6 +180,17 @@ function runShell(name: string, args: Value[], ctx: Ctx, run: Runner): Output {
 
 function isStdinPath(file: Value | undefined): boolean {
   return file?.text === "/dev/stdin" || file?.text === "/dev/fd/0";
+}
+
+/**
+ * `curl ... | python3`: with no script operand (or `-`) and no code given as an argument (-c, -e,
+ * -m, -r...), the interpreter runs its stdin, which is refused when downloaded or decoded.
+ */
+function interpreterStdin(name: string, args: Value[], ctx: Ctx, run: Runner): void {
+  const codeInArgs = args.some((a) => /^-[a-zA-Z]*[cemEr]|^--(eval|print)/.test(a.text));
+  const script = args.find((a) => !a.text.startsWith("-") || a.text === "-");
+  if (codeInArgs || (script && script.text !== "-")) return;
+  if (ctx.stdin.taint) run.dynamicCode(name, ctx.stdin.taint, ctx.stdin.producer);
 }
 
 /** Code read from stdin: followed when known, refused later when decoded or downloaded. */
