@@ -86,7 +86,9 @@ export function createSampler(opts: SamplerOptions): Sampler {
     const name = node.name;
     slots.set(name, {
       node,
-      isLocal: opts.isLocal?.(name) ?? isLocalNode(name, config),
+      isLocal:
+        opts.isLocal?.(name) ??
+        isLocalNode(name, config, { cachedAddress: opts.resolver?.peek(name)?.address }),
       sample: store.latest(name),
       // Failures of an earlier process are history: this one starts with a clean slate.
       state: { node: name, failures: 0, next_attempt_at: 0 },

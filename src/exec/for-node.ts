@@ -31,11 +31,14 @@ export function isThisMachine(name: string, config: Config): boolean {
 export function createExecutorFor(
   nodeName: string,
   config: Config,
-  deps: { pool?: SshPool } = {},
+  deps: {
+    pool?: SshPool /** the sampler found the node's address to be this machine's */;
+    isLocal?: boolean;
+  } = {},
 ): Executor {
   const node = config.nodes[nodeName];
   if (!node) throw unknownNodeError(nodeName, config);
-  if (isThisMachine(nodeName, config)) return createLocalExecutor();
+  if (deps.isLocal || isThisMachine(nodeName, config)) return createLocalExecutor();
   const pool = deps.pool ?? new SshPool(poolOptionsFrom(config));
   return createSshExecutor(node, pool, { ownsPool: !deps.pool });
 }

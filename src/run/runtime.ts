@@ -40,10 +40,13 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
   if (opts.sampleInBackground) sampler.start();
   const executors = new Map<string, Executor>();
   const executorFor = (node: string): Executor => {
-    let e = executors.get(node);
+    // A node whose resolved address turned out to be this machine's runs in-process, never over SSH.
+    const isLocal = sampler.view(node)?.isLocal === true;
+    const key = isLocal ? `${node}\u0000local` : node;
+    let e = executors.get(key);
     if (!e) {
-      e = createExecutorFor(node, config, { pool });
-      executors.set(node, e);
+      e = createExecutorFor(node, config, { pool, isLocal });
+      executors.set(key, e);
     }
     return e;
   };

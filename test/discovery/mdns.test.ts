@@ -10,6 +10,7 @@ import {
   lineProcess,
   setNodeKey,
 } from "../cluster/helpers.ts";
+import { CLI } from "../helpers/cli.ts";
 import { startCluster, type TestCluster } from "../helpers/cluster.ts";
 
 const T = 60_000;
@@ -139,6 +140,29 @@ describe("mDNS on the test cluster", () => {
         resolved_via: "mdns",
       });
       expect(report.nodes.n1?.method).toBe("script");
+      // Running there uses the cached resolution too: in-process, never SSH to itself (the
+      // controller namespace has no sshd, so SSH would fail with UNREACHABLE).
+      const run = await c.ctl(
+        [
+          process.execPath,
+          CLI,
+          "--config",
+          cfg,
+          "run",
+          "--node",
+          "ctlself",
+          "--json",
+          "--",
+          "echo here",
+        ],
+        { env: env("s2"), timeoutMs: 30_000 },
+      );
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        node: "ctlself",
+        stdout: "here\n",
+        exit_code: 0,
+      });
     },
     T,
   );
