@@ -210,6 +210,15 @@ describe("errors name the key, the bad value and what was expected", () => {
     const e = configError(() => loadConfig({ configPath: bad, env: baseEnv }));
     expect(e.message).toContain(`nodes.a b in ${bad}: got "a b", expected a node name of letters`);
   });
+  test("seconds beyond what a timer can wait are refused, not left to fire at once", () => {
+    const e = configError(() =>
+      loadConfig({ configPath: two, env: { ...baseEnv, CLUSTER_STATUS_TIMEOUT: "1e7" } }),
+    );
+    expect(e.message).toContain(
+      "CLUSTER_STATUS_TIMEOUT (environment): got 10000000, expected at most",
+    );
+  });
+
   test("an explicit file that does not exist is an error, not the default", () => {
     const e = configError(() =>
       loadConfig({ configPath: join(dir, "missing.toml"), env: baseEnv }),

@@ -324,10 +324,22 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** The login name without $USER: os.userInfo() can say "unknown" (seen under Bun), /etc/passwd cannot. */
 function safeUsername(): string {
   try {
-    return os.userInfo().username;
+    const name = os.userInfo().username;
+    if (name && name !== "unknown") return name;
   } catch {
-    return "root";
+    // no passwd entry for the uid: fall through
   }
+  const uid = process.getuid?.() ?? -1;
+  try {
+    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const [name, , id] = line.split(":");
+      if (name && Number(id) === uid) return name;
+    }
+  } catch {
+    // not readable
+  }
+  return uid === 0 ? "root" : `uid${uid}`;
 }

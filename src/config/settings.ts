@@ -2,10 +2,13 @@
 // Schema, environment mapping and the README table are all derived from this one list.
 import { z } from "zod";
 
+/** Timers cannot wait longer than 2^31 ms (~24.8 days); a larger value would fire at once. */
+const MAX_SECONDS = 2_000_000;
 const seconds = (min: number, exclusive = false) =>
-  exclusive
+  (exclusive
     ? z.number({ error: "expected a number of seconds" }).gt(min, `expected seconds > ${min}`)
-    : z.number({ error: "expected a number of seconds" }).min(min, `expected seconds >= ${min}`);
+    : z.number({ error: "expected a number of seconds" }).min(min, `expected seconds >= ${min}`)
+  ).max(MAX_SECONDS, `expected at most ${MAX_SECONDS} seconds`);
 const percent = z
   .number({ error: "expected a percentage" })
   .gt(0, "expected a percentage in (0, 100]")
