@@ -2,6 +2,7 @@
 // file as it arrives, the tail is kept in a bounded ring (snapshotted beside the file while the task
 // runs) and appended, after a marker, when the stream ends. Memory stays flat whatever the volume.
 import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { ByteRing, cutCharPrefix, truncationMarker } from "../exec/ring.ts";
 
 const SNAPSHOT_MS = 1000;
 
@@ -10,20 +11,13 @@ export function tailPath(path: string): string {
   return `${path}.tail`;
 }
 
-export function truncationMarker(dropped: number): string {
-  return `\n[... ${dropped} bytes truncated by cluster-exec ...]\n`;
-}
-
 export class CappedFileWriter {
   private readonly fd: number;
   private readonly headSize: number;
-  private readonly tailSize: number;
   private headLen = 0;
   private headOpen = true;
   // The tail is a ring buffer allocated once: a flood copies into it and allocates nothing.
-  private readonly tail: Uint8Array;
-  private tailStart = 0;
-  private tailLen = 0;
+  private readonly tail: ByteRing;
   private total = 0;
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
@@ -35,13 +29,12 @@ export class CappedFileWriter {
     limit: number,
   ) {
     this.headSize = Math.floor(limit / 2);
-    this.tailSize = limit - this.headSize;
-    this.tail = new Uint8Array(this.tailSize);
+    this.tail = new ByteRing(limit - this.headSize);
     this.fd = openSync(path, "w", 0o600);
   }
 
   get truncated(): boolean {
-    return this.total > this.headLen + this.tailLen;
+    return this.total > this.headLen + this.tail.length;
   }
 
   push(chunk: Uint8Array): void {
@@ -62,7 +55,7 @@ export class CappedFileWriter {
       this.headOpen = false;
       rest = rest.subarray(n);
     }
-    this.pushTail(rest);
+    this.tail.push(rest);
     this.scheduleSnapshot();
   }
 
@@ -74,7 +67,7 @@ export class CappedFileWriter {
     // Snapshot first, tail second: a reader (file, then snapshot) may briefly miss the tail but
     // never sees it twice.
     rmSync(tailPath(this.path), { force: true });
-    if (this.tailLen > 0) this.write(this.tailBytes());
+    if (this.tail.length > 0) this.write(this.tailBytes());
     try {
       closeSync(this.fd);
     } catch (err) {
@@ -92,39 +85,13 @@ export class CappedFileWriter {
     }
   }
 
-  private pushTail(bytes: Uint8Array): void {
-    const size = this.tailSize;
-    if (size === 0) return;
-    if (bytes.length >= size) {
-      this.tail.set(bytes.subarray(bytes.length - size));
-      this.tailStart = 0;
-      this.tailLen = size;
-      return;
-    }
-    const end = (this.tailStart + this.tailLen) % size;
-    const first = Math.min(bytes.length, size - end);
-    this.tail.set(bytes.subarray(0, first), end);
-    this.tail.set(bytes.subarray(first), 0);
-    const overflow = this.tailLen + bytes.length - size;
-    if (overflow > 0) {
-      this.tailStart = (this.tailStart + overflow) % size;
-      this.tailLen = size;
-    } else this.tailLen += bytes.length;
-  }
-
   /** Marker (when bytes were dropped) + the kept tail, starting on a character boundary. */
   private tailBytes(): Uint8Array {
-    const dropped = this.total - this.headLen - this.tailLen;
-    const first = Math.min(this.tailLen, this.tailSize - this.tailStart);
-    let tail = Buffer.concat([
-      this.tail.subarray(this.tailStart, this.tailStart + first),
-      this.tail.subarray(0, this.tailLen - first),
-    ]);
+    const dropped = this.total - this.headLen - this.tail.length;
+    const tail = this.tail.bytes();
     if (dropped <= 0) return tail;
-    let skip = 0;
-    while (skip < 3 && skip < tail.length && ((tail[skip] as number) & 0xc0) === 0x80) skip++;
-    tail = tail.subarray(skip);
-    return Buffer.concat([Buffer.from(truncationMarker(dropped + skip)), tail]);
+    const skip = cutCharPrefix(tail);
+    return Buffer.concat([Buffer.from(truncationMarker(dropped + skip)), tail.subarray(skip)]);
   }
 
   private scheduleSnapshot(): void {
