@@ -4,7 +4,7 @@ import type { Executor, OutputStream, RunSpec } from "./executor.ts";
 import { terminateGroup } from "./kill.ts";
 import { CappedOutput } from "./limits.ts";
 import { paceGarbage } from "./memory.ts";
-import { type ExecOutcome, notStartedOutcome } from "./result.ts";
+import { type ExecOutcome, endedOutcome, notStartedOutcome } from "./result.ts";
 import { signalName } from "./signals.ts";
 import { stopTrigger } from "./stop-trigger.ts";
 
@@ -75,12 +75,7 @@ export async function runLocal(spec: RunSpec, signal?: AbortSignal): Promise<Exe
   return {
     exit_code: proc.signalCode ? null : proc.exitCode,
     signal: proc.signalCode ? signalName(proc.signalCode) : null,
-    stdout: out.text(),
-    stderr: err.text(),
-    truncated: out.truncated || err.truncated,
-    duration_ms: Math.round(performance.now() - started),
-    timed_out: trigger.timedOut,
-    canceled: trigger.canceled,
+    ...endedOutcome(out, err, started, trigger),
   };
 }
 

@@ -1,5 +1,7 @@
 // The one result shape of a run, for success and failure alike.
 import type { ClusterError, ErrorCode } from "../errors.ts";
+import type { CappedOutput } from "./limits.ts";
+import type { StopTrigger } from "./stop-trigger.ts";
 
 export interface RouteCandidate {
   node: string;
@@ -82,4 +84,21 @@ export function failedBeforeStart(
 /** Did the run fail in any way (non-zero, signal, timeout, cancel, error)? */
 export function runFailed(r: RunResult): boolean {
   return r.exit_code !== 0 || r.timed_out || r.canceled || r.error !== undefined;
+}
+
+/** The part of an outcome every executor builds the same way once the command has ended. */
+export function endedOutcome(
+  out: CappedOutput,
+  err: CappedOutput,
+  startedAt: number,
+  trigger: Pick<StopTrigger, "timedOut" | "canceled">,
+): Pick<ExecOutcome, "stdout" | "stderr" | "truncated" | "duration_ms" | "timed_out" | "canceled"> {
+  return {
+    stdout: out.text(),
+    stderr: err.text(),
+    truncated: out.truncated || err.truncated,
+    duration_ms: Math.round(performance.now() - startedAt),
+    timed_out: trigger.timedOut,
+    canceled: trigger.canceled,
+  };
 }

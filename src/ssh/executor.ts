@@ -5,7 +5,7 @@ import { type ErrorCode, toClusterError } from "../errors.ts";
 import type { Executor, OutputStream, RunSpec } from "../exec/executor.ts";
 import { CappedOutput } from "../exec/limits.ts";
 import { paceGarbage } from "../exec/memory.ts";
-import { type ExecOutcome, notStartedOutcome } from "../exec/result.ts";
+import { type ExecOutcome, endedOutcome, notStartedOutcome } from "../exec/result.ts";
 import { stopTrigger } from "../exec/stop-trigger.ts";
 import { withTimeout } from "./abort.ts";
 import type { ExitStatus, RemoteProcess } from "./connection.ts";
@@ -142,14 +142,7 @@ async function watch(
     channel.close();
   }
   if (callbackError !== undefined) throw callbackError;
-  const base = {
-    stdout: out.text(),
-    stderr: err.text(),
-    truncated: out.truncated || err.truncated,
-    duration_ms: Math.round(performance.now() - started),
-    timed_out: trigger.timedOut,
-    canceled: trigger.canceled,
-  };
+  const base = endedOutcome(out, err, started, trigger);
   if (marks.mark?.kind === "nocwd")
     return {
       ...base,
