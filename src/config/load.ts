@@ -1,11 +1,10 @@
 // Loads the effective configuration: flags > environment > TOML file > defaults.
 // The only module that reads process.env.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
-import type { z } from "zod";
-import { ClusterError } from "../errors.ts";
-import { detectLocalFacts } from "./local-facts.ts";
+import { configError } from "./errors.ts";
+import { expandHome, isRecord, readConfigFile } from "./file.ts";
 import { type Arch, type FileConfig, fileSchema, type Os } from "./schema.ts";
 import { SETTINGS, type SettingKey } from "./settings.ts";
 
@@ -87,7 +86,7 @@ export function envNodeKey(name: string): string {
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   const home = env.HOME ?? os.homedir();
-  const { path, raw } = readFile(opts.configPath ?? env.CLUSTER_CONFIG, env, home);
+  const { path, raw } = readConfigFile(opts.configPath ?? env.CLUSTER_CONFIG, env, home);
   const where = path ?? "embedded default";
   const origin = new Map<string, string>(); // "defaults.ssh_timeout" → how to name it in errors
   const warnings: string[] = [];
@@ -159,56 +158,6 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   return build(parsed.data, where, env, home, warnings);
 }
 
-function readFile(
-  explicit: string | undefined,
-  env: Record<string, string | undefined>,
-  home: string,
-): { path?: string; raw: Record<string, unknown> } {
-  const configHome = env.XDG_CONFIG_HOME || join(home, ".config");
-  const path = explicit
-    ? resolve(expandHome(explicit, home))
-    : join(configHome, "cluster-exec", "cluster.toml");
-  if (!existsSync(path)) {
-    if (explicit)
-      throw new ClusterError(
-        "CONFIG_INVALID",
-        `config file ${path}: not found (expected a readable TOML file)`,
-        {
-          path,
-        },
-      );
-    return { raw: embeddedDefault() };
-  }
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new ClusterError("CONFIG_INVALID", `config file ${path}: ${(err as Error).message}`, {
-      path,
-    });
-  }
-  try {
-    const raw = Bun.TOML.parse(text);
-    return { path, raw: isRecord(raw) ? raw : {} };
-  } catch (err) {
-    // Bun's TOML error carries no position in the file (its line/column are the JS caller's).
-    const reason = (err as Error).message.replace(/^TOML Parse error: /, "");
-    throw new ClusterError("CONFIG_INVALID", `config file ${path}: invalid TOML: ${reason}`, {
-      path,
-    });
-  }
-}
-
-/** No file: a one-node cluster made of this machine, so every verb works at once. */
-export function embeddedDefault(): Record<string, unknown> {
-  const facts = detectLocalFacts();
-  return {
-    nodes: {
-      [facts.name]: { host: facts.hostname, os: facts.os, arch: facts.arch, cores: facts.cores },
-    },
-  };
-}
-
 function build(
   file: FileConfig,
   source: string,
@@ -270,35 +219,6 @@ function build(
   return { source, settings, nodes, warnings };
 }
 
-function configError(
-  issues: z.core.$ZodIssue[],
-  origin: Map<string, string>,
-  where: string,
-): ClusterError {
-  const lines = issues.map((issue) => {
-    if (issue.code === "unrecognized_keys") {
-      const base = issue.path.join(".");
-      return issue.keys
-        .map(
-          (k) =>
-            `${base ? `${base}.` : ""}${k} in ${where}: unknown key (check the spelling; see README configuration table)`,
-        )
-        .join("\n");
-    }
-    const dotted = issue.path.join(".");
-    const name = origin.get(dotted) ?? `${dotted} in ${where}`;
-    // A bad record key (a node name): the key schema's own message says what was expected.
-    const message =
-      (issue.code === "invalid_key" ? issue.issues[0]?.message : undefined) ?? issue.message;
-    const got =
-      "input" in issue && issue.input !== undefined ? `got ${JSON.stringify(issue.input)}, ` : "";
-    return `${name}: ${got}${message.replace(/^Invalid input: /, "")}`;
-  });
-  return new ClusterError("CONFIG_INVALID", `invalid configuration:\n  ${lines.join("\n  ")}`, {
-    issues: lines,
-  });
-}
-
 function isKnownEnv(variable: string): boolean {
   return OTHER_ENV.has(variable) || Object.values(SETTINGS).some((s) => s.env === variable);
 }
@@ -314,14 +234,6 @@ function toBoolean(value: string): boolean | string {
   if (["true", "1", "yes", "on"].includes(v)) return true;
   if (["false", "0", "no", "off"].includes(v)) return false;
   return value;
-}
-
-function expandHome(p: string, home: string): string {
-  return p === "~" ? home : p.startsWith("~/") ? join(home, p.slice(2)) : p;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** The login name without $USER: os.userInfo() can say "unknown" (seen under Bun), /etc/passwd cannot. */
