@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { INITIALIZE } from "../../test/helpers/mcp.ts";
 import { toRunResult } from "../exec/result.ts";
 import type { McpDeps } from "../mcp/deps.ts";
 import { createServer } from "../mcp/server.ts";
@@ -51,16 +52,7 @@ afterAll(async () => {
   server.stop(true);
 });
 
-const init = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "raw", version: "1" },
-  },
-};
+const init = INITIALIZE;
 const post = (headers: Record<string, string>, body: unknown = init) =>
   fetch(`${base}/mcp`, {
     method: "POST",

@@ -9,6 +9,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { buildLinuxBinary, ROOT } from "../helpers/cli.ts";
 import { startCluster, type TestCluster } from "../helpers/cluster.ts";
+import { INITIALIZE } from "../helpers/mcp.ts";
 import { waitGone } from "../helpers/procs.ts";
 
 const T = 90_000;
@@ -99,16 +100,7 @@ describe("compiled binary over stdio in the controller namespace", () => {
   test(
     "a client that leaves at once (stdin closed while nodes are being sampled): clean exit",
     async () => {
-      const init = {
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-06-18",
-          capabilities: {},
-          clientInfo: { name: "x", version: "1" },
-        },
-      };
+      const init = INITIALIZE;
       for (let i = 0; i < 3; i++) {
         const r = await c.ctl([bin, "--config", config, "mcp"], {
           env: { ...env(), CLUSTER_STATE_DIR: join(c.dir, `quick-${i}`) },

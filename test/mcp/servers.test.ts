@@ -7,6 +7,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { CLI, cli, isolatedEnv } from "../helpers/cli.ts";
+import { INITIALIZE } from "../helpers/mcp.ts";
 import { liveProcesses, waitGone } from "../helpers/procs.ts";
 
 describe("cluster-exec mcp (stdio)", () => {
@@ -143,16 +144,7 @@ describe("cluster-exec serve (HTTP)", () => {
     const init = await fetch(url, {
       method: "POST",
       headers,
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-06-18",
-          capabilities: {},
-          clientInfo: { name: "raw", version: "1" },
-        },
-      }),
+      body: JSON.stringify(INITIALIZE),
     });
     const session = init.headers.get("mcp-session-id") as string;
     await init.text();
