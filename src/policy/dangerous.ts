@@ -1,7 +1,13 @@
 // Dangerous-command detection on the parsed, normalised command: every program the command would
 // run (after variables, quotes, ${IFS}, sudo, sh -c, eval, xargs... are resolved) is checked.
 import type { Analysis, Invocation } from "../routing/analysis.ts";
-import { accountFiles, blockDeviceWrite, formatFilesystem, wipeDisk } from "./rules-disks.ts";
+import {
+  accountFiles,
+  blockDeviceWrite,
+  formatFilesystem,
+  partitionTable,
+  wipeDisk,
+} from "./rules-disks.ts";
 import {
   findDelete,
   moveSystemPath,
@@ -9,7 +15,7 @@ import {
   recursiveDelete,
   recursivePermissions,
 } from "./rules-files.ts";
-import { forkBomb, hiddenCode, powerOff } from "./rules-system.ts";
+import { forkBomb, hiddenCode, killAll, powerOff } from "./rules-system.ts";
 import { ALLOWED, type PolicyVerdict, type Refusal, refuse } from "./types.ts";
 
 type InvocationRule = (inv: Invocation) => Refusal | undefined;
@@ -24,8 +30,10 @@ const INVOCATION_RULES: InvocationRule[] = [
   blockDeviceWrite,
   formatFilesystem,
   wipeDisk,
+  partitionTable,
   accountFiles,
   powerOff,
+  killAll,
 ];
 
 /** Every rule by name, for documentation and `config show`. */
@@ -41,9 +49,12 @@ export const DANGER_RULES: Record<string, string> = {
   "format-filesystem": "mkfs*, mke2fs, newfs",
   "wipe-disk":
     "wipefs, blkdiscard, sgdisk --zap, diskutil erase*, parted mklabel, nvme format, cryptsetup luksFormat, zpool/zfs destroy, lvremove...",
+  "partition-table":
+    "fdisk, sfdisk, gdisk, cfdisk, sgdisk, parted on a disk device, except read-only forms (fdisk -l, sfdisk --dump, parted DEV print)",
   "account-files": "overwriting or removing /etc/passwd, /etc/shadow, /etc/group, /etc/sudoers",
   "power-off":
     "shutdown, reboot, halt, poweroff, init 0/6, systemctl poweroff/reboot, writes to /proc/sysrq-trigger",
+  "kill-all": "kill -1 (every process), kill 1 (init) with a signal that stops it, killall5",
   "fork-bomb": "a function that starts copies of itself in a pipeline or background",
   "decode-and-execute": "decoded data run as code (base64 -d | sh, eval $(... | base64 -d))",
   "remote-script":

@@ -98,6 +98,62 @@ export function wipeDisk(inv: Invocation): Refusal | undefined {
   };
 }
 
+/** parted commands (and their arguments) that only show: print, unit, align-check, help... */
+const PARTED_READS =
+  /^(p|print|free|all|list|devices|unit|s|B|[kMGT]i?B|%|cyl|chs|compact|help|align-check|min|minimal|opt|optimal|version|quit|q|\d+)$/;
+/** sgdisk options that write nothing to the disk (print, verify, info, backup to a file...). */
+const SGDISK_READS =
+  /^(-[pvOLPDEfFiba?]+|--(print|verify|print-mbr|list-types|pretend|display-alignment|end-of-largest|first-in-largest|first-aligned-in-largest|info|backup|set-alignment|help|usage|version)(=.*)?)$/;
+
+/**
+ * Whether a partitioning tool, as called, only reads: fdisk -l, sfdisk --dump, parted DEV print,
+ * sgdisk --print... Without a command they are interactive and read their edits from stdin.
+ */
+function onlyReads(name: string, args: string[], operands: string[], device: number): boolean {
+  const has = (re: RegExp) => args.some((a) => re.test(a));
+  switch (name) {
+    case "fdisk":
+    case "gdisk":
+      return has(/^(-[a-zA-Z]*[lxsv][a-zA-Z]*|--(list|list-details|getsz|version|help))$/);
+    case "cfdisk":
+      return has(/^(-[a-zA-Z]*r[a-zA-Z]*|--read-only|--version|--help)$/);
+    case "sfdisk":
+      return (
+        has(
+          /^(-[a-zA-Z]*[ldJsgFVn][a-zA-Z]*|--(list|dump|json|show-size|show-geometry|list-free|list-types|verify|no-act|version|help))$/,
+        ) ||
+        // --part-type DEV N (no new value) prints the type
+        (has(/^--part-(type|uuid|label|attrs)$/) && operands.length <= 2)
+      );
+    case "parted": {
+      if (has(/^(-[a-zA-Z]*[lhv][a-zA-Z]*|--(list|help|version))$/)) return true;
+      const commands = operands.slice(device + 1);
+      return commands.length > 0 && commands.every((c) => PARTED_READS.test(c));
+    }
+    case "sgdisk":
+      return args.filter((a) => a.startsWith("-")).every((a) => SGDISK_READS.test(a));
+    default:
+      return false; // cgdisk: interactive only
+  }
+}
+
+const PARTITIONERS = new Set(["fdisk", "sfdisk", "cfdisk", "gdisk", "cgdisk", "sgdisk", "parted"]);
+
+/** fdisk, sfdisk, gdisk, parted... on a disk device rewrite its partition table, unless they only read. */
+export function partitionTable(inv: Invocation): Refusal | undefined {
+  if (!PARTITIONERS.has(inv.name)) return undefined;
+  const args = inv.argv.slice(1);
+  // Option values count as operands here: a value mistaken for an operand hides no device.
+  const operands = parseArgs(args).operands;
+  const at = operands.findIndex((o) => resolvePaths(o, inv.cwd).some(isBlockDevice));
+  if (at < 0 || onlyReads(inv.name, args, operands, at)) return undefined;
+  const device = resolvePaths(operands[at] as string, inv.cwd).find(isBlockDevice);
+  return {
+    rule: "partition-table",
+    message: `${inv.name} ${args.join(" ")} rewrites the partition table of ${device}, losing what is on it`,
+  };
+}
+
 const REMOVERS = new Set(["rm", "unlink", "shred", "srm"]);
 
 export function accountFiles(inv: Invocation): Refusal | undefined {

@@ -27,6 +27,66 @@ export function powerOff(inv: Invocation): Refusal | undefined {
   };
 }
 
+/** Signals that leave init running: 0 (exists?), HUP (re-read its configuration), USR1/USR2. */
+const INIT_SAFE_SIGNALS = new Set(["0", "1", "HUP", "USR1", "USR2"]);
+
+/**
+ * kill [-SIG | -s SIG | -n NUM] [--] PID...: the signal (TERM by default), the pids, or undefined
+ * when nothing is sent (kill -l, kill -L, kill -p only print).
+ */
+function killArgs(args: string[]): { signal: string; pids: string[] } | undefined {
+  let signal = "TERM";
+  let explicit = false;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === "--") {
+      i++;
+      break;
+    }
+    if (/^(-[lLp]|--(list|table|pid))/.test(a)) return undefined;
+    if (a === "-s" || a === "-n" || a === "--signal") {
+      signal = args[++i] ?? signal;
+      explicit = true;
+    } else if (a.startsWith("--signal=")) {
+      signal = a.slice("--signal=".length);
+      explicit = true;
+    } else if (a === "-q" || a === "--queue") i++;
+    else if (a === "--timeout") i += 2;
+    // The first -WORD is the signal; after it, -N is a process group (kill -9 -1).
+    else if (!explicit && /^-[A-Za-z0-9+]+$/.test(a)) {
+      signal = a.slice(1);
+      explicit = true;
+    } else break;
+  }
+  return { signal: signal.toUpperCase().replace(/^SIG/, ""), pids: args.slice(i) };
+}
+
+/** kill -1 signals every process the user may signal; kill 1 stops init (or a container). */
+export function killAll(inv: Invocation): Refusal | undefined {
+  const args = inv.argv.slice(1);
+  if (inv.name === "killall5" && !args.some((a) => /^-(0|l)$/.test(a)))
+    return {
+      rule: "kill-all",
+      message: "killall5 signals every process on the machine",
+    };
+  if (inv.name !== "kill") return undefined;
+  const parsed = killArgs(args);
+  if (!parsed || parsed.signal === "0") return undefined;
+  const pid = (p: string) => (/^-?\d+$/.test(p) ? Number(p) : undefined);
+  if (parsed.pids.some((p) => pid(p) === -1))
+    return {
+      rule: "kill-all",
+      message: `kill -${parsed.signal} -1 signals every process the user may signal, the shell and sshd included`,
+    };
+  if (parsed.pids.some((p) => pid(p) === 1) && !INIT_SAFE_SIGNALS.has(parsed.signal))
+    return {
+      rule: "kill-all",
+      message: `kill -${parsed.signal} 1 signals init (pid 1): the machine, or the container, goes down`,
+    };
+  return undefined;
+}
+
 /**
  * A function that, directly or through other functions, starts itself more than once at a time
  * (in a pipeline or in the background): `:(){ :|:& };:` in any spelling.
