@@ -96,7 +96,24 @@ export function programOutput(name: string, args: Value[], stdin: Output): Outpu
     texts.every((t) => t === "-" || (name === "tee" && t.startsWith("-")))
   )
     return stdin;
+  if (name === "ls") return { roots: lsRoots(texts) };
   return stdin.taint ? { taint: stdin.taint, producer: stdin.producer } : {};
+}
+
+/**
+ * `ls DIR` prints the entries of DIR (`ls -d DIR` DIR itself): as items for `| xargs rm`, they
+ * stand for DIR/* (an unknown working directory leaves them relative, never judged protected).
+ */
+function lsRoots(args: string[]): string[] {
+  const end = args.indexOf("--");
+  const options = end < 0 ? args : args.slice(0, end);
+  const operands = [
+    ...options.filter((a) => !a.startsWith("-") || a === "-"),
+    ...(end < 0 ? [] : args.slice(end + 1)),
+  ];
+  const itself = options.some((a) => /^-[a-zA-Z1]*d/.test(a) || a === "--directory");
+  if (itself) return operands.length > 0 ? operands : ["."];
+  return (operands.length > 0 ? operands : ["."]).map((d) => `${d.replace(/\/+$/, "")}/*`);
 }
 
 function argsTaint(args: Value[]): Output {
