@@ -56,9 +56,10 @@ export const DANGER_RULES: Record<string, string> = {
     "shutdown, reboot, halt, poweroff, init 0/6, systemctl poweroff/reboot, writes to /proc/sysrq-trigger",
   "kill-all": "kill -1 (every process), kill 1 (init) with a signal that stops it, killall5",
   "fork-bomb": "a function that starts copies of itself in a pipeline or background",
-  "decode-and-execute": "decoded data run as code (base64 -d | sh, eval $(... | base64 -d))",
+  "decode-and-execute":
+    "decoded data run as code (base64 -d | sh, eval $(... | base64 -d), base64 -d > f; sh f)",
   "remote-script":
-    "a downloaded script run unseen (curl ... | sh, curl ... | python3, bash <(wget -O- ...))",
+    "a downloaded script run unseen (curl ... | sh, curl ... | python3, bash <(wget -O- ...), curl -o f URL && sh f)",
 };
 
 export function findDanger(analysis: Analysis): PolicyVerdict {

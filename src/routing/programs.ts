@@ -24,6 +24,8 @@ export interface Runner {
   runCode(text: string, via: string, ctx: Ctx, positional?: Value[]): Output;
   runArgv(argv: Value[], ctx: Ctx, via: string): Output;
   dynamicCode(via: string, taint: Taint | undefined, producer: string | undefined): void;
+  /** Set when PATH was written earlier in the line with downloaded or decoded data. */
+  fileTaint(path: string): Output | undefined;
   setVar(name: string, values: Value[]): void;
   /** `set -- ARGS`: new positional parameters ($1, "$@"...). */
   setPositional(values: Value[]): void;
@@ -67,7 +69,7 @@ export function runProgram(name: string, argv: Value[], ctx: Ctx, run: Runner): 
       const file = args[0];
       if (file?.text === "-" || isStdinPath(file)) return runStdin(name, ctx, run);
       if (file?.content !== undefined) return run.runCode(file.content, name, ctx);
-      if (file?.taint) run.dynamicCode(name, file.taint, undefined);
+      scriptFile(name, file, run);
       return {};
     }
     case "xargs":
@@ -172,10 +174,21 @@ function runShell(name: string, args: Value[], ctx: Ctx, run: Runner): Output {
   if (script && !readsStdin && !isStdinPath(script)) {
     if (script.content !== undefined)
       return run.runCode(script.content, name, ctx, operands.slice(1));
-    if (script.taint) run.dynamicCode(name, script.taint, undefined);
+    scriptFile(name, script, run);
     return {};
   }
   return runStdin(name, ctx, run);
+}
+
+/** A script operand: refused when its path is tainted, or names a file written tainted. */
+function scriptFile(via: string, file: Value | undefined, run: Runner): void {
+  if (!file) return;
+  if (file.taint) {
+    run.dynamicCode(via, file.taint, undefined);
+    return;
+  }
+  const written = run.fileTaint(file.text);
+  if (written?.taint) run.dynamicCode(via, written.taint, written.producer);
 }
 
 function isStdinPath(file: Value | undefined): boolean {
@@ -189,7 +202,11 @@ function isStdinPath(file: Value | undefined): boolean {
 function interpreterStdin(name: string, args: Value[], ctx: Ctx, run: Runner): void {
   const codeInArgs = args.some((a) => /^-[a-zA-Z]*[cemEr]|^--(eval|print)/.test(a.text));
   const script = args.find((a) => !a.text.startsWith("-") || a.text === "-");
-  if (codeInArgs || (script && script.text !== "-")) return;
+  if (codeInArgs) return;
+  if (script && script.text !== "-") {
+    scriptFile(name, script, run); // curl -o x.py URL; python3 x.py
+    return;
+  }
   if (ctx.stdin.taint) run.dynamicCode(name, ctx.stdin.taint, ctx.stdin.producer);
 }
 

@@ -12,7 +12,11 @@ export function resolveRedirects(list: Redirect[], env: ExpandEnv): ResolvedRedi
 }
 
 /** undefined when stdin is not redirected. */
-export function redirectedStdin(list: Redirect[], env: ExpandEnv): Output | undefined {
+export function redirectedStdin(
+  list: Redirect[],
+  env: ExpandEnv,
+  fileTaint?: (path: string) => Output | undefined,
+): Output | undefined {
   const input = [...list]
     .reverse()
     .find((r) => r.op === "<" || r.op === "<<" || r.op === "<<-" || r.op === "<<<");
@@ -21,6 +25,9 @@ export function redirectedStdin(list: Redirect[], env: ExpandEnv): Output | unde
   if (!value) return {};
   if (input.op === "<") {
     if (value.content !== undefined) return { text: value.content };
+    // sh < f, where f was downloaded or decoded earlier in the line.
+    const written = fileTaint?.(value.text);
+    if (written?.taint) return { taint: written.taint, producer: written.producer ?? value.text };
     return value.taint ? { taint: value.taint, producer: "<(...)" } : {};
   }
   if (value.dynamic) return value.taint ? { taint: value.taint, producer: "$(...)" } : {};

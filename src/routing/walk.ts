@@ -3,6 +3,7 @@
 import {
   type Analysis,
   basename,
+  mergeTaint,
   type Output,
   type ResolvedRedirect,
   type Taint,
@@ -10,6 +11,7 @@ import {
   type Value,
 } from "./analysis.ts";
 import { type ExpandEnv, expandArgv, expandText, expandWord } from "./expand.ts";
+import { downloadTargets, fileKey } from "./files.ts";
 import { concatOutputs, mergeOutputs, programOutput } from "./outputs.ts";
 import { parseShell, ShellSyntaxError } from "./parse.ts";
 import { type Ctx, type Runner, runProgram } from "./programs.ts";
@@ -22,6 +24,8 @@ import { unwrapAll } from "./wrappers.ts";
 const MAX_DEPTH = 12;
 const MAX_INVOCATIONS = 2000;
 const MAX_VALUES_PER_VARIABLE = 256;
+/** Redirections that send stdout to a file. */
+const STDOUT_TO_FILE = new Set([">", ">>", ">|", "&>", "&>>"]);
 
 export function analyzeScript(script: Script, command: string): Analysis {
   const walker = new Walker(command);
@@ -43,6 +47,8 @@ class Walker implements Runner {
   private readonly functionBodies = new Map<string, Stmt>();
   /** Argument lists given by `set -- ARGS`: possible positional parameters from then on. */
   private readonly setPositionals: Value[][] = [];
+  /** Files written earlier in the line with downloaded or decoded data, by fileKey. */
+  private readonly taintedFiles = new Map<string, Output & { taint: Taint }>();
 
   constructor(command: string) {
     this.analysis = { command, invocations: [], dynamicCode: [], functions: [] };
@@ -56,11 +62,20 @@ class Walker implements Runner {
     const ctx: Ctx = { ...outer, background: outer.background || stmt.background };
     const env = this.env(ctx);
     const redirects = resolveRedirects(stmt.redirects, env);
-    const stdin = redirectedStdin(stmt.redirects, env) ?? ctx.stdin;
+    const stdin = redirectedStdin(stmt.redirects, env, (path) => this.fileTaint(path)) ?? ctx.stdin;
     const inner = { ...ctx, stdin };
-    if (stmt.command.kind === "simple") return this.simple(stmt.command, redirects, inner, stmt);
-    if (redirects.length > 0) this.record([], inner, redirects, "");
-    return this.compound(stmt.command, inner);
+    let out: Output;
+    if (stmt.command.kind === "simple") out = this.simple(stmt.command, redirects, inner, stmt);
+    else {
+      if (redirects.length > 0) this.record([], inner, redirects, "");
+      out = this.compound(stmt.command, inner);
+    }
+    // curl URL > f, base64 -d > f <<< ...: f now holds what they printed.
+    if (out.taint)
+      for (const r of redirects)
+        if (STDOUT_TO_FILE.has(r.op) && (r.fd === undefined || r.fd === "1"))
+          this.taintFile(r.target, out);
+    return out;
   }
 
   private compound(cmd: Command, ctx: Ctx): Output {
@@ -156,6 +171,9 @@ class Walker implements Runner {
     // `$(curl ...)` or `$c` holding decoded data as the command word: its program is unseen code.
     const word = current[0];
     if (word?.dynamic && word.taint) this.dynamicCode("the command word", word.taint, undefined);
+    // curl -o f URL; ./f: a file written with downloaded data, run as a program.
+    const written = word?.text.includes("/") ? this.fileTaint(word.text) : undefined;
+    if (written) this.dynamicCode(word?.text ?? name, written.taint, written.producer);
     const callee = this.functionBodies.get(name);
     if (callee && !ctx.calls.includes(name)) {
       this.deeper(ctx);
@@ -168,7 +186,41 @@ class Walker implements Runner {
       });
     }
     const followed = runProgram(name, current, { ...ctx, wrappers: [...ctx.wrappers, name] }, this);
-    return followed ?? programOutput(name, current.slice(1), ctx.stdin);
+    const out = followed ?? programOutput(name, current.slice(1), ctx.stdin);
+    return this.filesOf(name, current.slice(1), ctx.stdin, out);
+  }
+
+  /** Files a program writes with tainted data, and tainted files it prints (cat f). */
+  private filesOf(name: string, args: Value[], stdin: Output, out: Output): Output {
+    const texts = args.map((a) => a.text);
+    for (const file of downloadTargets(name, texts))
+      this.taintFile(file, { taint: "downloaded", producer: name });
+    if (name === "tee" && stdin.taint)
+      for (const file of texts) if (!file.startsWith("-")) this.taintFile(file, stdin);
+    if (name !== "cat" || this.taintedFiles.size === 0) return out;
+    const read = texts.map((t) => this.fileTaint(t)).find((t) => t !== undefined);
+    return read
+      ? { ...out, taint: mergeTaint(out.taint, read.taint), producer: read.producer }
+      : out;
+  }
+
+  private fileKeys(path: string): string[] {
+    return (this.vars.get("PWD") ?? [{ text: "." }]).map((cwd) => fileKey(path, cwd.text));
+  }
+
+  private taintFile(path: string, data: Output): void {
+    if (!data.taint || path === "" || path.startsWith("/dev/")) return;
+    const entry = { taint: data.taint, ...(data.producer ? { producer: data.producer } : {}) };
+    for (const key of this.fileKeys(path)) this.taintedFiles.set(key, entry);
+  }
+
+  fileTaint(path: string): (Output & { taint: Taint }) | undefined {
+    if (this.taintedFiles.size === 0 || path === "") return undefined;
+    for (const key of this.fileKeys(path)) {
+      const hit = this.taintedFiles.get(key);
+      if (hit) return hit;
+    }
+    return undefined;
   }
 
   private record(argv: Value[], ctx: Ctx, redirects: ResolvedRedirect[], source: string): string {
