@@ -71,3 +71,8 @@ export interface Script {
   /** The text this script was parsed from. */
   source: string;
 }
+
+/** A simple command's words as written. */
+export function wordsSource(cmd: Command & { kind: "simple" }): string {
+  return cmd.words.map((w) => w.source).join(" ");
+}

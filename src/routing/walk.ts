@@ -3,7 +3,6 @@
 import {
   type Analysis,
   basename,
-  mergeTaint,
   type Output,
   type ResolvedRedirect,
   type Taint,
@@ -11,12 +10,12 @@ import {
   type Value,
 } from "./analysis.ts";
 import { type ExpandEnv, expandArgv, expandText, expandWord } from "./expand.ts";
-import { downloadTargets, fileKey } from "./files.ts";
 import { concatOutputs, mergeOutputs, programOutput } from "./outputs.ts";
 import { parseShell, ShellSyntaxError } from "./parse.ts";
 import { type Ctx, type Runner, runProgram } from "./programs.ts";
 import { redirectedStdin, resolveRedirects } from "./redirects.ts";
-import type { Command, Script, Stmt } from "./shell-ast.ts";
+import { type Command, type Script, type Stmt, wordsSource } from "./shell-ast.ts";
+import { TaintedFiles } from "./tainted-files.ts";
 import { appendTo, arrayValue, positionalValues, setElement } from "./values.ts";
 import { unwrapAll } from "./wrappers.ts";
 
@@ -47,8 +46,10 @@ class Walker implements Runner {
   private readonly functionBodies = new Map<string, Stmt>();
   /** Argument lists given by `set -- ARGS`: possible positional parameters from then on. */
   private readonly setPositionals: Value[][] = [];
-  /** Files written earlier in the line with downloaded or decoded data, by fileKey. */
-  private readonly taintedFiles = new Map<string, Output & { taint: Taint }>();
+  /** Files written earlier in the line with downloaded or decoded data. */
+  private readonly files = new TaintedFiles(() =>
+    (this.vars.get("PWD") ?? [{ text: "." }]).map((v) => v.text),
+  );
 
   constructor(command: string) {
     this.analysis = { command, invocations: [], dynamicCode: [], functions: [] };
@@ -74,7 +75,7 @@ class Walker implements Runner {
     if (out.taint)
       for (const r of redirects)
         if (STDOUT_TO_FILE.has(r.op) && (r.fd === undefined || r.fd === "1"))
-          this.taintFile(r.target, out);
+          this.files.taint(r.target, out);
     return out;
   }
 
@@ -187,40 +188,11 @@ class Walker implements Runner {
     }
     const followed = runProgram(name, current, { ...ctx, wrappers: [...ctx.wrappers, name] }, this);
     const out = followed ?? programOutput(name, current.slice(1), ctx.stdin);
-    return this.filesOf(name, current.slice(1), ctx.stdin, out);
-  }
-
-  /** Files a program writes with tainted data, and tainted files it prints (cat f). */
-  private filesOf(name: string, args: Value[], stdin: Output, out: Output): Output {
-    const texts = args.map((a) => a.text);
-    for (const file of downloadTargets(name, texts))
-      this.taintFile(file, { taint: "downloaded", producer: name });
-    if (name === "tee" && stdin.taint)
-      for (const file of texts) if (!file.startsWith("-")) this.taintFile(file, stdin);
-    if (name !== "cat" || this.taintedFiles.size === 0) return out;
-    const read = texts.map((t) => this.fileTaint(t)).find((t) => t !== undefined);
-    return read
-      ? { ...out, taint: mergeTaint(out.taint, read.taint), producer: read.producer }
-      : out;
-  }
-
-  private fileKeys(path: string): string[] {
-    return (this.vars.get("PWD") ?? [{ text: "." }]).map((cwd) => fileKey(path, cwd.text));
-  }
-
-  private taintFile(path: string, data: Output): void {
-    if (!data.taint || path === "" || path.startsWith("/dev/")) return;
-    const entry = { taint: data.taint, ...(data.producer ? { producer: data.producer } : {}) };
-    for (const key of this.fileKeys(path)) this.taintedFiles.set(key, entry);
+    return this.files.through(name, current.slice(1), ctx.stdin, out);
   }
 
   fileTaint(path: string): (Output & { taint: Taint }) | undefined {
-    if (this.taintedFiles.size === 0 || path === "") return undefined;
-    for (const key of this.fileKeys(path)) {
-      const hit = this.taintedFiles.get(key);
-      if (hit) return hit;
-    }
-    return undefined;
+    return this.files.taintOf(path);
   }
 
   private record(argv: Value[], ctx: Ctx, redirects: ResolvedRedirect[], source: string): string {
@@ -344,8 +316,4 @@ class Walker implements Runner {
         `nested more than ${MAX_DEPTH} levels deep (sh -c, eval, $(...), function calls)`,
       );
   }
-}
-
-function wordsSource(cmd: Command & { kind: "simple" }): string {
-  return cmd.words.map((w) => w.source).join(" ");
 }
