@@ -1,0 +1,10 @@
+// Preloaded by `bun test` (bunfig.toml): every temporary file of the run goes into one directory
+// that is removed when the run ends, so tests leave nothing behind in /tmp.
+import { afterAll } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = mkdtempSync(join(tmpdir(), "cluster-exec-tests-"));
+process.env.TMPDIR = root;
+afterAll(() => rmSync(root, { recursive: true, force: true }));
