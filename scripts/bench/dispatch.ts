@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../src/config/load.ts";
-import { createExecutorFor } from "../../src/exec/for-node.ts";
+import { createExecutorFor } from "../../src/run/for-node.ts";
 import { poolOptionsFrom, SshPool } from "../../src/ssh/pool.ts";
 import { startCluster } from "../../test/helpers/cluster.ts";
 

@@ -1,9 +1,9 @@
 // Worker thread of scripts/bench/parallel.ts: its own runtime (own SSH pool) built from the config
 // the main thread sends; runs one request per "run" message and posts the result back by id.
 import type { Config } from "../../src/config/load.ts";
-import type { RunRequest } from "../../src/exec/request.ts";
 import type { RunResult } from "../../src/exec/result.ts";
 import { createRuntime, type Runtime } from "../../src/run/runtime.ts";
+import type { RunRequest } from "../../src/tasks/request.ts";
 
 export type ToWorker =
   | { type: "init"; config: Config }

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Config, loadConfig } from "../../src/config/load.ts";
 import { fanOut } from "../../src/exec/fan-out.ts";
-import type { RunRequest } from "../../src/exec/request.ts";
 import type { RunResult } from "../../src/exec/result.ts";
 import { createRuntime } from "../../src/run/runtime.ts";
+import type { RunRequest } from "../../src/tasks/request.ts";
 import { startCluster } from "../../test/helpers/cluster.ts";
 import type { FromWorker, ToWorker } from "./parallel-worker.ts";
 

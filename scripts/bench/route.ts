@@ -1,15 +1,15 @@
 // Routing benchmark: one decision (parse + policy + choose) on a 100-node synthetic inventory.
 // Prints median and p95 in µs. Run: npx bun scripts/bench/route.ts [iterations]
 import { chooseNode } from "../../src/routing/choose.ts";
-import { DEFAULT_THRESHOLDS, syntheticInventory } from "../../src/routing/fixtures.ts";
 import type { ChooseInput } from "../../src/routing/types.ts";
+import { DEFAULT_THRESHOLDS, syntheticInventory } from "../../test/fixtures/routing.ts";
 
 const NODES = 100;
 const iterations = Number(process.argv[2] ?? 20_000);
 const nodes = syntheticInventory(NODES);
 
 /** A mix an agent sends: light, heavy, with requirements, obfuscated, refused. */
-const CASES: Omit<ChooseInput, "nodes" | "localNode" | "thresholds">[] = [
+const CASES: Omit<ChooseInput, "nodes" | "thresholds">[] = [
   { command: "ls -la" },
   { command: "python3 train.py --epochs 3" },
   { command: "cd build && cmake .. && make -j8 2>&1 | tail -50" },
@@ -34,7 +34,6 @@ function measure(input: ChooseInput): number {
 const inputs: ChooseInput[] = CASES.map((c) => ({
   ...c,
   nodes,
-  localNode: "node-000",
   thresholds: DEFAULT_THRESHOLDS,
 }));
 for (let i = 0; i < 2000; i++) measure(inputs[i % inputs.length] as ChooseInput); // JIT warm-up

@@ -1,6 +1,7 @@
 // Flag parsing shared by the verbs: node's parseArgs, with errors that name the flag and value.
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ClusterError } from "../errors.ts";
+import { shellQuote } from "../shell/quote.ts";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -64,9 +65,4 @@ export function secondsFlag(name: string, value: string | undefined): number | u
 export function commandFromArgs(words: string[]): string {
   if (words.length === 1) return words[0] as string;
   return words.map(shellQuote).join(" ");
-}
-
-export function shellQuote(word: string): string {
-  if (word !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replaceAll("'", `'\\''`)}'`;
 }

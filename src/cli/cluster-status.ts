@@ -1,7 +1,7 @@
 // `cluster-status [--json]`: sample every node now (bounded by status_timeout) and show the table.
 import { statusReport, statusTable } from "../cluster/report.ts";
-import { createClusterSampler } from "../cluster/start.ts";
 import type { Config } from "../config/load.ts";
+import { createClusterSampler } from "../run/cluster-sampler.ts";
 import { parseVerbArgs } from "./args.ts";
 import { printJson, warn, writeOut } from "./output.ts";
 

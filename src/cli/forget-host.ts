@@ -1,7 +1,7 @@
 // `forget-host NAME`: drop a node's pinned host key, so the next connection pins the new one.
 import type { Config } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
-import { unknownNodeError } from "../exec/for-node.ts";
+import { unknownNodeError } from "../run/nodes.ts";
 import { fingerprint, KnownHosts, knownHostsPath } from "../ssh/host-keys.ts";
 import { parseVerbArgs } from "./args.ts";
 

@@ -2,7 +2,7 @@
 // `__run-task ID` verb that the detached runner process executes.
 import type { Config } from "../config/load.ts";
 import { ClusterError, EXIT } from "../errors.ts";
-import { unknownNodeError } from "../exec/for-node.ts";
+import { unknownNodeError } from "../run/nodes.ts";
 import { createRuntime } from "../run/runtime.ts";
 import { openTasks } from "../tasks/open.ts";
 import { runTask } from "../tasks/runner.ts";

@@ -1,10 +1,9 @@
 // Health of a node from its latest sample and sampling failures: pure, so the rules are testable.
 import type { NodeConfig, Settings } from "../config/load.ts";
-import type { NodeHealth } from "../routing/types.ts";
 import type { LoadSample } from "./probe.ts";
 
 /** The one health vocabulary, shared with the router. */
-export type Health = NodeHealth;
+export type NodeHealth = "healthy" | "degraded" | "unreachable" | "unknown";
 
 export interface HealthInput {
   sample?: LoadSample;
@@ -14,7 +13,7 @@ export interface HealthInput {
 }
 
 export interface HealthVerdict {
-  health: Health;
+  health: NodeHealth;
   /** Why: the thresholds exceeded, the error, or "never sampled". */
   reasons: string[];
 }

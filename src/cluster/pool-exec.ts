@@ -1,9 +1,10 @@
 // Remote sampling over the shared SSH pool: one short command on a pooled connection, its output
 // collected whole (a probe prints a few KB), bounded in time.
-import { shellQuote } from "../cli/args.ts";
+
 import { ClusterError } from "../errors.ts";
-import type { RemoteProcess } from "../ssh/connection.ts";
+import { shellQuote } from "../shell/quote.ts";
 import type { SshPool } from "../ssh/pool.ts";
+import type { RemoteProcess } from "../ssh/remote-process.ts";
 import type { RemoteExec, RemoteExecResult } from "./sampler.ts";
 
 /** More than any probe prints; a node that floods is cut off rather than buffered. */

@@ -1,7 +1,8 @@
 // Sampling a node over SSH: `cluster-exec probe --json` where the node has it, else a POSIX script
 // (Linux /proc, macOS sysctl/vm_stat) whose output is parsed here with probe.ts's parsers.
-import { shellQuote } from "../cli/args.ts";
+
 import type { Arch, Os } from "../config/schema.ts";
+import { shellQuote } from "../shell/quote.ts";
 import {
   cpuPercent,
   dynamicSample,

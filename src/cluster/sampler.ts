@@ -1,16 +1,15 @@
 // The background load sampler: every node every sample_interval seconds, concurrently; the local
 // node in-process, the others over the pooled SSH connection. Results go to SQLite and memory.
 import type { Database } from "bun:sqlite";
+import { withTimeout } from "../abort.ts";
 import type { Config, NodeConfig } from "../config/load.ts";
-import { isLocalNode } from "../discovery/local.ts";
 import { type Resolver, summarise } from "../discovery/resolve.ts";
 import { ClusterError, toClusterError } from "../errors.ts";
-import { withTimeout } from "../ssh/abort.ts";
 import { bestEffortWrite } from "../state/db.ts";
 import { backoffMs } from "./health.ts";
 import { type LoadSample, sampleLocal } from "./probe.ts";
 import { parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
-import { HISTORY_MS, type NodeState, SampleStore, type StoredSample } from "./store.ts";
+import { HISTORY_MS, SampleStore, type StoredSample } from "./store.ts";
 import { buildView, type NodeView } from "./view.ts";
 
 export interface RemoteExecResult {
@@ -37,7 +36,8 @@ export interface SamplerOptions {
   local?: () => Promise<LoadSample>;
   /** Running tasks per node, from the task runner. */
   running?: (node: string) => number;
-  isLocal?: (node: string) => boolean;
+  /** Is this node the machine we run on? Asked at start and again after each address lookup. */
+  isLocal: (node: string) => boolean;
   /** Called after every attempt (tests, progress). */
   onUpdate?: (view: NodeView) => void;
 }
@@ -58,6 +58,14 @@ export interface Sampler {
   views(): NodeView[];
   view(node: string): NodeView | undefined;
   close(): Promise<void>;
+}
+
+/** Sampling state of a node, kept in memory: a new process starts with a clean slate. */
+interface NodeState {
+  node: string;
+  failures: number;
+  last_error?: string;
+  next_attempt_at: number;
 }
 
 interface Slot {
@@ -86,9 +94,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
     const name = node.name;
     slots.set(name, {
       node,
-      isLocal:
-        opts.isLocal?.(name) ??
-        isLocalNode(name, config, { cachedAddress: opts.resolver?.peek(name)?.address }),
+      isLocal: opts.isLocal(name),
       sample: store.latest(name),
       // Failures of an earlier process are history: this one starts with a clean slate.
       state: { node: name, failures: 0, next_attempt_at: 0 },
@@ -116,7 +122,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       // Resolve here rather than inside the pool: a node whose name turns out to be one of this
       // machine's addresses is sampled in-process, and a failed lookup needs no SSH attempt.
       const where = await opts.resolver.resolve(s.node.name, { signal });
-      if (where.is_local && where.address) {
+      if (opts.isLocal(s.node.name)) {
         s.isLocal = true;
         return takeSample(s, signal);
       }
@@ -146,7 +152,6 @@ export function createSampler(opts: SamplerOptions): Sampler {
       s.state = {
         node: s.node.name,
         failures: 0,
-        last_ok_at: sample.sampled_at,
         next_attempt_at: 0,
       };
       bestEffortWrite(() => store.putSample(s.node.name, sample));
@@ -167,7 +172,6 @@ export function createSampler(opts: SamplerOptions): Sampler {
         ...s.state,
         failures,
         last_error: message,
-        last_error_at: now,
         next_attempt_at: now + backoffMs(failures, intervalMs),
       };
       // A connect that failed may have used a stale address: resolve afresh next time. A failed
@@ -175,7 +179,6 @@ export function createSampler(opts: SamplerOptions): Sampler {
       if (e.code === "UNREACHABLE" && e.details.stage !== "resolve")
         opts.resolver?.invalidate(s.node.name);
     }
-    bestEffortWrite(() => store.putState(s.state));
     opts.onUpdate?.(viewOf(s));
   }
 

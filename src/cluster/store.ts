@@ -1,4 +1,5 @@
-// Load samples and sampling state in the state database: latest per node plus a bounded history.
+// Load samples in the state database: the latest per node plus an hour of history (the status
+// page charts it).
 import type { Database } from "bun:sqlite";
 import type { LoadSample } from "./probe.ts";
 import type { SampleMethod } from "./remote-probe.ts";
@@ -7,15 +8,6 @@ export interface StoredSample extends LoadSample {
   /** Epoch ms. */
   sampled_at: number;
   method: SampleMethod;
-}
-
-export interface NodeState {
-  node: string;
-  failures: number;
-  last_error?: string;
-  last_error_at?: number;
-  last_ok_at?: number;
-  next_attempt_at: number;
 }
 
 /** History kept per node. */
@@ -28,9 +20,8 @@ export class SampleStore {
     db.exec(
       "CREATE INDEX IF NOT EXISTS node_samples_by_time ON node_samples (node, sampled_at DESC)",
     );
-    db.exec(`CREATE TABLE IF NOT EXISTS node_state (
-      node TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_error TEXT, last_error_at INTEGER,
-      last_ok_at INTEGER, next_attempt_at INTEGER NOT NULL)`);
+    // Sampling failures live in the sampler's memory; older versions also wrote them here.
+    db.exec("DROP TABLE IF EXISTS node_state");
   }
 
   putSample(node: string, s: StoredSample): void {
@@ -67,47 +58,6 @@ export class SampleStore {
          (SELECT MAX(m.sampled_at) FROM node_samples AS m WHERE m.node = node_samples.node)`,
       )
       .run(beforeMs).changes;
-  }
-
-  putState(s: NodeState): void {
-    this.db
-      .query(
-        `INSERT OR REPLACE INTO node_state
-         (node, failures, last_error, last_error_at, last_ok_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        s.node,
-        s.failures,
-        s.last_error ?? null,
-        s.last_error_at ?? null,
-        s.last_ok_at ?? null,
-        s.next_attempt_at,
-      );
-  }
-
-  state(node: string): NodeState | undefined {
-    const row = this.db
-      .query<
-        {
-          node: string;
-          failures: number;
-          last_error: string | null;
-          last_error_at: number | null;
-          last_ok_at: number | null;
-          next_attempt_at: number;
-        },
-        [string]
-      >("SELECT * FROM node_state WHERE node = ?")
-      .get(node);
-    if (!row) return undefined;
-    return {
-      node: row.node,
-      failures: row.failures,
-      last_error: row.last_error ?? undefined,
-      last_error_at: row.last_error_at ?? undefined,
-      last_ok_at: row.last_ok_at ?? undefined,
-      next_attempt_at: row.next_attempt_at,
-    };
   }
 }
 

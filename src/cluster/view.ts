@@ -1,16 +1,24 @@
-// NodeView: what the router and `cluster-status` know about a node, read from caches only.
-import type { Database } from "bun:sqlite";
 import type { Config, NodeConfig } from "../config/load.ts";
-import { isLocalNode } from "../discovery/local.ts";
-import { type Resolution, type Resolver, summarise } from "../discovery/resolve.ts";
-import type { NodeView as RoutingNodeView } from "../routing/types.ts";
-import { factMismatches, healthOf } from "./health.ts";
+import { type Resolution, summarise } from "../discovery/resolve.ts";
+import { factMismatches, healthOf, type NodeHealth } from "./health.ts";
 import type { LoadSample } from "./probe.ts";
 import type { SampleMethod } from "./remote-probe.ts";
-import { type NodeState, SampleStore, type StoredSample } from "./store.ts";
+import type { StoredSample } from "./store.ts";
 
-/** The routing view of a node (routing/types.ts) plus what `cluster-status` shows about it. */
-export interface NodeView extends RoutingNodeView {
+/** One node as the sampler last saw it; routing reads only this (no I/O on the routing path). */
+export interface NodeSnapshot {
+  name: string;
+  config: NodeConfig;
+  /** Last load sample; sampled_at in ms since the epoch. */
+  sample?: LoadSample & { sampled_at: number };
+  health: NodeHealth;
+  /** Runs this program has there now. */
+  running: number;
+  isLocal: boolean;
+}
+
+/** The routing snapshot of a node plus what `cluster-status` shows about it. */
+export interface NodeView extends NodeSnapshot {
   /** Why this health: thresholds exceeded, the last error, "never sampled". */
   reasons: string[];
   /** How the sample was taken: in-process, `cluster-exec probe` on the node, or the POSIX script. */
@@ -34,7 +42,7 @@ export interface NodeView extends RoutingNodeView {
 export interface ViewInputs {
   node: NodeConfig;
   sample?: StoredSample;
-  state?: Pick<NodeState, "failures" | "last_error">;
+  state?: { failures: number; last_error?: string };
   resolution?: Resolution;
   isLocal: boolean;
   running: number;
@@ -69,35 +77,4 @@ export function buildView(i: ViewInputs): NodeView {
     address_age_s: i.resolution?.address ? i.resolution.age_s : undefined,
     resolution: i.resolution?.attempts.length ? summarise(i.resolution.attempts) : undefined,
   };
-}
-
-export interface ReadViewsOptions {
-  db: Database;
-  resolver?: Resolver;
-  running?: (node: string) => number;
-  isLocal?: (node: string) => boolean;
-  clock?: () => number;
-}
-
-/**
- * Views from the state database alone (what a running sampler, in this or another process, last
- * stored): no network I/O. For a process that runs no sampler of its own, e.g. `route`.
- */
-export function readNodeViews(config: Config, opts: ReadViewsOptions): NodeView[] {
-  const store = new SampleStore(opts.db);
-  const now = (opts.clock ?? Date.now)();
-  return Object.values(config.nodes).map((node) =>
-    buildView({
-      node,
-      sample: store.latest(node.name),
-      state: store.state(node.name),
-      resolution: opts.resolver?.peek(node.name),
-      isLocal:
-        opts.isLocal?.(node.name) ??
-        isLocalNode(node.name, config, { cachedAddress: opts.resolver?.peek(node.name)?.address }),
-      running: opts.running?.(node.name) ?? 0,
-      now,
-      settings: config.settings,
-    }),
-  );
 }

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { configError } from "./errors.ts";
 import { expandHome, isRecord, readConfigFile } from "./file.ts";
 import { type Arch, type FileConfig, fileSchema, type Os } from "./schema.ts";
-import { SETTINGS, type SettingKey } from "./settings.ts";
+import { SETTINGS, type SettingKey, type TableSettings, withDefaults } from "./settings.ts";
 
 export interface NodeConfig {
   name: string;
@@ -25,39 +25,18 @@ export interface NodeConfig {
   deny?: string[];
 }
 
-export interface Settings {
+/** The effective settings: the table's (settings.ts) plus what is derived from the environment. */
+export type Settings = Omit<TableSettings, "user" | "state_dir" | "http_origins"> & {
   user: string;
-  ssh_timeout: number;
-  ssh_connect_timeout: number;
-  ssh_retries: number;
-  cpu_threshold: number;
-  load_threshold: number;
-  memory_threshold: number;
-  cmd_timeout: number;
-  status_timeout: number;
-  ip_cache_ttl: number;
-  mdns_timeout: number;
-  sample_interval: number;
-  advertise: boolean;
-  gateway?: string;
-  dns?: string;
   state_dir: string;
-  output_limit: number;
-  kill_grace: number;
+  http_origins: string[];
   identity_file?: string;
   port: number;
-  http_token?: string;
-  http_origins: string[];
-  http_max_body: number;
-  http_session_idle: number;
-  task_timeout: number;
-  task_retention: number;
-  audit_max_bytes: number;
   /** ssh-agent socket ($SSH_AUTH_SOCK), if any. */
   ssh_auth_sock?: string;
   /** The user's home directory, for the usual ~/.ssh keys. */
   home: string;
-}
+};
 
 export interface Config {
   /** Path of the file read, or "embedded default". */
@@ -171,36 +150,15 @@ function build(
     ? join(expandHome(env.AGENTIC_SYSTEM_PATH, home), "cluster-exec")
     : join(env.XDG_STATE_HOME || join(home, ".local", "state"), "cluster-exec");
   const settings: Settings = {
+    ...withDefaults(d),
     user,
-    ssh_timeout: d.ssh_timeout ?? SETTINGS.ssh_timeout.default,
-    ssh_connect_timeout: d.ssh_connect_timeout ?? SETTINGS.ssh_connect_timeout.default,
-    ssh_retries: d.ssh_retries ?? SETTINGS.ssh_retries.default,
-    cpu_threshold: d.cpu_threshold ?? SETTINGS.cpu_threshold.default,
-    load_threshold: d.load_threshold ?? SETTINGS.load_threshold.default,
-    memory_threshold: d.memory_threshold ?? SETTINGS.memory_threshold.default,
-    cmd_timeout: d.cmd_timeout ?? SETTINGS.cmd_timeout.default,
-    status_timeout: d.status_timeout ?? SETTINGS.status_timeout.default,
-    ip_cache_ttl: d.ip_cache_ttl ?? SETTINGS.ip_cache_ttl.default,
-    mdns_timeout: d.mdns_timeout ?? SETTINGS.mdns_timeout.default,
-    sample_interval: d.sample_interval ?? SETTINGS.sample_interval.default,
-    advertise: d.advertise ?? SETTINGS.advertise.default,
-    gateway: d.gateway,
-    dns: d.dns,
     state_dir: d.state_dir ? resolve(expandHome(d.state_dir, home)) : stateBase,
-    output_limit: d.output_limit ?? SETTINGS.output_limit.default,
-    kill_grace: d.kill_grace ?? SETTINGS.kill_grace.default,
     identity_file: d.identity_file ? expandHome(d.identity_file, home) : undefined,
     port: d.port ?? 22,
-    http_token: d.http_token,
     http_origins: (d.http_origins ?? "")
       .split(",")
       .map((o) => o.trim())
       .filter(Boolean),
-    http_max_body: d.http_max_body ?? SETTINGS.http_max_body.default,
-    http_session_idle: d.http_session_idle ?? SETTINGS.http_session_idle.default,
-    task_timeout: d.task_timeout ?? SETTINGS.task_timeout.default,
-    task_retention: d.task_retention ?? SETTINGS.task_retention.default,
-    audit_max_bytes: d.audit_max_bytes ?? SETTINGS.audit_max_bytes.default,
     ssh_auth_sock: env.SSH_AUTH_SOCK || undefined,
     home,
   };

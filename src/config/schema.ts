@@ -91,4 +91,3 @@ export const fileSchema = z.strictObject({
 });
 
 export type FileConfig = z.infer<typeof fileSchema>;
-export type NodeEntry = z.infer<typeof nodeSchema>;

@@ -214,3 +214,21 @@ export const SETTINGS = {
 } satisfies Record<string, SettingDef>;
 
 export type SettingKey = keyof typeof SETTINGS;
+
+type TableValue<K extends SettingKey> = z.output<(typeof SETTINGS)[K]["type"]>;
+type HasDefault<K extends SettingKey> = (typeof SETTINGS)[K]["default"] extends undefined
+  ? false
+  : true;
+
+/** Every setting of the table with its type: those with a default always set, the others optional. */
+export type TableSettings = {
+  [K in SettingKey as HasDefault<K> extends true ? K : never]: TableValue<K>;
+} & { [K in SettingKey as HasDefault<K> extends true ? never : K]?: TableValue<K> };
+
+/** The table's values: what was given, else the table's default. */
+export function withDefaults(given: Partial<Record<SettingKey, unknown>>): TableSettings {
+  const out: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(SETTINGS))
+    out[key] = given[key as SettingKey] ?? def.default;
+  return out as TableSettings;
+}

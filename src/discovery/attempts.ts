@@ -32,27 +32,6 @@ export function summarise(attempts: Attempt[]): string {
     .join("; ");
 }
 
-export async function withTimeout<T>(
-  p: Promise<T>,
-  ms: number,
-): Promise<{ value: T } | { error: string }> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<{ error: string }>((resolve) => {
-    timer = setTimeout(() => resolve({ error: `no answer within ${seconds(ms)}` }), ms);
-  });
-  try {
-    return await Promise.race([
-      p.then(
-        (value) => ({ value }),
-        (err: NodeJS.ErrnoException) => ({ error: err.code ?? err.message }),
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(2))}s`;
 }

@@ -2,8 +2,9 @@
 import { Database } from "bun:sqlite";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import { withTimeout } from "../abort.ts";
 import type { Config, NodeConfig } from "../config/load.ts";
-import { describeRejection, ok, seconds, skipped, summarise, withTimeout } from "./attempts.ts";
+import { describeRejection, ok, seconds, skipped, summarise } from "./attempts.ts";
 import { AddressCache, type Attempt, type CacheEntry, type Step } from "./cache.ts";
 import { checkRemoteAddress } from "./ip-policy.ts";
 import { isLocalAddress, isLocalNode, rememberLocal } from "./local.ts";
@@ -127,7 +128,13 @@ export function createResolver(opts: ResolverOptions): Resolver {
     }
     if (!found && !signal?.aborted) {
       const t0 = clock();
-      const r = await withTimeout(doDns(node.host), dnsMs);
+      const r = (await withTimeout(
+        doDns(node.host).then(
+          (value) => ({ value }),
+          (err: NodeJS.ErrnoException) => ({ error: err.code ?? err.message }),
+        ),
+        dnsMs,
+      )) ?? { error: `no answer within ${seconds(dnsMs)}` };
       const ms = clock() - t0;
       if ("error" in r)
         attempts.push({ step: "dns", query: node.host, outcome: "failed", detail: r.error, ms });

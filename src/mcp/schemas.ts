@@ -1,5 +1,6 @@
 // zod shapes of the MCP tools' inputs and outputs (the SDK turns them into JSON Schema).
 import { z } from "zod";
+import type { RunResult } from "../exec/result.ts";
 import type { ExplicitRequirements } from "../routing/requirements.ts";
 
 /** A zod error callback that names the bad value and what was expected. */
@@ -92,6 +93,19 @@ export const runResultShape = {
     .optional(),
 };
 export const runResult = z.object(runResultShape);
+
+// The schema and the RunResult type are one shape, checked at compile time: the same fields, and
+// every RunResult the program builds is valid output.
+type Assert<T extends true> = T;
+type SameKeys<A, B> = [keyof A] extends [keyof B]
+  ? [keyof B] extends [keyof A]
+    ? true
+    : false
+  : false;
+export type RunResultMatchesSchema = Assert<
+  SameKeys<RunResult, z.infer<typeof runResult>> &
+    (RunResult extends z.infer<typeof runResult> ? true : false)
+>;
 
 /**
  * cluster_bash / offload_to return a run result, or with `background: true` only

@@ -3,9 +3,9 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { runLocal } from "../exec/local.ts";
-import type { RunFn, RunRequest } from "../exec/request.ts";
 import { notStartedOutcome, toRunResult } from "../exec/result.ts";
 import { newTaskId } from "../exec/task-id.ts";
+import type { RunFn, RunRequest } from "../tasks/request.ts";
 import type { McpDeps } from "./deps.ts";
 import { createServer } from "./server.ts";
 

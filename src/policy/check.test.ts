@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { ClusterError, exitCodeFor } from "../errors.ts";
-import { assertCommandAllowed, checkCommand } from "./check.ts";
+import { checkCommand as check } from "./check.ts";
+
+const checkCommand = (command: string, node?: { name: string; deny?: string[] }) =>
+  check(command, node).verdict;
 
 describe("checkCommand", () => {
   test("allowed commands give { allowed: true }", () => {
@@ -34,22 +36,7 @@ describe("checkCommand", () => {
   });
 });
 
-describe("assertCommandAllowed", () => {
-  test("throws ClusterError POLICY_DENIED with the rule, which maps to exit 77", () => {
-    try {
-      assertCommandAllowed(":(){ :|:& };:", { name: "n" });
-      throw new Error("expected a refusal");
-    } catch (err) {
-      expect(err).toBeInstanceOf(ClusterError);
-      const e = err as ClusterError;
-      expect(e.code).toBe("POLICY_DENIED");
-      expect(e.details).toEqual({ rule: "fork-bomb", node: "n" });
-      expect(e.message).toStartWith("refused by rule fork-bomb: ");
-      expect(exitCodeFor(e.code)).toBe(77);
-    }
-  });
-
-  test("returns quietly for allowed commands", () => {
-    expect(() => assertCommandAllowed("ls -la")).not.toThrow();
-  });
+test("an analysed command comes with its analysis; a refused-unparsed one without", () => {
+  expect(check("make -j8").analysis?.invocations.map((i) => i.name)).toEqual(["make"]);
+  expect(check("echo $(").analysis).toBeUndefined();
 });

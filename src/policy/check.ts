@@ -1,16 +1,33 @@
 // The policy's entry points: analyse a command, apply the dangerous-command rules and the node's
 // allow/deny rules; refuse unparseable or over-complex input rather than run it blindly.
-import { ClusterError } from "../errors.ts";
-import type { Analysis } from "../routing/analysis.ts";
-import { TooComplexError } from "../routing/analysis.ts";
-import { analyzeCommand } from "../routing/analyze.ts";
-import { ShellSyntaxError } from "../routing/parse.ts";
+import type { Analysis } from "../shell/analysis.ts";
+import { TooComplexError } from "../shell/analysis.ts";
+import { analyzeCommand } from "../shell/analyze.ts";
+import { ShellSyntaxError } from "../shell/parse.ts";
 import { findDanger } from "./dangerous.ts";
 import { checkNodeRules, type NodeRules } from "./rules.ts";
 import { ALLOWED, type PolicyVerdict } from "./types.ts";
 
-/** The analysis, or the refusal when the command cannot be analysed. */
-export function analyzeOrRefuse(
+/** The verdict on a command line, with its analysis when it could be analysed (routing reads it). */
+export interface PolicyCheck {
+  verdict: PolicyVerdict;
+  analysis?: Analysis;
+}
+
+/**
+ * The policy's entry: analyse the line, apply the dangerous-command rules, then the node's
+ * allow/deny rules when a node is given. Unparseable or over-complex input is refused.
+ */
+export function checkCommand(command: string, node?: NodeRules): PolicyCheck {
+  const analyzed = analyzeOrRefuse(command);
+  if ("refused" in analyzed) return { verdict: analyzed.refused };
+  const { analysis } = analyzed;
+  const danger = findDanger(analysis);
+  const verdict = !danger.allowed || !node ? danger : (checkNodeRules(analysis, node) ?? ALLOWED);
+  return { verdict, analysis };
+}
+
+function analyzeOrRefuse(
   command: string,
 ): { analysis: Analysis } | { refused: PolicyVerdict & { allowed: false } } {
   try {
@@ -34,26 +51,4 @@ export function analyzeOrRefuse(
       };
     throw err;
   }
-}
-
-/** Dangerous-command rules, then the node's rules when a node is given. */
-export function checkAnalysis(analysis: Analysis, node?: NodeRules): PolicyVerdict {
-  const danger = findDanger(analysis);
-  if (!danger.allowed || !node) return danger;
-  return checkNodeRules(analysis, node) ?? ALLOWED;
-}
-
-export function checkCommand(command: string, node?: NodeRules): PolicyVerdict {
-  const result = analyzeOrRefuse(command);
-  return "refused" in result ? result.refused : checkAnalysis(result.analysis, node);
-}
-
-/** Throws ClusterError POLICY_DENIED (details: rule, node) when the command is refused. */
-export function assertCommandAllowed(command: string, node?: NodeRules): void {
-  const verdict = checkCommand(command, node);
-  if (verdict.allowed) return;
-  throw new ClusterError("POLICY_DENIED", `refused by rule ${verdict.rule}: ${verdict.message}`, {
-    rule: verdict.rule,
-    ...(node ? { node: node.name } : {}),
-  });
 }

@@ -1,15 +1,15 @@
 // The policy corpus: dangerous forms must all be refused (by the named rule), look-alikes allowed.
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are shell, not templates
 import { describe, expect, test } from "bun:test";
+import { DANGEROUS } from "../../test/fixtures/policy/dangerous.ts";
+import { HARMLESS } from "../../test/fixtures/policy/harmless.ts";
 import { checkCommand } from "./check.ts";
-import { DANGEROUS } from "./corpus-dangerous.fixture.ts";
-import { HARMLESS } from "./corpus-harmless.fixture.ts";
 import { DANGER_RULES } from "./dangerous.ts";
 
 describe("dangerous corpus: every form is refused by its rule", () => {
   for (const [command, rule] of DANGEROUS) {
     test(command, () => {
-      const verdict = checkCommand(command);
+      const { verdict } = checkCommand(command);
       expect(verdict.allowed ? "allowed" : verdict.rule).toBe(rule);
     });
   }
@@ -18,7 +18,7 @@ describe("dangerous corpus: every form is refused by its rule", () => {
 describe("harmless look-alikes: every one is allowed", () => {
   for (const command of HARMLESS) {
     test(command, () => {
-      const verdict = checkCommand(command);
+      const { verdict } = checkCommand(command);
       expect(verdict.allowed ? "allowed" : `${verdict.rule}: ${verdict.message}`).toBe("allowed");
     });
   }

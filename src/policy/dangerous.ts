@@ -1,6 +1,6 @@
 // Dangerous-command detection on the parsed, normalised command: every program the command would
 // run (after variables, quotes, ${IFS}, sudo, sh -c, eval, xargs... are resolved) is checked.
-import type { Analysis, Invocation } from "../routing/analysis.ts";
+import type { Analysis, Invocation } from "../shell/analysis.ts";
 import {
   accountFiles,
   blockDeviceWrite,

@@ -1,5 +1,5 @@
 // Path judgements for the policy: lexical normalisation, protected directories, block devices.
-import { globToRegExp, hasGlob } from "../routing/glob.ts";
+import { globToRegExp, hasGlob } from "../shell/glob.ts";
 
 /** Top-level directories whose recursive removal or re-permissioning wrecks a machine. */
 const SYSTEM_DIRS = new Set([

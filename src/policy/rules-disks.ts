@@ -1,5 +1,5 @@
 // Rules on disks and key files: writes to block devices, formatting, wiping, account databases.
-import type { Invocation } from "../routing/analysis.ts";
+import type { Invocation } from "../shell/analysis.ts";
 import { parseArgs } from "./args.ts";
 import { isAccountFile, isBlockDevice, normalise, resolvePaths } from "./paths.ts";
 import type { Refusal } from "./types.ts";

@@ -1,6 +1,6 @@
 // Rules on file trees: recursive delete, find -delete, chmod/chown -R and mv of protected paths.
-import type { Invocation } from "../routing/analysis.ts";
-import { findArgs } from "../routing/feeders.ts";
+import type { Invocation } from "../shell/analysis.ts";
+import { findArgs } from "../shell/feeders.ts";
 import { parseArgs } from "./args.ts";
 import { protectedReason, resolvePaths } from "./paths.ts";
 import type { Refusal } from "./types.ts";

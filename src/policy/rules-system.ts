@@ -1,5 +1,5 @@
 // Rules on the machine as a whole: power off, fork bombs, and code run unseen (decoded or downloaded).
-import type { Analysis, Invocation } from "../routing/analysis.ts";
+import type { Analysis, Invocation } from "../shell/analysis.ts";
 import { normalise } from "./paths.ts";
 import { writeTargets } from "./rules-disks.ts";
 import type { Refusal } from "./types.ts";

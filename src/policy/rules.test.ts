@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { analyzeCommand } from "../routing/analyze.ts";
+import { analyzeCommand } from "../shell/analyze.ts";
 import { checkNodeRules, type NodeRules } from "./rules.ts";
 
 const check = (command: string, rules: Omit<NodeRules, "name">) =>

@@ -1,8 +1,8 @@
 // Per-node allow/deny rules: command-word globs from the node's configuration. With `allow` set
 // the node is deny-by-default: every program the command runs must match an allow glob.
 import type { NodeConfig } from "../config/load.ts";
-import type { Analysis, Invocation } from "../routing/analysis.ts";
-import { globToRegExp } from "../routing/glob.ts";
+import type { Analysis, Invocation } from "../shell/analysis.ts";
+import { globToRegExp } from "../shell/glob.ts";
 import { ALLOWED, type PolicyVerdict } from "./types.ts";
 
 export type NodeRules = Pick<NodeConfig, "name" | "allow" | "deny">;

@@ -1,12 +1,14 @@
 // Judges each node for one command: excluded (and why), or its tier, score and tie-breakers.
+
+import type { NodeSnapshot } from "../cluster/view.ts";
 import type { RouteCandidate } from "../exec/result.ts";
 import { checkNodeRules } from "../policy/rules.ts";
 import type { PolicyVerdict } from "../policy/types.ts";
-import type { Analysis } from "./analysis.ts";
+import type { Analysis } from "../shell/analysis.ts";
 import { freeCapacity, overThresholds } from "./capacity.ts";
 import type { Classification } from "./classify.ts";
 import { describeRequirement, nodeFacts, type Requirement, unmetReason } from "./requirements.ts";
-import type { NodeView, Thresholds } from "./types.ts";
+import type { Thresholds } from "./types.ts";
 
 /**
  * Tiers, best first: 0 healthy and under every threshold; 1 degraded or over a threshold;
@@ -17,7 +19,7 @@ import type { NodeView, Thresholds } from "./types.ts";
 export type Tier = 0 | 1 | 2;
 
 export interface Assessed {
-  view: NodeView;
+  view: NodeSnapshot;
   /** Why the node cannot take the command; undefined when eligible. */
   excluded?: string;
   /** Set when the node's own allow/deny rules refuse the command. */
@@ -33,7 +35,7 @@ export interface Assessed {
 }
 
 export function assessNode(
-  view: NodeView,
+  view: NodeSnapshot,
   analysis: Analysis,
   cls: Classification,
   reqs: Requirement[],

@@ -1,13 +1,14 @@
 // Free capacity and load thresholds of a node, from its last sample.
 import { busyReasons } from "../cluster/health.ts";
-import type { NodeView, Thresholds } from "./types.ts";
+import type { NodeSnapshot } from "../cluster/view.ts";
+import type { Thresholds } from "./types.ts";
 
 /**
  * Free cores, discounted by memory pressure: cores × (1 − min(1, load_1m / cores)) ×
  * (1 − (memory% / 100)²). The square keeps moderate memory use nearly free (50% → ×0.75) and
  * makes a swapping node unattractive (90% → ×0.19) however idle its CPUs are.
  */
-export function freeCapacity(node: NodeView): number {
+export function freeCapacity(node: NodeSnapshot): number {
   const cores = node.sample?.cores ?? node.config.cores ?? 1;
   if (!node.sample) return round2(cores);
   const loadShare = Math.min(1, Math.max(0, node.sample.load_1m) / cores);
@@ -19,7 +20,7 @@ export function freeCapacity(node: NodeView): number {
  * The thresholds a node's last sample is over, e.g. ["load 6.1 > 4"]; [] when under all. The same
  * rule as its health (cluster-status), so a node is never "healthy" there and busy here.
  */
-export function overThresholds(node: NodeView, t: Thresholds): string[] {
+export function overThresholds(node: NodeSnapshot, t: Thresholds): string[] {
   if (!node.sample) return [];
   return busyReasons(node.sample, {
     cpu_threshold: t.cpu_percent,
@@ -29,7 +30,7 @@ export function overThresholds(node: NodeView, t: Thresholds): string[] {
 }
 
 /** "8 cores, load 1.2, CPU 15%, memory 40%" */
-export function describeLoad(node: NodeView): string {
+export function describeLoad(node: NodeSnapshot): string {
   const s = node.sample;
   if (!s) return "no load sample";
   return `${s.cores} cores, load ${s.load_1m}, CPU ${s.cpu_percent}%, memory ${s.memory_percent}%`;

@@ -1,12 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import { ClusterError } from "../errors.ts";
+import {
+  DEFAULT_THRESHOLDS,
+  type FakeNode,
+  fakeNode,
+  originCluster,
+} from "../../test/fixtures/routing.ts";
+import type { NodeSnapshot } from "../cluster/view.ts";
 import { chooseNode, decisionError } from "./choose.ts";
-import { DEFAULT_THRESHOLDS, type FakeNode, fakeNode, originCluster } from "./fixtures.ts";
-import type { ChooseInput, NodeView } from "./types.ts";
+import type { ChooseInput } from "./types.ts";
 
-function route(command: string, nodes: NodeView[], extra: Partial<ChooseInput> = {}) {
-  const local = nodes.find((n) => n.isLocal)?.name;
-  return chooseNode({ command, nodes, localNode: local, thresholds: DEFAULT_THRESHOLDS, ...extra });
+function route(command: string, nodes: NodeSnapshot[], extra: Partial<ChooseInput> = {}) {
+  return chooseNode({ command, nodes, thresholds: DEFAULT_THRESHOLDS, ...extra });
 }
 
 const nodes = (...list: FakeNode[]) => list.map(fakeNode);
@@ -235,17 +239,12 @@ describe("explicit node", () => {
     expect(d).toMatchObject({ decision: "remote", node: "macbook-air" });
   });
 
-  test("an unknown node is a NODE_UNKNOWN error listing known nodes", () => {
-    try {
-      route("ls", originCluster(), { explicitNode: "nope" });
-      throw new Error("expected an error");
-    } catch (err) {
-      expect(err).toBeInstanceOf(ClusterError);
-      expect((err as ClusterError).code).toBe("NODE_UNKNOWN");
-      expect((err as ClusterError).message).toContain(
-        "known: macpro51, mac-studio, macbook-air, inference",
-      );
-    }
+  test("an explicit node missing from the views runs nothing (the caller refuses unknown names)", () => {
+    expect(route("ls", originCluster(), { explicitNode: "nope" })).toMatchObject({
+      decision: "no_node",
+      node: null,
+      reason: "Node nope is not in the inventory.",
+    });
   });
 
   test("explicit requirements still apply; inferred ones do not", () => {

@@ -1,49 +1,35 @@
 // chooseNode: the pure routing decision — policy first, then local when the command is light and
 // this machine is idle enough, otherwise the eligible node with the most free capacity.
+
+import type { NodeSnapshot } from "../cluster/view.ts";
 import { ClusterError } from "../errors.ts";
-import { analyzeOrRefuse } from "../policy/check.ts";
-import { findDanger } from "../policy/dangerous.ts";
+import { checkCommand } from "../policy/check.ts";
 import type { PolicyVerdict } from "../policy/types.ts";
 import { type Assessed, assessNode, compareAssessed, toCandidate } from "./assess.ts";
 import { describeLoad } from "./capacity.ts";
 import { type Classification, classifyCommand } from "./classify.ts";
 import { explainChoice, explainNoNode, whyNotLocal } from "./explain.ts";
 import { type Requirement, resolveRequirements } from "./requirements.ts";
-import type { ChooseInput, NodeView, RouteDecision } from "./types.ts";
+import type { ChooseInput, RouteDecision } from "./types.ts";
 
 export function chooseNode(input: ChooseInput): RouteDecision {
-  // Bad aliases and unknown node names are usage errors, whatever the command.
+  // Bad aliases are usage errors, whatever the command. (Unknown node names are the caller's to
+  // refuse: it holds the inventory.)
   const explicitOnly = resolveRequirements(input.requirements, []);
-  if (input.explicitNode && !input.nodes.some((n) => n.name === input.explicitNode)) {
-    const known = input.nodes.map((n) => n.name).join(", ") || "none";
-    throw new ClusterError(
-      "NODE_UNKNOWN",
-      `unknown node "${input.explicitNode}" (known: ${known})`,
-      {
-        node: input.explicitNode,
-        known: input.nodes.map((n) => n.name),
-      },
-    );
-  }
-  const analyzed = analyzeOrRefuse(input.command);
-  if ("refused" in analyzed) return refused(analyzed.refused, input.nodes, explicitOnly);
-  const danger = findDanger(analyzed.analysis);
-  if (!danger.allowed) return refused(danger, input.nodes, explicitOnly);
+  const { verdict, analysis } = checkCommand(input.command);
+  if (!verdict.allowed || !analysis) return refused(verdict, input.nodes, explicitOnly);
 
-  const cls = classifyCommand(analyzed.analysis);
+  const cls = classifyCommand(analysis);
   // With an explicit node, a guess from the command never overrides the caller's choice.
   const reqs = resolveRequirements(input.requirements, input.explicitNode ? [] : cls.inferred);
-  const assessed = input.nodes.map((n) =>
-    assessNode(n, analyzed.analysis, cls, reqs, input.thresholds),
-  );
+  const assessed = input.nodes.map((n) => assessNode(n, analysis, cls, reqs, input.thresholds));
   const candidates = assessed.map(toCandidate);
   const base = { candidates, requirements: reqs };
 
-  const isLocal = (v: NodeView) => v.isLocal || v.name === input.localNode;
-  const decisionFor = (v: NodeView): "local" | "remote" => (isLocal(v) ? "local" : "remote");
+  const decisionFor = (v: NodeSnapshot): "local" | "remote" => (v.isLocal ? "local" : "remote");
   if (input.explicitNode) return explicit(input.explicitNode, assessed, base, decisionFor);
 
-  const local = assessed.find((a) => isLocal(a.view));
+  const local = assessed.find((a) => a.view.isLocal);
   const localReason = local ? localChoice(local, cls) : undefined;
   if (local && localReason)
     return { decision: "local", node: local.view.name, reason: localReason, ...base };
@@ -83,9 +69,16 @@ function explicit(
   name: string,
   assessed: Assessed[],
   base: Pick<RouteDecision, "candidates" | "requirements">,
-  decisionFor: (v: NodeView) => "local" | "remote",
+  decisionFor: (v: NodeSnapshot) => "local" | "remote",
 ): RouteDecision {
-  const a = assessed.find((x) => x.view.name === name) as Assessed;
+  const a = assessed.find((x) => x.view.name === name);
+  if (!a)
+    return {
+      decision: "no_node",
+      node: null,
+      reason: `Node ${name} is not in the inventory.`,
+      ...base,
+    };
   if (a.denied)
     return {
       decision: "refused",
@@ -112,7 +105,7 @@ function explicit(
 
 function refused(
   verdict: PolicyVerdict,
-  nodes: NodeView[],
+  nodes: NodeSnapshot[],
   requirements: Requirement[],
 ): RouteDecision {
   const v = verdict as PolicyVerdict & { allowed: false };

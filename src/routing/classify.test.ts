@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { analyzeCommand } from "./analyze.ts";
+import { analyzeCommand } from "../shell/analyze.ts";
 import { classifyCommand } from "./classify.ts";
 
 const classify = (command: string) => classifyCommand(analyzeCommand(command));

@@ -1,6 +1,6 @@
 // Classifies an analysed command by the programs it runs (never by substring): heavy work to
 // offload, local-only inspection, or light; plus the requirements and specialties it implies.
-import type { Analysis, Invocation } from "./analysis.ts";
+import type { Analysis, Invocation } from "../shell/analysis.ts";
 
 /**
  * SPEC's offload words. `test` among them means a test run (`npm test`, `go test`, `make test`:

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { fakeNode } from "../../test/fixtures/routing.ts";
 import { ClusterError } from "../errors.ts";
-import { fakeNode } from "./fixtures.ts";
 import {
   describeRequirement,
   nodeFacts,

@@ -1,23 +1,8 @@
-// The routing contract: what the background sampler hands in (NodeView) and what comes out.
+// The routing contract: what the background sampler hands in (NodeSnapshot) and what comes out.
 
-import type { LoadSample } from "../cluster/probe.ts";
-import type { NodeConfig } from "../config/load.ts";
+import type { NodeSnapshot } from "../cluster/view.ts";
 import type { RouteCandidate } from "../exec/result.ts";
 import type { ExplicitRequirements, Requirement } from "./requirements.ts";
-
-export type NodeHealth = "healthy" | "degraded" | "unreachable" | "unknown";
-
-/** One node as the sampler last saw it; routing reads only this (no I/O on the routing path). */
-export interface NodeView {
-  name: string;
-  config: NodeConfig;
-  /** Last load sample; sampled_at in ms since the epoch. */
-  sample?: LoadSample & { sampled_at: number };
-  health: NodeHealth;
-  /** Tasks this program is running there now. */
-  running: number;
-  isLocal: boolean;
-}
 
 /** Settings cpu_threshold / load_threshold / memory_threshold. */
 export interface Thresholds {
@@ -29,9 +14,7 @@ export interface Thresholds {
 export interface ChooseInput {
   command: string;
   requirements?: ExplicitRequirements;
-  nodes: NodeView[];
-  /** Name of the node this process runs on, if it is in the inventory. */
-  localNode: string | undefined;
+  nodes: NodeSnapshot[];
   thresholds: Thresholds;
   /** --node / offload_to node_id: run there (after the policy), whatever the load. */
   explicitNode?: string;

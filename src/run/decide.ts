@@ -1,13 +1,15 @@
 // Policy and routing for one request, from the sampler's cached views only (no network I/O).
+
+import type { NodeSnapshot } from "../cluster/view.ts";
 import type { Config } from "../config/load.ts";
-import type { RunRequest } from "../exec/request.ts";
 import { chooseNode } from "../routing/choose.ts";
-import type { NodeView, RouteDecision } from "../routing/types.ts";
+import type { RouteDecision } from "../routing/types.ts";
+import type { RunRequest } from "../tasks/request.ts";
+import { knownNode } from "./nodes.ts";
 
 export interface DeciderDeps {
   config: Config;
-  localNode: string | undefined;
-  views: () => NodeView[];
+  views: () => NodeSnapshot[];
 }
 
 /** Throws NODE_UNKNOWN for an explicit node that is not in the inventory. */
@@ -18,13 +20,14 @@ export function createDecider(deps: DeciderDeps): (req: RunRequest) => RouteDeci
     load_1m: settings.load_threshold,
     memory_percent: settings.memory_threshold,
   };
-  return (req) =>
-    chooseNode({
+  return (req) => {
+    if (req.node !== undefined) knownNode(req.node, deps.config);
+    return chooseNode({
       command: req.command,
       requirements: req.requirements,
       nodes: deps.views(),
-      localNode: deps.localNode,
       thresholds,
       explicitNode: req.node,
     });
+  };
 }

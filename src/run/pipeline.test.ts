@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { fakeNode } from "../../test/fixtures/routing.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Executor } from "../exec/executor.ts";
-import type { RunRecorder } from "../exec/request.ts";
 import type { RunResult } from "../exec/result.ts";
-import { fakeNode } from "../routing/fixtures.ts";
+import type { RunRecorder } from "../tasks/request.ts";
 import { createDecider } from "./decide.ts";
 import { createRunFn } from "./pipeline.ts";
 
@@ -37,7 +37,7 @@ function setup() {
   };
   const running = new Map<string, number>();
   const views = [fakeNode({ name: local, local: true, sampled: false })];
-  const decide = createDecider({ config, localNode: local, views: () => views });
+  const decide = createDecider({ config, views: () => views });
   const run = createRunFn({ config, decide, executorFor: () => executor, recorder, running });
   return { run, calls, events, running };
 }

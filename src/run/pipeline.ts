@@ -2,7 +2,6 @@
 import type { Config } from "../config/load.ts";
 import { ClusterError, toClusterError } from "../errors.ts";
 import type { Executor } from "../exec/executor.ts";
-import type { RunFn, RunRecorder, RunRequest } from "../exec/request.ts";
 import {
   failedBeforeStart,
   notStartedOutcome,
@@ -13,6 +12,7 @@ import {
 import { newTaskId } from "../exec/task-id.ts";
 import { decisionError } from "../routing/choose.ts";
 import type { RouteDecision } from "../routing/types.ts";
+import type { RunFn, RunRecorder, RunRequest } from "../tasks/request.ts";
 
 export interface PipelineDeps {
   config: Config;

@@ -1,19 +1,18 @@
 // The process-wide wiring: one SSH pool, the sampler, executors per node, the run pipeline.
+import { raceAbort, withTimeout } from "../abort.ts";
 import type { Sampler } from "../cluster/sampler.ts";
-import { createClusterSampler } from "../cluster/start.ts";
 import type { Config } from "../config/load.ts";
-import { findLocalNode } from "../discovery/local.ts";
 import type { Executor } from "../exec/executor.ts";
-import { createExecutorFor } from "../exec/for-node.ts";
-import type { RunFn, RunRecorder } from "../exec/request.ts";
 import type { RouteDecision } from "../routing/types.ts";
 import { poolOptionsFrom, SshPool } from "../ssh/pool.ts";
+import type { RunFn, RunRecorder } from "../tasks/request.ts";
+import { createClusterSampler } from "./cluster-sampler.ts";
 import { createDecider } from "./decide.ts";
+import { createExecutorFor } from "./for-node.ts";
 import { createRunFn } from "./pipeline.ts";
 
 export interface Runtime {
   config: Config;
-  localNode: string | undefined;
   run: RunFn;
   /** Policy + routing from cached samples only. */
   decide: (req: Parameters<RunFn>[0]) => RouteDecision;
@@ -50,8 +49,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     }
     return e;
   };
-  const localNode = findLocalNode(config);
-  const decide = createDecider({ config, localNode, views: () => sampler.views() });
+  const decide = createDecider({ config, views: () => sampler.views() });
   const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, running });
   // Runs in flight, so that close() can stop them: a closed SSH channel does not kill a remote
   // command, only the kill over a second channel does, and that needs the pool still open.
@@ -68,7 +66,6 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
   };
   return {
     config,
-    localNode,
     run,
     decide,
     sampler,
@@ -79,35 +76,16 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
         timeoutMs: config.settings.status_timeout * 1000,
         force: false,
       });
-      await (signal ? Promise.race([sampled, abortion(signal)]) : sampled);
+      // Canceled: stop waiting (the round itself ends within status_timeout).
+      await raceAbort(sampled, signal).catch(() => {});
     },
     async close() {
       shutdown.abort();
       const { kill_grace, ssh_timeout } = config.settings;
-      await settledWithin([...inflight], (kill_grace + ssh_timeout + 1) * 1000);
+      await withTimeout(Promise.allSettled([...inflight]), (kill_grace + ssh_timeout + 1) * 1000);
       await sampler.close();
       await Promise.all([...executors.values()].map((e) => e.close()));
       await pool.close();
     },
   };
-}
-
-function abortion(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener("abort", () => resolve(), { once: true });
-  });
-}
-
-/** Waits for the promises to settle, but no longer than `ms` (and leaves no timer behind). */
-async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
-  if (promises.length === 0) return;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    Promise.allSettled(promises),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
 }

@@ -1,11 +1,12 @@
 // One open, authenticated ssh2 connection to a node: session channels within a bound (queue
 // beyond, refused opens retried), exact exit status capture, half-open detection, the reaper.
 import type { Socket } from "node:net";
-import type { Client, ClientChannel } from "ssh2";
+import type { Client } from "ssh2";
+import { abortableSleep, withTimeout } from "../abort.ts";
 import { ClusterError } from "../errors.ts";
-import { abortableSleep, withTimeout } from "./abort.ts";
 import type { KnownHosts } from "./host-keys.ts";
 import { buildReaperCommand, Reaper } from "./reaper.ts";
+import type { ExitStatus, RemoteProcess } from "./remote-process.ts";
 import { type ChannelKind, SessionSlots } from "./session-slots.ts";
 
 export type { ChannelKind };
@@ -25,25 +26,6 @@ export interface ConnectionOptions {
   controlSessions: number;
   knownHosts: KnownHosts;
   auth: { ssh_auth_sock?: string; home: string };
-}
-
-export interface ExitStatus {
-  code: number | null;
-  /** "SIGTERM" style, when the process was killed by a signal. */
-  signal: string | null;
-}
-
-/**
- * A command running on a node. The listeners are attached the moment the channel exists: ssh2
- * may deliver data, exit status and close in the same socket read as the exec reply, before any
- * awaiting caller gets to run, and an 'exit' event nobody listened to is lost.
- */
-export interface RemoteProcess {
-  channel: ClientChannel;
-  /** Resolves when the node reports the exit status; never when it does not (connection lost). */
-  exited: Promise<ExitStatus>;
-  /** Resolves when the channel is closed (after its output ended), for whatever reason. */
-  closed: Promise<void>;
 }
 
 /** The command was certainly not sent; safe to try again (on another connection). */

@@ -1,5 +1,7 @@
 // The ssh executor: runs a RunSpec on a node over the pool, with local.ts's semantics (process
 // group, caps, timeout/cancel/leftover kill, exact exit code or signal, one result shape).
+
+import { withTimeout } from "../abort.ts";
 import type { NodeConfig } from "../config/load.ts";
 import { type ErrorCode, toClusterError } from "../errors.ts";
 import type { Executor, OutputStream, RunSpec } from "../exec/executor.ts";
@@ -7,10 +9,9 @@ import { CappedOutput } from "../exec/limits.ts";
 import { paceGarbage } from "../exec/memory.ts";
 import { type ExecOutcome, endedOutcome, notStartedOutcome } from "../exec/result.ts";
 import { stopTrigger } from "../exec/stop-trigger.ts";
-import { withTimeout } from "./abort.ts";
-import type { ExitStatus, RemoteProcess } from "./connection.ts";
 import type { SshPool } from "./pool.ts";
 import { badEnvName, buildRemoteCommand, MarkReader } from "./remote-command.ts";
+import type { ExitStatus, RemoteProcess } from "./remote-process.ts";
 
 export interface SshExecutorOptions {
   /** Close the pool with the executor (the executor created it). */

@@ -1,20 +1,21 @@
 // The connection pool: one ssh2 connection per node, opened on first use, reused, replaced when it
 // dies, closed when idle. Retries (with backoff) only what certainly did not send the command.
+
+import { abortError, raceAbort } from "../abort.ts";
 import type { Config, NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
-import { abortError, raceAbort } from "./abort.ts";
 import { forgetAddress, nodeAddress } from "./address.ts";
 import {
   type ChannelKind,
   type ConnectionOptions,
   MaybeSentError,
   NotSentError,
-  type RemoteProcess,
   type SshConnection,
 } from "./connection.ts";
 import { KnownHosts, knownHostsPath } from "./host-keys.ts";
 import { openConnection } from "./open-connection.ts";
 import { buildKillScript } from "./remote-command.ts";
+import type { RemoteProcess } from "./remote-process.ts";
 
 export interface PoolOptions extends ConnectionOptions {
   /** Extra attempts after a failure that happened before the command was sent. */

@@ -1,8 +1,10 @@
 // A long-lived control shell per connection that kills process groups on request. Checking a
 // finished run's group for leftovers then costs one line each way on an open channel instead of a
 // new channel and shell (~0.3 ms instead of ~2.7 ms per run).
-import type { RemoteProcess } from "./connection.ts";
-import { KILL_FUNCTIONS, shellQuote } from "./remote-command.ts";
+
+import { shellQuote } from "../shell/quote.ts";
+import { KILL_FUNCTIONS } from "./remote-command.ts";
+import type { RemoteProcess } from "./remote-process.ts";
 
 /**
  * Reads `ID PGID POLLS` lines; answers `done ID` once group PGID has no live member. An empty

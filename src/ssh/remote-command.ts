@@ -1,8 +1,6 @@
 // The remote side of a run: the quoted wrapper that starts a command in its own process group, the
 // status line it prints first, and the script that kills that group over a second channel.
-import { shellQuote } from "../cli/args.ts";
-
-export { shellQuote };
+import { shellQuote } from "../shell/quote.ts";
 
 /** First stdout line of every wrapped run: fixed length, so it is cut off exactly. */
 const MARK_PREFIX = "\x1ecluster-exec:";

@@ -1,5 +1,5 @@
 // Session slots of one connection: a bounded number of channels per kind, FIFO queue beyond.
-import { abortError } from "./abort.ts";
+import { abortError } from "../abort.ts";
 
 export type ChannelKind = "run" | "control";
 

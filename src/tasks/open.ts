@@ -1,9 +1,9 @@
 // The task machinery of one process for one state directory: store, audit log, recorder, upkeep.
 import type { Config } from "../config/load.ts";
-import type { RunRecorder } from "../exec/request.ts";
 import { AuditLog } from "./audit.ts";
 import { pruneExpired, sweepInterrupted } from "./housekeeping.ts";
 import { createTaskRecorder } from "./recorder.ts";
+import type { RunRecorder } from "./request.ts";
 import { TaskStore } from "./store.ts";
 
 /** Long-lived servers repeat the upkeep at most this often (on submit). */

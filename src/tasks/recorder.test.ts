@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { auditLines, type TempSetup, tempSetup } from "../../test/tasks/helpers.ts";
-import { unknownNodeError } from "../exec/for-node.ts";
 import { createLocalExecutor } from "../exec/local.ts";
-import type { RunRequest } from "../exec/request.ts";
 import { toRunResult } from "../exec/result.ts";
 import type { RouteDecision } from "../routing/types.ts";
+import { unknownNodeError } from "../run/nodes.ts";
 import { createRunFn } from "../run/pipeline.ts";
 import { openTasks } from "./open.ts";
 import { auditEnd } from "./recorder.ts";
+import type { RunRequest } from "./request.ts";
 
 let s: TempSetup;
 beforeEach(() => {

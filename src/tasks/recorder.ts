@@ -1,8 +1,9 @@
 // The RunRecorder of the program: every run gets a task row and two audit records (start, end).
-import type { RunRecorder } from "../exec/request.ts";
+
 import type { RunResult } from "../exec/result.ts";
 import type { AuditEnd, AuditLog } from "./audit.ts";
 import { processIdentity } from "./liveness.ts";
+import type { RunRecorder } from "./request.ts";
 import type { RunnerRef, TaskStore } from "./store.ts";
 
 let self: RunnerRef | undefined;

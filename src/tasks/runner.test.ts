@@ -3,10 +3,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { auditLines, type TempSetup, tempSetup } from "../../test/tasks/helpers.ts";
 import { createLocalExecutor } from "../exec/local.ts";
-import type { RunRecorder } from "../exec/request.ts";
 import { createRunFn } from "../run/pipeline.ts";
 import { openTasks, type Tasks } from "./open.ts";
 import { ensureTasksDir, taskPaths } from "./paths.ts";
+import type { RunRecorder } from "./request.ts";
 import { runTask, type TaskRuntime } from "./runner.ts";
 
 let s: TempSetup;

@@ -2,11 +2,11 @@
 // to the task's files, and record the end only once those files are complete.
 
 import { toClusterError } from "../errors.ts";
-import type { RunFn, RunRecorder, RunRequest } from "../exec/request.ts";
 import { failedBeforeStart, type RunResult } from "../exec/result.ts";
 import type { Tasks } from "./open.ts";
 import { CappedFileWriter } from "./output-file.ts";
 import { selfRunner } from "./recorder.ts";
+import type { RunFn, RunRecorder, RunRequest } from "./request.ts";
 import type { TaskRow } from "./store.ts";
 
 /** What executes the request: the program's runtime, or a test's. */

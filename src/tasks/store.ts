@@ -1,8 +1,8 @@
 // The task store: one row per run (foreground and background) in the state database.
 import type { Database } from "bun:sqlite";
-import type { RunRequest } from "../exec/request.ts";
 import type { RunResult } from "../exec/result.ts";
 import { openStateDb } from "../state/db.ts";
+import type { RunRequest } from "./request.ts";
 import { isFinished, stateOfResult, type TaskState } from "./state.ts";
 import { type Raw, type RunnerRef, SCHEMA, type TaskRow, toRow } from "./task-row.ts";
 

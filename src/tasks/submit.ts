@@ -1,11 +1,11 @@
 // Submitting a background task: a queued row, then a detached runner that takes it.
 import { ClusterError } from "../errors.ts";
-import type { RunRequest } from "../exec/request.ts";
 import { newTaskId } from "../exec/task-id.ts";
 import { type SpawnRunner, spawnRunner } from "./detach.ts";
 import { interrupt } from "./housekeeping.ts";
 import type { Tasks } from "./open.ts";
 import { ensureTasksDir, taskPaths } from "./paths.ts";
+import type { RunRequest } from "./request.ts";
 import type { TaskRow } from "./store.ts";
 
 export function submitTask(

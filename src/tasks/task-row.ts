@@ -1,6 +1,7 @@
 // A task's row in the state database: its columns, their SQL and the decoding of a raw row.
-import type { RunRequest } from "../exec/request.ts";
+
 import type { RouteInfo } from "../exec/result.ts";
+import type { RunRequest } from "./request.ts";
 import type { TaskState } from "./state.ts";
 
 export interface TaskRow {

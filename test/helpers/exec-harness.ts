@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { loadConfig } from "../../src/config/load.ts";
-import { createExecutorFor } from "../../src/exec/for-node.ts";
+import { createExecutorFor } from "../../src/run/for-node.ts";
 import { poolOptionsFrom, SshPool } from "../../src/ssh/pool.ts";
 import { type RecordedRun, runRecorded } from "./exec-record.ts";
 

@@ -2,8 +2,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { fanOut } from "../../exec/fan-out.ts";
-import type { RunRequest } from "../../exec/request.ts";
 import { type RunResult, runFailed } from "../../exec/result.ts";
+import type { RunRequest } from "../../tasks/request.ts";
 import type { McpDeps } from "../deps.ts";
 import { startProgress } from "../progress.ts";
 import { requestSignal } from "../request-signals.ts";

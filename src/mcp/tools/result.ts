@@ -1,7 +1,7 @@
 // Turning a run result into a tool result: structuredContent + text, isError when it failed.
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { RunRequest } from "../../exec/request.ts";
 import { type RunResult, runFailed } from "../../exec/result.ts";
+import type { RunRequest } from "../../tasks/request.ts";
 import type { McpDeps } from "../deps.ts";
 import { startProgress, type ToolExtra } from "../progress.ts";
 import { renderRun } from "../render.ts";

@@ -2,8 +2,8 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { toClusterError } from "../../errors.ts";
+import type { TaskWaitView } from "../../tasks/api.ts";
 import { TASK_STATES } from "../../tasks/state.ts";
-import type { TaskWaitView } from "../deps.ts";
 import { expected, routeCandidate } from "../schemas.ts";
 import { errorToolResult } from "./result.ts";
 

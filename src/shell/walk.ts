@@ -12,8 +12,9 @@ import {
 import { type ExpandEnv, expandArgv, expandText, expandWord } from "./expand.ts";
 import { concatOutputs, mergeOutputs, programOutput } from "./outputs.ts";
 import { parseShell, ShellSyntaxError } from "./parse.ts";
-import { type Ctx, type Runner, runProgram } from "./programs.ts";
+import { runProgram } from "./programs.ts";
 import { redirectedStdin, resolveRedirects } from "./redirects.ts";
+import type { Ctx, Runner } from "./runner.ts";
 import { type Command, type Script, type Stmt, wordsSource } from "./shell-ast.ts";
 import { TaintedFiles } from "./tainted-files.ts";
 import { appendTo, arrayValue, positionalValues, setElement } from "./values.ts";

@@ -63,10 +63,6 @@ const DECODE_FLAGS: Record<string, RegExp> = {
   lz4: /^(-[a-zA-Z]*d[a-zA-Z]*|--decompress)$/,
 };
 
-export function isDownloader(name: string): boolean {
-  return DOWNLOADERS.has(name);
-}
-
 /** The taint a program puts on its output, whatever its input. */
 export function producedTaint(name: string, args: string[]): Taint | undefined {
   if (DOWNLOADERS.has(name)) return "downloaded";

@@ -1,10 +1,12 @@
-// The MCP server's dependencies, from the runtime: run, cluster_status, fan-out width.
+// The MCP server's dependencies from the runtime (run, cluster_status, fan-out width): the wiring
+// between the run floor and the mcp floor, so it lives above both, with the transports.
 import { statusReport } from "../cluster/report.ts";
-import type { Requester } from "../exec/request.ts";
 import type { McpDeps } from "../mcp/deps.ts";
+import { freeCapacity } from "../routing/capacity.ts";
+import type { Runtime } from "../run/runtime.ts";
 import { createTaskApi } from "../tasks/api.ts";
 import type { Tasks } from "../tasks/open.ts";
-import type { Runtime } from "./runtime.ts";
+import type { Requester } from "../tasks/request.ts";
 
 const MAX_FAN_OUT = 16;
 
@@ -25,14 +27,9 @@ export function mcpDepsFrom(rt: Runtime, requester: Requester, tasks?: Tasks): M
       return statusReport(views);
     },
     defaultConcurrency() {
-      // Free capacity: cores × (1 − load share) over the nodes that can take work.
+      // The free capacity routing ranks nodes by, summed over the nodes that can take work.
       let free = 0;
-      for (const v of rt.sampler.views()) {
-        if (v.health === "unreachable") continue;
-        const cores = v.sample?.cores ?? v.config.cores ?? 1;
-        const share = v.sample ? Math.min(1, v.sample.load_1m / cores) : 0;
-        free += cores * (1 - share);
-      }
+      for (const v of rt.sampler.views()) if (v.health !== "unreachable") free += freeCapacity(v);
       return Math.max(1, Math.min(MAX_FAN_OUT, Math.floor(free)));
     },
   };

@@ -1,7 +1,7 @@
 // Programs that run a command on items they find or read: xargs (items from stdin) and
 // find -exec (each found path, standing in as the search root).
 import type { Output, Value } from "./analysis.ts";
-import type { Ctx, Runner } from "./programs.ts";
+import type { Ctx, Runner } from "./runner.ts";
 
 export function runXargs(args: Value[], ctx: Ctx, run: Runner): Output {
   let replace: string | undefined;

@@ -1,4 +1,4 @@
-// Bounded waits: cut short by a run's AbortSignal, or by a timeout.
+// Bounded waits, cut short by an AbortSignal or a timeout; every timer is cleared when the wait ends.
 
 export function abortError(): Error {
   const e = new Error("aborted");

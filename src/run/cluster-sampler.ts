@@ -1,11 +1,14 @@
-// Wiring for `serve`, `mcp` and `cluster-status`: a sampler over the shared SSH pool and resolver.
+// Wiring for `serve`, `mcp` and `cluster-status`: a sampler over the shared SSH pool and resolver,
+// with this program's one answer to "is this node this machine?".
+
+import { poolRemoteExec } from "../cluster/pool-exec.ts";
+import { createSampler, type Sampler } from "../cluster/sampler.ts";
+import type { NodeView } from "../cluster/view.ts";
 import type { Config } from "../config/load.ts";
 import { resolverFor } from "../ssh/address.ts";
 import { poolOptionsFrom, SshPool } from "../ssh/pool.ts";
 import { openStateDb } from "../state/db.ts";
-import { poolRemoteExec } from "./pool-exec.ts";
-import { createSampler, type Sampler } from "./sampler.ts";
-import type { NodeView } from "./view.ts";
+import { thisMachineTest } from "./nodes.ts";
 
 export interface ClusterSamplerDeps {
   /** The process's shared pool; without one the sampler opens its own and closes it in close(). */
@@ -18,10 +21,12 @@ export interface ClusterSamplerDeps {
 /** A sampler wired to the real pool, resolver and state database. Not started: call start(). */
 export function createClusterSampler(config: Config, deps: ClusterSamplerDeps = {}): Sampler {
   const pool = deps.pool ?? new SshPool(poolOptionsFrom(config));
+  const resolver = resolverFor(config);
   const sampler = createSampler({
     config,
     db: openStateDb(config.settings.state_dir),
-    resolver: resolverFor(config),
+    resolver,
+    isLocal: thisMachineTest(config, (n) => resolver.peek(n)?.address),
     remote: poolRemoteExec(pool),
     running: deps.running,
     onUpdate: deps.onUpdate,

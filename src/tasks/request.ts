@@ -1,7 +1,10 @@
-// What a caller asks for: a command, where or on what kind of node, and how long it may take.
+// What a caller asks for, and how a run is recorded: every run, foreground too, is a task. These
+// types sit on the lowest floor that needs them (tasks), so mcp, run and the task store all import
+// them downwards.
+
+import type { OutputStream } from "../exec/executor.ts";
+import type { RunResult } from "../exec/result.ts";
 import type { ExplicitRequirements } from "../routing/requirements.ts";
-import type { OutputStream } from "./executor.ts";
-import type { RunResult } from "./result.ts";
 
 export type Requester = "cli" | "mcp-stdio" | "mcp-http";
 

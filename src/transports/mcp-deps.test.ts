@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { fakeNode } from "../../test/fixtures/routing.ts";
 import type { Sampler } from "../cluster/sampler.ts";
 import { loadConfig } from "../config/load.ts";
-import { fakeNode } from "../routing/fixtures.ts";
+import type { Runtime } from "../run/runtime.ts";
 import { mcpDepsFrom } from "./mcp-deps.ts";
-import type { Runtime } from "./runtime.ts";
 
 const config = loadConfig({ env: { HOME: "/nonexistent-home-for-tests" } });
 
