@@ -13,7 +13,7 @@ import {
   timeoutSeconds,
   toRequirements,
 } from "../schemas.ts";
-import { runForTool, taskToolResult } from "./result.ts";
+import { runForTool, startTaskResult } from "./result.ts";
 
 export function registerClusterBashTool(server: McpServer, deps: McpDeps): void {
   server.registerTool(
@@ -47,7 +47,7 @@ export function registerClusterBashTool(server: McpServer, deps: McpDeps): void 
         cwd: args.cwd,
         requester: deps.requester,
       };
-      if (args.background) return taskToolResult(deps, req);
+      if (args.background) return startTaskResult(deps, req);
       return runForTool(deps, req, extra, "cluster_bash");
     },
   );

@@ -11,7 +11,7 @@ import {
   runOrTaskOutput,
   timeoutSeconds,
 } from "../schemas.ts";
-import { runForTool, taskToolResult } from "./result.ts";
+import { runForTool, startTaskResult } from "./result.ts";
 
 export function registerOffloadToTool(server: McpServer, deps: McpDeps): void {
   server.registerTool(
@@ -43,7 +43,7 @@ export function registerOffloadToTool(server: McpServer, deps: McpDeps): void {
         cwd: args.cwd,
         requester: deps.requester,
       };
-      if (args.background) return taskToolResult(deps, req);
+      if (args.background) return startTaskResult(deps, req);
       return runForTool(deps, req, extra, `offload_to ${args.node_id}`);
     },
   );

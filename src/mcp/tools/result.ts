@@ -32,7 +32,7 @@ export function endedBadly(state: string): boolean {
 }
 
 /** `background: true`: start a task and answer at once with {task_id, node, state}. */
-export async function taskToolResult(deps: McpDeps, req: RunRequest): Promise<CallToolResult> {
+export async function startTaskResult(deps: McpDeps, req: RunRequest): Promise<CallToolResult> {
   if (!deps.tasks) return errorToolResult("background tasks are not available in this server");
   const task = await deps.tasks.submit(req);
   return {
