@@ -3,7 +3,7 @@
 // is executed. Prints refused/total per family, the overall figures, then every miss.
 // Run: npx bun scripts/bench/policy-corpus.ts
 import { chooseNode } from "../../src/routing/choose.ts";
-import { DEFAULT_THRESHOLDS, fakeNode } from "../../src/routing/fixtures.ts";
+import { DEFAULT_THRESHOLDS, fakeNode } from "../../test/fixtures/routing.ts";
 import { DANGEROUS } from "../../test/fixtures/policy-corpus/dangerous.ts";
 import { HARMLESS } from "../../test/fixtures/policy-corpus/harmless.ts";
 import { DANGER_FAMILIES } from "../../test/fixtures/policy-corpus/types.ts";
@@ -24,7 +24,6 @@ function routeVerdict(command: string, cwd?: string): Verdict {
     const d = chooseNode({
       command: line,
       nodes: NODES,
-      localNode: "bench",
       thresholds: DEFAULT_THRESHOLDS,
     });
     return { refused: d.decision === "refused", rule: d.rule, reason: d.reason };
