@@ -5,6 +5,7 @@ import os from "node:os";
 import { join, resolve } from "node:path";
 import { configError } from "./errors.ts";
 import { expandHome, isRecord, readConfigFile } from "./file.ts";
+import type { SandboxLevel } from "./sandbox-level.ts";
 import { type Arch, type FileConfig, fileSchema, type Os } from "./schema.ts";
 import { SETTINGS, type SettingKey, type TableSettings, withDefaults } from "./settings.ts";
 
@@ -23,6 +24,10 @@ export interface NodeConfig {
   binary_path?: string;
   allow?: string[];
   deny?: string[];
+  /** The node's sandbox level (its own, else [defaults]); a run may only tighten it. */
+  sandbox: SandboxLevel;
+  /** Extra paths a sandbox leaves writable ("~/" is the node's home). */
+  writable: string[];
 }
 
 /** The effective settings: the table's (settings.ts) plus what is derived from the environment. */
@@ -32,6 +37,8 @@ export type Settings = Omit<TableSettings, "user" | "state_dir" | "http_origins"
   http_origins: string[];
   identity_file?: string;
   port: number;
+  /** [defaults] writable: extra paths a sandbox leaves writable. */
+  writable: string[];
   /** ssh-agent socket ($SSH_AUTH_SOCK), if any. */
   ssh_auth_sock?: string;
   /** The user's home directory, for the usual ~/.ssh keys. */
@@ -155,6 +162,7 @@ function build(
     state_dir: d.state_dir ? resolve(expandHome(d.state_dir, home)) : stateBase,
     identity_file: d.identity_file ? expandHome(d.identity_file, home) : undefined,
     port: d.port ?? 22,
+    writable: d.writable ?? [],
     http_origins: (d.http_origins ?? "")
       .split(",")
       .map((o) => o.trim())
@@ -172,6 +180,8 @@ function build(
       user: n.user ?? user,
       port: n.port ?? settings.port,
       identity_file: identity ? expandHome(identity, home) : undefined,
+      sandbox: n.sandbox ?? settings.sandbox,
+      writable: n.writable ?? settings.writable,
     };
   }
   return { source, settings, nodes, warnings };

@@ -1,6 +1,7 @@
 // The zod schema of the configuration file: the single source of truth for its shape.
 import { isIP } from "node:net";
 import { z } from "zod";
+import { sandboxLevelSchema, writableSchema } from "./sandbox-level.ts";
 import { SETTINGS, type SettingKey } from "./settings.ts";
 
 const OS_ALIASES: Record<string, "linux" | "macos"> = {
@@ -68,6 +69,8 @@ export const nodeSchema = z.strictObject({
   binary_path: z.string().min(1, "expected a path to cluster-exec on that node").optional(),
   allow: z.array(glob).optional(),
   deny: z.array(glob).optional(),
+  sandbox: sandboxLevelSchema.optional(),
+  writable: writableSchema.optional(),
 });
 
 const settingShape = Object.fromEntries(
@@ -78,6 +81,7 @@ export const defaultsSchema = z.strictObject({
   ...settingShape,
   identity_file: z.string().min(1, "expected a key file path").optional(),
   port: port.optional(),
+  writable: writableSchema.optional(),
 });
 
 export const fileSchema = z.strictObject({

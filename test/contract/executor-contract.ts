@@ -23,9 +23,14 @@ function spec(command: string, extra: Partial<RunSpec> = {}): RecordedRun["spec"
   return { ...BASE, command, ...extra };
 }
 
-export function executorContract(name: string, adapter: () => ContractAdapter): void {
+/** `base`: spec fields every case gets (a sandbox: the same contract must hold inside it). */
+export function executorContract(
+  name: string,
+  adapter: () => ContractAdapter,
+  base: Partial<RunSpec> = {},
+): void {
   const run = (command: string, extra: Partial<RunSpec> = {}, opts: Partial<RecordedRun> = {}) =>
-    adapter().run({ spec: spec(command, extra), ...opts });
+    adapter().run({ spec: spec(command, { ...base, ...extra }), ...opts });
 
   describe(`executor contract: ${name}`, () => {
     test(
@@ -127,6 +132,24 @@ export function executorContract(name: string, adapter: () => ContractAdapter): 
         );
         expect(r.outcome.canceled).toBe(true);
         expect(r.outcome.signal).toBe("SIGKILL");
+        expect(await waitGone(s)).toEqual([]);
+      },
+      T,
+    );
+
+    test(
+      "TERM comes first: a trap gets the grace period to clean up",
+      async () => {
+        const s = uniqueSleep();
+        const r = await run(
+          `trap 'sleep 0.2; echo cleaned; exit 9' TERM; echo armed; sleep ${s} & wait`,
+          { killGraceMs: 5000 },
+          { cancelOn: "armed" },
+        );
+        expect(r.outcome.canceled).toBe(true);
+        expect(r.outcome.stdout).toBe("armed\ncleaned\n");
+        expect(r.outcome).toMatchObject({ exit_code: 9, signal: null });
+        expect(r.ms).toBeLessThan(4000);
         expect(await waitGone(s)).toEqual([]);
       },
       T,
