@@ -74,7 +74,8 @@ ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
 
 # ---------------------------------------------------------------------------------------------
 install_deps() {
-  local pkgs=(openssh-server openssh-client iproute2 procps util-linux)
+  # bubblewrap: the sandbox tests; sudo: proving setuid is inert inside it (see ensure_user).
+  local pkgs=(openssh-server openssh-client iproute2 procps util-linux bubblewrap sudo)
   local missing=() p
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -129,6 +130,16 @@ ensure_user() {
   # useradd leaves the password as "!" which sshd (UsePAM no) treats as a locked account.
   if [[ "$(getent shadow "$TEST_USER" | cut -d: -f2)" == '!'* ]]; then
     usermod -p '*' "$TEST_USER"
+  fi
+  # The sandbox tests prove that setuid is inert inside it: outside, `sudo -n true` must succeed
+  # for the test user (and nothing else: only /usr/bin/true, as root).
+  if [[ -d /etc/sudoers.d ]]; then
+    local rule="$TEST_USER ALL=(root) NOPASSWD: /usr/bin/true"
+    if [[ "$(cat /etc/sudoers.d/cluster-exec-test 2>/dev/null)" != "$rule" ]]; then
+      printf '%s\n' "$rule" >/etc/sudoers.d/cluster-exec-test.tmp
+      chmod 440 /etc/sudoers.d/cluster-exec-test.tmp
+      mv /etc/sudoers.d/cluster-exec-test.tmp /etc/sudoers.d/cluster-exec-test
+    fi
   fi
   local home f
   home="$(getent passwd "$TEST_USER" | cut -d: -f6)"

@@ -26,6 +26,7 @@ const FLOORS = [
   "slurm",
   "discovery",
   "exec",
+  "sandbox",
   "state",
   "shell",
   "config",

@@ -5,21 +5,12 @@ import { existsSync } from "node:fs";
 import { SANDBOX_EXEC } from "./launch.ts";
 import type { SandboxTool } from "./levels.ts";
 
-/** The smallest sandbox the launch lines build: it fails where theirs would. */
-const BWRAP_TRY = [
-  "--ro-bind",
-  "/",
-  "/",
-  "--dev",
-  "/dev",
-  "--proc",
-  "/proc",
-  "--unshare-pid",
-  "--die-with-parent",
-  "--cap-drop",
-  "ALL",
-  "--",
-  "true",
+/** The smallest sandbox the launch lines build (own /proc, else the host's bound read-only). */
+const BWRAP_BASE = ["--ro-bind", "/", "/", "--dev", "/dev"];
+const BWRAP_TAIL = ["--unshare-pid", "--die-with-parent", "--cap-drop", "ALL", "--", "true"];
+const BWRAP_TRIES = [
+  [...BWRAP_BASE, "--proc", "/proc", ...BWRAP_TAIL],
+  [...BWRAP_BASE, "--ro-bind", "/proc", "/proc", ...BWRAP_TAIL],
 ];
 
 let cached: SandboxTool | undefined;
@@ -34,15 +25,18 @@ function detect(): SandboxTool {
   if (process.platform === "darwin") return existsSync(SANDBOX_EXEC) ? "sandbox-exec" : "none";
   const bwrap = Bun.which("bwrap");
   if (!bwrap) return "none";
-  try {
-    const r = Bun.spawnSync([bwrap, ...BWRAP_TRY], { stdout: "ignore", stderr: "ignore" });
-    return r.exitCode === 0 ? "bwrap" : "none";
-  } catch {
-    return "none";
+  for (const args of BWRAP_TRIES) {
+    try {
+      const r = Bun.spawnSync([bwrap, ...args], { stdout: "ignore", stderr: "ignore" });
+      if (r.exitCode === 0) return "bwrap";
+    } catch {
+      // not startable: try the next form, then give up
+    }
   }
+  return "none";
 }
 
 /** The same test in POSIX sh, for the remote probe script: prints bwrap, sandbox-exec or none. */
-export const SANDBOX_PROBE_SCRIPT = `if command -v bwrap >/dev/null 2>&1 && bwrap ${BWRAP_TRY.join(" ")} >/dev/null 2>&1; then echo bwrap
+export const SANDBOX_PROBE_SCRIPT = `if command -v bwrap >/dev/null 2>&1 && { ${BWRAP_TRIES.map((a) => `bwrap ${a.join(" ")} >/dev/null 2>&1`).join(" || ")}; }; then echo bwrap
 elif [ -x ${SANDBOX_EXEC} ]; then echo sandbox-exec
 else echo none; fi`;

@@ -46,6 +46,19 @@ function pathWord(p: string): string {
   return p.startsWith("~/") ? `"$HOME"/${shellQuote(p.slice(2))}` : shellQuote(p);
 }
 
+/**
+ * Its own /proc when the kernel allows one: an unprivileged user may mount proc only where the
+ * current /proc is fully visible, and a file mounted over part of it (lxcfs in LXC, Docker's masks,
+ * the test cluster's fake load files) forbids that ("Can't mount proc": measured). There the host's
+ * /proc is bound read-only instead: the sandbox then sees other processes' numbers but, in its own
+ * PID namespace, still cannot signal them. The mount table is read with the shell's own `read`.
+ */
+const PROC_LINES = [
+  "cx_proc=mount",
+  "[ -r /proc/self/mounts ] && while read -r cx_a cx_m cx_b; do case $cx_m in /proc/sys/fs/binfmt_misc) ;; /proc/?*) cx_proc=bind ;; esac; done </proc/self/mounts",
+  'if [ "$cx_proc" = mount ]; then set -- "$@" --proc /proc; else set -- "$@" --ro-bind /proc /proc; fi',
+];
+
 /** Top-level directories that stay read-only under `system` (the loop binds the others writable). */
 function systemPattern(): string {
   const top = [...SYSTEM_DIRS, ...KERNEL_DIRS].filter((d) => d.lastIndexOf("/") === 0);
@@ -71,7 +84,7 @@ export function sandboxExecLines(spec: SandboxSpec, command: string): string[] {
       '  if [ -d "$cx_d" ] && [ ! -L "$cx_d" ]; then set -- "$@" --bind "$cx_d" "$cx_d"; fi',
       "done",
     );
-  lines.push('set -- "$@" --dev /dev --proc /proc');
+  lines.push('set -- "$@" --dev /dev', ...PROC_LINES);
   if (spec.level === "workspace")
     lines.push('set -- "$@" --bind "$PWD" "$PWD" --bind-try "$cx_t" "$cx_t"');
   for (const p of spec.writable) lines.push(`set -- "$@" --bind-try ${pathWord(p)} ${pathWord(p)}`);

@@ -77,13 +77,15 @@ export class SshPool {
    * Sends `command` to the node on a pooled connection and returns the running process. Failures before
    * the command was sent are retried `retries` times with backoff; afterwards they surface as
    * UNREACHABLE (or AUTH_FAILED / HOST_KEY_CHANGED, which are not retried). A possibly sent
-   * command is never re-sent: that surfaces as CONNECTION_LOST.
+   * command is never re-sent: that surfaces as CONNECTION_LOST. Waiting for a free session ends
+   * at `sessionDeadline` (performance.now() ms) with NODE_BUSY.
    */
   async exec(
     node: NodeConfig,
     command: string,
     kind: ChannelKind = "run",
     signal?: AbortSignal,
+    opts: { sessionDeadline?: number } = {},
   ): Promise<RemoteProcess> {
     let last: Error | undefined;
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
@@ -93,7 +95,7 @@ export class SshPool {
         const conn = await raceAbort(this.connection(node), signal);
         this.touch(node.name, conn);
         try {
-          return await conn.exec(command, kind, signal);
+          return await conn.exec(command, kind, signal, opts.sessionDeadline);
         } finally {
           this.touch(node.name, conn);
         }

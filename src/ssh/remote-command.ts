@@ -1,12 +1,18 @@
 // The remote side of a run: the quoted wrapper that starts a command in its own process group, the
 // status line it prints first, and the script that kills that group over a second channel.
+import { sandboxCheckLines, sandboxExecLines } from "../sandbox/launch.ts";
+import type { SandboxSpec } from "../sandbox/levels.ts";
 import { shellQuote } from "../shell/quote.ts";
 
 /** First stdout line of every wrapped run: fixed length, so it is cut off exactly. */
 const MARK_PREFIX = "\x1ecluster-exec:";
 /** The same prefix as printf writes it (octal escape: no control byte travels in the command). */
 const MARK_PRINTF = "\\036cluster-exec:";
-/** `\x1ecluster-exec:pgid=0000012345\n` (or `nocd=…`: cwd missing) — 10 digits covers every pid_max (Linux caps it at 2^22). */
+/**
+ * `\x1ecluster-exec:pgid=0000012345\n` — 10 digits covers every pid_max (Linux caps it at 2^22).
+ * Other keys: `pgbw` (the group id, the run is inside bubblewrap), `nocd` (cwd missing), `nosb`
+ * (no sandbox could be had; the number says why, see sandbox/paths.ts REFUSAL).
+ */
 export const MARK_LENGTH = MARK_PREFIX.length + "pgid=".length + 10 + 1;
 /** Noise a login shell's rc files may print before the mark; past this, the mark is given up on. */
 export const MARK_SEARCH_LIMIT = 64 * 1024;
@@ -16,6 +22,8 @@ export interface RemoteCommandSpec {
   command: string;
   cwd?: string;
   env?: Record<string, string>;
+  /** Run inside the OS sandbox (the same launch lines as the local executor). */
+  sandbox?: SandboxSpec;
 }
 
 /** An env name a POSIX shell cannot export, or undefined when all are fine. */
@@ -49,18 +57,31 @@ export function buildRemoteCommand(spec: RemoteCommandSpec): string {
     lines.push(
       `cd -- ${shellQuote(spec.cwd)} 2>/dev/null || { printf '${MARK_PRINTF}nocd=%010d\\n' 0; exit 126; }`,
     );
-  lines.push(`printf '${MARK_PRINTF}pgid=%010d\\n' "$$"`);
+  if (spec.sandbox) {
+    const refuse = (code: number) => `printf '${MARK_PRINTF}nosb=%010d\\n' ${code}; exit 126`;
+    lines.push(...sandboxCheckLines(spec.sandbox, refuse));
+    lines.push('cx_m=pgid; [ "$cx_box" = bwrap ] && cx_m=pgbw');
+    lines.push(`printf '${MARK_PRINTF}%s=%010d\\n' "$cx_m" "$$"`);
+  } else lines.push(`printf '${MARK_PRINTF}pgid=%010d\\n' "$$"`);
   for (const [k, v] of Object.entries(spec.env ?? {})) lines.push(`export ${k}=${shellQuote(v)}`);
   lines.push("exec </dev/null");
   // Same shell as the local executor: bash where it exists, else sh.
   const cmd = shellQuote(spec.command);
-  lines.push(`command -v bash >/dev/null 2>&1 && exec bash -c ${cmd}`);
-  lines.push(`exec /bin/sh -c ${cmd}`);
+  if (spec.sandbox) lines.push(...sandboxExecLines(spec.sandbox, spec.command));
+  else {
+    lines.push(`command -v bash >/dev/null 2>&1 && exec bash -c ${cmd}`);
+    lines.push(`exec /bin/sh -c ${cmd}`);
+  }
   const body = lines.join("\n");
   return `exec /bin/sh -c 'eval "$1"' cluster-exec ${shellQuote(body)}`;
 }
 
-export type Mark = { kind: "pgid"; pgid: number } | { kind: "nocwd" } | { kind: "missing" };
+export type Mark =
+  /** `wrapped`: inside bubblewrap, which reports death by signal N as exit code 128 + N. */
+  | { kind: "pgid"; pgid: number; wrapped?: boolean }
+  | { kind: "nocwd" }
+  | { kind: "nosandbox"; reason: number }
+  | { kind: "missing" };
 
 /**
  * Finds the status line at the start of stdout. Everything before it is rc-file noise and is
@@ -82,12 +103,8 @@ export class MarkReader {
       const line = new TextDecoder().decode(
         all.subarray(at + MARK_PREFIX.length, at + MARK_LENGTH),
       );
-      const m = /^(pgid|nocd)=(\d{10})\n$/.exec(line);
-      this.mark = !m
-        ? { kind: "missing" }
-        : m[1] === "pgid"
-          ? { kind: "pgid", pgid: Number(m[2]) }
-          : { kind: "nocwd" };
+      const m = /^(pgid|pgbw|nocd|nosb)=(\d{10})\n$/.exec(line);
+      this.mark = m ? toMark(m[1] as string, Number(m[2])) : { kind: "missing" };
       this.pending = [];
       return m ? all.subarray(at + MARK_LENGTH) : all;
     }
@@ -108,6 +125,12 @@ export class MarkReader {
     this.pending = [];
     return all;
   }
+}
+
+function toMark(key: string, n: number): Mark {
+  if (key === "nocd") return { kind: "nocwd" };
+  if (key === "nosb") return { kind: "nosandbox", reason: n };
+  return key === "pgbw" ? { kind: "pgid", pgid: n, wrapped: true } : { kind: "pgid", pgid: n };
 }
 
 /**
