@@ -5,17 +5,23 @@ import type { RouteDecision } from "../routing/types.ts";
 import { createRuntime } from "../run/runtime.ts";
 import { commandFromArgs, parseVerbArgs } from "./args.ts";
 import { printJson, warn, writeOut } from "./output.ts";
-import { ROUTING_FLAGS, ROUTING_HELP, requirementsFromFlags } from "./routing-flags.ts";
+import {
+  ROUTING_FLAGS,
+  ROUTING_HELP,
+  requirementsFromFlags,
+  sandboxFromFlag,
+} from "./routing-flags.ts";
 
-export const ROUTE_HELP = `Usage: cluster-exec route [--node N] [--os OS] [--arch A] [--cap C]... [--json] CMD
+export const ROUTE_HELP = `Usage: cluster-exec route [--node N] [--os OS] [--arch A] [--cap C]... [--sandbox L] [--json] CMD
 
 Shows where CMD would run and why — the decision (local, remote, refused, no_node), the reason,
 the policy rule that refused it, and every node with its score or why it was excluded — without
 running anything. Samples nodes first when the cached samples are stale.
 
 ${ROUTING_HELP}
-  --json        {decision, node, reason, rule?, candidates, requirements}
-Exit codes: 0 when it would run; 77 refused by the command policy; 69 no node available.`;
+  --json        {decision, node, reason, rule?, candidates, requirements, sandbox?, unavailable?}
+Exit codes: 0 when it would run; 77 refused by the command policy, or no sandbox where one is
+needed; 69 no node available.`;
 
 export async function routeVerb(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseVerbArgs("route", argv, {
@@ -32,13 +38,15 @@ export async function routeVerb(argv: string[], config: Config): Promise<number>
   }
   const command = commandFromArgs(positionals);
   const requirements = requirementsFromFlags(values);
+  const sandbox = sandboxFromFlag(values.sandbox);
   const rt = createRuntime(config);
   try {
     if (!values.node) await rt.refreshIfStale();
-    const d = rt.decide({ command, node: values.node, requirements, requester: "cli" });
+    const d = rt.decide({ command, node: values.node, requirements, sandbox, requester: "cli" });
     if (values.json) await printJson(d);
     else await writeOut(process.stdout, renderDecision(d));
-    return d.decision === "refused" ? EXIT.refused : d.decision === "no_node" ? EXIT.noNode : 0;
+    if (d.decision === "refused" || d.unavailable === "sandbox") return EXIT.refused;
+    return d.decision === "no_node" ? EXIT.noNode : 0;
   } finally {
     await rt.close();
   }

@@ -4,6 +4,8 @@ import os from "node:os";
 import si from "systeminformation";
 import { detectLocalFacts } from "../config/local-facts.ts";
 import type { Arch, Os } from "../config/schema.ts";
+import { detectSandboxTool } from "../sandbox/detect.ts";
+import type { SandboxTool } from "../sandbox/levels.ts";
 
 export interface LoadSample {
   hostname: string;
@@ -17,6 +19,8 @@ export interface LoadSample {
   memory_percent: number;
   /** Bytes. */
   mem_total: number;
+  /** What runs can be sandboxed with there (absent in samples from older versions). */
+  sandbox?: SandboxTool;
   /** Static facts, informational. */
   cpu_model?: string;
   os_release?: string;
@@ -44,6 +48,7 @@ export async function sampleLocal(): Promise<LoadSample> {
     os: facts.os,
     arch: facts.arch,
     cores: facts.cores,
+    sandbox: detectSandboxTool(),
     ...dynamic,
   };
 }

@@ -2,6 +2,8 @@
 // (Linux /proc, macOS sysctl/vm_stat) whose output is parsed here with probe.ts's parsers.
 
 import type { Arch, Os } from "../config/schema.ts";
+import { SANDBOX_PROBE_SCRIPT } from "../sandbox/detect.ts";
+import { SANDBOX_TOOLS, type SandboxTool } from "../sandbox/levels.ts";
 import { shellQuote } from "../shell/quote.ts";
 import {
   cpuPercent,
@@ -31,6 +33,8 @@ echo @@os; uname -s
 echo @@arch; uname -m
 echo @@hostname; hostname 2>/dev/null || uname -n
 echo @@cores; getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || sysctl -n hw.ncpu
+echo @@sandbox
+${SANDBOX_PROBE_SCRIPT}
 case "$(uname -s)" in
 Linux)
   echo @@stat1; head -n 1 /proc/stat
@@ -67,6 +71,7 @@ export function parseRemoteProbe(stdout: string): { sample: LoadSample; method: 
     os,
     arch: archFromUname(need("arch").trim()),
     cores,
+    ...sandboxField(sections.get("sandbox")),
   };
   const dynamic =
     os === "linux"
@@ -81,6 +86,12 @@ export function parseRemoteProbe(stdout: string): { sample: LoadSample; method: 
           parseVmStat(need("vmstat"), Number(need("memsize").trim())),
         );
   return { method: "script", sample: { ...base, ...dynamic } };
+}
+
+/** The sandbox section (or the probe JSON's field): only a known tool name counts. */
+function sandboxField(v: unknown): { sandbox?: SandboxTool } {
+  const tool = typeof v === "string" ? v.trim() : undefined;
+  return SANDBOX_TOOLS.includes(tool as SandboxTool) ? { sandbox: tool as SandboxTool } : {};
 }
 
 function splitSections(text: string): Map<string, string> {
@@ -126,7 +137,8 @@ function parseProbeJson(text: string): LoadSample {
     throw new Error(`cluster-exec probe --json: os ${String(v.os)}`);
   if (v.arch !== "x86_64" && v.arch !== "arm64")
     throw new Error(`cluster-exec probe --json: arch ${String(v.arch)}`);
-  return v as unknown as LoadSample;
+  const { sandbox: _, ...rest } = v;
+  return { ...rest, ...sandboxField(v.sandbox) } as unknown as LoadSample;
 }
 
 export function osFromUname(kernel: string): Os {

@@ -10,6 +10,10 @@ export interface NodeStatus {
   os: string | null;
   arch: string | null;
   capabilities: string[];
+  /** What runs there can be sandboxed with (bwrap, sandbox-exec, none), as last probed; null: not known yet. */
+  sandbox: string | null;
+  /** The node's configured sandbox level (a run may only tighten it). */
+  sandbox_level: string;
   address: string | null;
   resolved_via: string | null;
   /** ISO time of the sample shown. */
@@ -53,6 +57,8 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
       os: s?.os ?? v.config.os ?? null,
       arch: s?.arch ?? v.config.arch ?? null,
       capabilities: v.config.capabilities,
+      sandbox: s?.sandbox ?? null,
+      sandbox_level: v.config.sandbox,
       address: v.address ?? null,
       resolved_via: v.resolved_via,
       sampled_at: s ? new Date(s.sampled_at).toISOString() : null,
@@ -84,6 +90,7 @@ const HEADERS = [
   "CORES",
   "OS/ARCH",
   "CAPABILITIES",
+  "SANDBOX",
   "ADDRESS (VIA)",
   "AGE",
   "LAST ERROR / NOTES",
@@ -100,6 +107,7 @@ export function statusTable(report: StatusReport): string {
     num(n.cores),
     `${n.os ?? "?"}/${n.arch ?? "?"}`,
     n.capabilities.join(",") || "-",
+    sandbox(n),
     address(n),
     n.sample_age_s === null ? "-" : age(n.sample_age_s),
     notes(n),
@@ -114,6 +122,12 @@ export function statusTable(report: StatusReport): string {
     ? `* this machine (${report.local_node}): sampled in-process, never over SSH`
     : "this machine is not one of the nodes";
   return [line(HEADERS), ...rows.map(line), footer].join("\n");
+}
+
+/** "bwrap", or with a level set: "bwrap, workspace" ("?" when the node was not probed yet). */
+function sandbox(n: NodeStatus): string {
+  const tool = n.sandbox ?? "?";
+  return n.sandbox_level === "off" ? tool : `${tool}, ${n.sandbox_level}`;
 }
 
 function address(n: NodeStatus): string {

@@ -61,8 +61,11 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** Environment variables read outside the settings table. */
-const OTHER_ENV = new Set(["CLUSTER_CONFIG"]);
+/**
+ * Environment variables read outside the settings table; CLUSTER_TASK_ID is what every run carries
+ * (a command that calls cluster-exec again must not be warned about it).
+ */
+const OTHER_ENV = new Set(["CLUSTER_CONFIG", "CLUSTER_TASK_ID"]);
 
 /** NAME in CLUSTER_<NAME>_HOST: upper-cased, non-alphanumerics removed (mac-studio → MACSTUDIO). */
 export function envNodeKey(name: string): string {

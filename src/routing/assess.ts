@@ -4,6 +4,7 @@ import type { NodeSnapshot } from "../cluster/view.ts";
 import type { RouteCandidate } from "../exec/result.ts";
 import { checkNodeRules } from "../policy/rules.ts";
 import type { PolicyVerdict } from "../policy/types.ts";
+import { effectiveSandbox, type SandboxLevel, sandboxUnmet } from "../sandbox/levels.ts";
 import type { Analysis } from "../shell/analysis.ts";
 import { freeCapacity, overThresholds } from "./capacity.ts";
 import type { Classification } from "./classify.ts";
@@ -32,6 +33,10 @@ export interface Assessed {
   softMisses: string[];
   specialty: string | undefined;
   over: string[];
+  /** The sandbox level a run gets there (the node's, tightened by the request). */
+  sandbox: SandboxLevel;
+  /** Set when that level needs a sandbox the node does not have (also in `unmet`). */
+  noSandbox?: string;
 }
 
 export function assessNode(
@@ -40,9 +45,15 @@ export function assessNode(
   cls: Classification,
   reqs: Requirement[],
   thresholds: Thresholds,
+  requestedSandbox?: SandboxLevel,
 ): Assessed {
   const unmet: string[] = [];
   const softMisses: string[] = [];
+  // A sandbox the run needs there is a hard requirement; a node not probed yet is checked when
+  // the run starts (it is refused there, never run unsandboxed).
+  const sandbox = effectiveSandbox(view.config.sandbox, requestedSandbox);
+  const noSandbox = sandboxUnmet(sandbox, view.sample?.sandbox);
+  if (noSandbox) unmet.push(noSandbox);
   if (reqs.length > 0) {
     const facts = nodeFacts(view.config, view.sample);
     for (const req of reqs) {
@@ -69,6 +80,8 @@ export function assessNode(
     softMisses,
     specialty,
     over,
+    sandbox,
+    ...(noSandbox ? { noSandbox } : {}),
   };
   const verdict = checkNodeRules(analysis, view.config);
   if (!verdict.allowed) {

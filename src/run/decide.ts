@@ -28,6 +28,7 @@ export function createDecider(deps: DeciderDeps): (req: RunRequest) => RouteDeci
       nodes: deps.views(),
       thresholds,
       explicitNode: req.node,
+      sandbox: req.sandbox,
     });
   };
 }

@@ -2,7 +2,7 @@
 // be disabled, or forbidden by AppArmor), else macOS sandbox-exec, else none. The probe reports it;
 // the POSIX probe script asks the same question on nodes without the binary.
 import { existsSync } from "node:fs";
-import { SANDBOX_EXEC } from "./launch.ts";
+import { PROC_LINES, SANDBOX_EXEC } from "./launch.ts";
 import type { SandboxTool } from "./levels.ts";
 
 /** The smallest sandbox the launch lines build (own /proc, else the host's bound read-only). */
@@ -36,7 +36,15 @@ function detect(): SandboxTool {
   return "none";
 }
 
-/** The same test in POSIX sh, for the remote probe script: prints bwrap, sandbox-exec or none. */
-export const SANDBOX_PROBE_SCRIPT = `if command -v bwrap >/dev/null 2>&1 && { ${BWRAP_TRIES.map((a) => `bwrap ${a.join(" ")} >/dev/null 2>&1`).join(" || ")}; }; then echo bwrap
-elif [ -x ${SANDBOX_EXEC} ]; then echo sandbox-exec
-else echo none; fi`;
+/**
+ * The same test in POSIX sh, for the remote probe script: prints bwrap, sandbox-exec or none. One
+ * bwrap start (a few ms, every sampling period), its /proc chosen as the launch lines choose it.
+ */
+export const SANDBOX_PROBE_SCRIPT = [
+  "if command -v bwrap >/dev/null 2>&1; then",
+  "set --",
+  ...PROC_LINES,
+  `if bwrap ${BWRAP_BASE.join(" ")} "$@" ${BWRAP_TAIL.join(" ")} >/dev/null 2>&1; then echo bwrap; else echo none; fi`,
+  `elif [ -x ${SANDBOX_EXEC} ]; then echo sandbox-exec`,
+  "else echo none; fi",
+].join("\n");

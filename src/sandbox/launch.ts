@@ -53,7 +53,7 @@ function pathWord(p: string): string {
  * /proc is bound read-only instead: the sandbox then sees other processes' numbers but, in its own
  * PID namespace, still cannot signal them. The mount table is read with the shell's own `read`.
  */
-const PROC_LINES = [
+export const PROC_LINES = [
   "cx_proc=mount",
   "[ -r /proc/self/mounts ] && while read -r cx_a cx_m cx_b; do case $cx_m in /proc/sys/fs/binfmt_misc) ;; /proc/?*) cx_proc=bind ;; esac; done </proc/self/mounts",
   'if [ "$cx_proc" = mount ]; then set -- "$@" --proc /proc; else set -- "$@" --ro-bind /proc /proc; fi',

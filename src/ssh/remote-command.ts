@@ -1,5 +1,6 @@
-// The remote side of a run: the quoted wrapper that starts a command in its own process group, the
-// status line it prints first, and the script that kills that group over a second channel.
+// The remote side of a run: the quoted wrapper that starts a command in its own process group and
+// the status line it prints first (the kill scripts live in exec/reap-script.ts, shared with the
+// local side).
 import { sandboxCheckLines, sandboxExecLines } from "../sandbox/launch.ts";
 import type { SandboxSpec } from "../sandbox/levels.ts";
 import { shellQuote } from "../shell/quote.ts";
@@ -133,35 +134,7 @@ function toMark(key: string, n: number): Mark {
   return key === "pgbw" ? { kind: "pgid", pgid: n, wrapped: true } : { kind: "pgid", pgid: n };
 }
 
-/**
- * Kills process group `pgid` on the node: TERM, then KILL once `graceMs` has passed with live
- * members (zombies do not count: they are dead, only not yet reaped). Exits at once when the group
- * is already empty, which is the common case after a normal exit. `ps -A -o pgid= -o stat=` works
- * with both procps (Linux) and BSD ps (macOS).
- */
-export function buildKillScript(pgid: number, graceMs: number): string {
-  if (!Number.isInteger(pgid) || pgid <= 1)
-    throw new Error(`refusing to kill process group ${pgid}`);
-  const script = [...KILL_FUNCTIONS, `terminate ${pgid} ${Math.ceil(graceMs / 50)}`].join("\n");
-  return `exec /bin/sh -c ${shellQuote(script)}`;
-}
-
-/**
- * Shell functions shared by the one-shot kill script and the reaper: `live PGID` (a non-zombie
- * member exists) and `terminate PGID POLLS` (TERM, poll every 50 ms, KILL after POLLS polls).
- */
-export const KILL_FUNCTIONS = [
-  `live() { ps -A -o pgid= -o stat= 2>/dev/null | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; }`,
-  "terminate() {",
-  "  kill -TERM -$1 2>/dev/null || return 0",
-  "  i=0",
-  '  while live "$1"; do',
-  '    if [ "$i" -ge "$2" ]; then kill -KILL -$1 2>/dev/null; return 0; fi',
-  "    sleep 0.05",
-  "    i=$((i + 1))",
-  "  done",
-  "}",
-];
+export { buildKillScript, KILL_FUNCTIONS } from "../exec/reap-script.ts";
 
 const MARK_BYTES = new TextEncoder().encode(MARK_PREFIX);
 const EMPTY = new Uint8Array(0);

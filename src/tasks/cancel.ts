@@ -1,7 +1,7 @@
 // Canceling a task: flag it, signal its runner (which aborts the run: the executor kills the
 // process group on whichever node it runs), then wait a bounded time for the task to end.
 import { ClusterError } from "../errors.ts";
-import { interrupt, runnerGone } from "./housekeeping.ts";
+import { reapAndInterrupt, runnerGone } from "./housekeeping.ts";
 import type { Tasks } from "./open.ts";
 import { isFinished } from "./state.ts";
 import type { TaskRow } from "./store.ts";
@@ -30,7 +30,7 @@ export async function cancelTask(
       { task_id: id },
     );
   if (runnerGone(row)) {
-    interrupt(tasks.store, tasks.audit, row);
+    await reapAndInterrupt(tasks, row); // its group is killed wherever it still runs
     return getTask(tasks, id);
   }
   // An unclaimed task's runner has not set up its handlers yet; it sees the flag when it claims.

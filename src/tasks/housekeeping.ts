@@ -1,6 +1,8 @@
-// Start-of-process upkeep: tasks whose runner is gone become `interrupted`; old tasks are pruned.
+// Start-of-process upkeep: tasks whose runner is gone become `interrupted` (their process group,
+// when one was recorded, killed first: no run outlives its owner); old tasks are pruned.
 import { rmSync } from "node:fs";
 import type { AuditLog } from "./audit.ts";
+import type { GroupKiller } from "./group-kill.ts";
 import { isSameProcess } from "./liveness.ts";
 import { tailPath } from "./output-file.ts";
 import { taskPaths } from "./paths.ts";
@@ -18,14 +20,33 @@ export function runnerGone(row: TaskRow, now = Date.now()): boolean {
   return !isSameProcess(row.runner_pid, row.runner_identity);
 }
 
-/** Marks the task interrupted (once, whoever notices first) and writes its audit end record. */
-export function interrupt(store: TaskStore, audit: AuditLog, row: TaskRow, why?: string): boolean {
-  const message =
+/** What the sweep needs: the store, the audit log, and a way to kill a group wherever it runs. */
+export interface SweepDeps {
+  store: TaskStore;
+  audit: AuditLog;
+  killGroup: GroupKiller;
+  /** Group kills in flight by task id, so that polling callers do not start one each. */
+  reaping: Map<string, Promise<boolean>>;
+}
+
+/**
+ * Marks the task interrupted (once, whoever notices first) and writes its audit end record.
+ * `groupKill`: what was done to its process group, recorded with it.
+ */
+export function interrupt(
+  store: TaskStore,
+  audit: AuditLog,
+  row: TaskRow,
+  why?: string,
+  groupKill: string | null = null,
+): boolean {
+  const base =
     why ??
     (row.runner_pid === null
       ? "its runner was never started"
       : `its runner process ${row.runner_pid} is gone (killed, crashed or the machine restarted); the command's outcome is unknown`);
-  if (!store.markInterrupted(row.id, message)) return false;
+  const message = groupKill ? `${base}; ${groupKill}` : base;
+  if (!store.markInterrupted(row.id, message, groupKill)) return false;
   const after = store.get(row.id);
   try {
     audit.append({
@@ -49,19 +70,40 @@ export function interrupt(store: TaskStore, audit: AuditLog, row: TaskRow, why?:
   return true;
 }
 
-/** The row, with a dead runner noticed: what status, wait and cancel look at. */
-export function refreshed(store: TaskStore, audit: AuditLog, row: TaskRow): TaskRow {
-  if (!runnerGone(row)) return row;
-  interrupt(store, audit, row);
-  return store.get(row.id) ?? row;
+/**
+ * A task whose runner is gone: its recorded process group is killed first (TERM, then KILL,
+ * locally or over SSH, only if it still is this task's), then the task is marked interrupted with
+ * what was done. Until then it stays `running`, which it still is. One kill per task at a time.
+ */
+export function reapAndInterrupt(deps: SweepDeps, row: TaskRow, why?: string): Promise<boolean> {
+  if (row.pgid === null) return Promise.resolve(interrupt(deps.store, deps.audit, row, why));
+  const inFlight = deps.reaping.get(row.id);
+  if (inFlight) return inFlight;
+  const target = { task_id: row.id, pgid: row.pgid, node: row.pgid_node };
+  const work = deps
+    .killGroup(target)
+    .catch((err: unknown) => `could not kill its process group: ${(err as Error).message}`)
+    .then((killed) => interrupt(deps.store, deps.audit, row, why, killed))
+    .finally(() => deps.reaping.delete(row.id));
+  deps.reaping.set(row.id, work);
+  return work;
 }
 
-/** Cheap: only rows still queued or running are looked at (an index covers them). */
-export function sweepInterrupted(store: TaskStore, audit: AuditLog, now = Date.now()): string[] {
-  const marked: string[] = [];
-  for (const row of store.unfinished())
-    if (runnerGone(row, now) && interrupt(store, audit, row)) marked.push(row.id);
-  return marked;
+/** The row, with a dead runner noticed (and its group killed): what status, wait and cancel see. */
+export async function refreshed(deps: SweepDeps, row: TaskRow): Promise<TaskRow> {
+  if (!runnerGone(row)) return row;
+  await reapAndInterrupt(deps, row);
+  return deps.store.get(row.id) ?? row;
+}
+
+/**
+ * Cheap: only rows still queued or running are looked at (an index covers them). Rows without a
+ * process group are marked at once; group kills run concurrently.
+ */
+export async function sweepInterrupted(deps: SweepDeps, now = Date.now()): Promise<string[]> {
+  const gone = deps.store.unfinished().filter((row) => runnerGone(row, now));
+  const marked = await Promise.all(gone.map((row) => reapAndInterrupt(deps, row)));
+  return gone.filter((_, i) => marked[i]).map((row) => row.id);
 }
 
 /** Deletes finished tasks older than `retentionDays` with their files; returns how many. */

@@ -1,7 +1,8 @@
 // The task machinery of one process for one state directory: store, audit log, recorder, upkeep.
 import type { Config } from "../config/load.ts";
 import { AuditLog } from "./audit.ts";
-import { pruneExpired, sweepInterrupted } from "./housekeeping.ts";
+import { type GroupKiller, localGroupKiller } from "./group-kill.ts";
+import { pruneExpired, type SweepDeps, sweepInterrupted } from "./housekeeping.ts";
 import { createTaskRecorder } from "./recorder.ts";
 import type { RunRecorder } from "./request.ts";
 import { TaskStore } from "./store.ts";
@@ -9,41 +10,61 @@ import { TaskStore } from "./store.ts";
 /** Long-lived servers repeat the upkeep at most this often (on submit). */
 const HOUSEKEEP_EVERY_MS = 3_600_000;
 
-export interface Tasks {
+export interface Tasks extends SweepDeps {
   config: Config;
   stateDir: string;
-  store: TaskStore;
-  audit: AuditLog;
   recorder: RunRecorder;
-  /** Marks tasks whose runner is gone as interrupted and prunes expired ones (throttled). */
-  housekeep(force?: boolean): void;
+  /**
+   * Marks tasks whose runner is gone as interrupted (their process groups killed first) and prunes
+   * expired ones (throttled).
+   */
+  housekeep(force?: boolean): Promise<void>;
+  /** The upkeep done on open: verbs that read task states await it (bounded by the kill bounds). */
+  ready: Promise<void>;
+}
+
+export interface TaskDeps {
+  /** Kills a dead runner's group wherever it runs; default: this machine's groups only. */
+  killGroup?: GroupKiller;
 }
 
 const opened = new Map<string, Tasks>();
 
-/** Opens (once per process and state directory) the task store, and does the upkeep at once. */
-export function openTasks(config: Config): Tasks {
+/**
+ * Opens (once per process and state directory) the task store, and starts the upkeep at once. A
+ * later open with a `killGroup` gives the opened machinery that killer.
+ */
+export function openTasks(config: Config, deps: TaskDeps = {}): Tasks {
   const stateDir = config.settings.state_dir;
   const existing = opened.get(stateDir);
-  if (existing) return existing;
+  if (existing) {
+    if (deps.killGroup) existing.killGroup = deps.killGroup;
+    return existing;
+  }
   const store = TaskStore.open(stateDir);
   const audit = new AuditLog(stateDir, { maxBytes: config.settings.audit_max_bytes });
   let last = 0;
+  const { kill_grace } = config.settings;
   const tasks: Tasks = {
     config,
     stateDir,
     store,
     audit,
+    reaping: new Map(),
+    killGroup: deps.killGroup ?? localGroupKiller(kill_grace * 1000, (kill_grace + 5) * 1000),
     recorder: createTaskRecorder(store, audit),
-    housekeep(force = false) {
+    async housekeep(force = false) {
       const now = Date.now();
       if (!force && now - last < HOUSEKEEP_EVERY_MS) return;
       last = now;
-      sweepInterrupted(store, audit, now);
       pruneExpired(store, stateDir, config.settings.task_retention, now);
+      await sweepInterrupted(tasks, now);
     },
+    ready: Promise.resolve(),
   };
-  tasks.housekeep(true);
+  tasks.ready = tasks.housekeep(true).catch((err: unknown) => {
+    process.stderr.write(`cluster-exec: task upkeep failed: ${(err as Error).message}\n`);
+  });
   opened.set(stateDir, tasks);
   return tasks;
 }

@@ -43,6 +43,11 @@ export function createTaskRecorder(
         }),
       );
     },
+    group(task_id, group) {
+      guard(`the process group of task ${task_id} in the task store`, () =>
+        store.setGroup(task_id, group),
+      );
+    },
     finished(result, meta) {
       let state = "failed";
       guard(`the end of task ${result.task_id} in the task store`, () => {

@@ -43,6 +43,7 @@ export async function runTask(
   let ended: { result: RunResult; meta: Parameters<RunRecorder["finished"]>[1] } | undefined;
   const recorder: RunRecorder = {
     started: (rec) => tasks.recorder.started(rec),
+    group: (taskId, group) => tasks.recorder.group?.(taskId, group),
     finished: (result, meta) => {
       ended = { result, meta };
     },

@@ -4,13 +4,25 @@ import type { RunResult } from "../exec/result.ts";
 import { openStateDb } from "../state/db.ts";
 import type { RunRequest } from "./request.ts";
 import { isFinished, stateOfResult, type TaskState } from "./state.ts";
-import { type Raw, type RunnerRef, SCHEMA, type TaskRow, toRow } from "./task-row.ts";
+import {
+  ADDED_COLUMNS,
+  type Raw,
+  type RunnerRef,
+  SCHEMA,
+  type TaskRow,
+  toRow,
+} from "./task-row.ts";
 
 export type { RunnerRef, TaskRow } from "./task-row.ts";
 
 export class TaskStore {
   constructor(readonly db: Database) {
     db.exec(SCHEMA);
+    const have = new Set(
+      (db.query("PRAGMA table_info(tasks)").all() as { name: string }[]).map((c) => c.name),
+    );
+    for (const [name, type] of Object.entries(ADDED_COLUMNS))
+      if (!have.has(name)) db.exec(`ALTER TABLE tasks ADD COLUMN ${name} ${type}`);
   }
 
   static open(stateDir: string): TaskStore {
@@ -101,6 +113,13 @@ export class TaskStore {
       });
   }
 
+  /** The run's process group is known: where to find it should its runner die. */
+  setGroup(id: string, group: { pgid: number; node: string | null }): void {
+    this.db
+      .query("UPDATE tasks SET pgid = $pgid, pgid_node = $node WHERE id = $id")
+      .run({ id, pgid: group.pgid, node: group.node });
+  }
+
   /** A run ended, however it ended. Returns the state it was given. */
   finished(result: RunResult, bytesOut: number, finishedAt = Date.now()): TaskState {
     const state = stateOfResult(result);
@@ -134,15 +153,24 @@ export class TaskStore {
     return state;
   }
 
-  /** Marks a task whose runner is gone; false when it had finished meanwhile. */
-  markInterrupted(id: string, message: string, at = Date.now()): boolean {
+  /**
+   * Marks a task whose runner is gone, with what was done to its process group (if anything);
+   * false when it had finished meanwhile.
+   */
+  markInterrupted(
+    id: string,
+    message: string,
+    groupKill: string | null = null,
+    at = Date.now(),
+  ): boolean {
     const r = this.db
       .query(
         `UPDATE tasks SET state = 'interrupted', error_code = 'TASK_INTERRUPTED', error_message = $message,
-           finished_at = $at, duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE $at - started_at END
+           group_kill = $kill, finished_at = $at,
+           duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE $at - started_at END
          WHERE id = $id AND state IN ('queued', 'running')`,
       )
-      .run({ id, message, at });
+      .run({ id, message, kill: groupKill, at });
     return r.changes > 0;
   }
 

@@ -33,6 +33,12 @@ export interface TaskRow {
   runner_identity: string | null;
   claimed: boolean;
   cancel_requested: boolean;
+  /** The run's process group, recorded as soon as it is known; null before (or never started). */
+  pgid: number | null;
+  /** Where that group is: a node reached over SSH, or null for this machine (the runner's). */
+  pgid_node: string | null;
+  /** What the sweep did to the group after the runner died ("process group … was killed", …). */
+  group_kill: string | null;
 }
 
 export interface RunnerRef {
@@ -68,12 +74,22 @@ CREATE TABLE IF NOT EXISTS tasks (
   runner_pid INTEGER,
   runner_identity TEXT,
   claimed INTEGER NOT NULL DEFAULT 0,
-  cancel_requested INTEGER NOT NULL DEFAULT 0
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  pgid INTEGER,
+  pgid_node TEXT,
+  group_kill TEXT
 );
 CREATE INDEX IF NOT EXISTS tasks_unfinished ON tasks(state) WHERE state IN ('queued', 'running');
 CREATE INDEX IF NOT EXISTS tasks_finished_at ON tasks(finished_at);
 CREATE INDEX IF NOT EXISTS tasks_created_at ON tasks(created_at);
 `;
+
+/** Columns added after the first release: a state database from before gets them on open. */
+export const ADDED_COLUMNS: Record<string, string> = {
+  pgid: "INTEGER",
+  pgid_node: "TEXT",
+  group_kill: "TEXT",
+};
 
 export type Raw = Record<string, unknown>;
 

@@ -24,6 +24,11 @@ export interface TaskView {
   error?: { code: string; message: string; rule?: string };
   stdout_path: string | null;
   stderr_path: string | null;
+  /**
+   * The run's process group (node null: the runner's machine), recorded as soon as it was known;
+   * `kill`: what the sweep did to it after its runner died.
+   */
+  process_group?: { pgid: number; node: string | null; kill?: string };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -57,6 +62,15 @@ export function taskView(row: TaskRow): TaskView {
       : {}),
     stdout_path: row.stdout_path,
     stderr_path: row.stderr_path,
+    ...(row.pgid !== null
+      ? {
+          process_group: {
+            pgid: row.pgid,
+            node: row.pgid_node,
+            ...(row.group_kill ? { kill: row.group_kill } : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -12,6 +12,8 @@ const nodeStatus = z.looseObject({
   os: z.string().nullable(),
   arch: z.string().nullable(),
   capabilities: z.array(z.string()),
+  sandbox: z.string().nullable(),
+  sandbox_level: z.string(),
   address: z.string().nullable(),
   resolved_via: z.string().nullable(),
   sampled_at: z.string().nullable(),
@@ -24,7 +26,8 @@ export function registerClusterStatusTool(server: McpServer, deps: McpDeps): voi
       title: "Cluster nodes: health, load and capabilities",
       description:
         "Lists every node with its health (healthy, degraded = over a load threshold, unreachable, unknown), " +
-        "CPU %, memory %, 1-minute load, cores, os/arch, capabilities, address and how it was resolved, and when " +
+        "CPU %, memory %, 1-minute load, cores, os/arch, capabilities, sandbox (bwrap, sandbox-exec or none, and the " +
+        "node's sandbox level), address and how it was resolved, and when " +
         "it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
         "why a command was routed where it was.",
       inputSchema: {},
@@ -35,7 +38,7 @@ export function registerClusterStatusTool(server: McpServer, deps: McpDeps): voi
       const report = await deps.clusterStatus();
       const lines = Object.entries(report.nodes).map(([name, n]) => {
         const s = n as z.infer<typeof nodeStatus>;
-        return `${name}${name === report.local_node ? " (local)" : ""}: ${s.status}, cpu ${s.cpu_percent ?? "?"}%, mem ${s.memory_percent ?? "?"}%, load ${s.load_1m ?? "?"}, ${s.os ?? "?"}/${s.arch ?? "?"} [${s.capabilities.join(", ")}]`;
+        return `${name}${name === report.local_node ? " (local)" : ""}: ${s.status}, cpu ${s.cpu_percent ?? "?"}%, mem ${s.memory_percent ?? "?"}%, load ${s.load_1m ?? "?"}, ${s.os ?? "?"}/${s.arch ?? "?"} [${s.capabilities.join(", ")}], sandbox ${s.sandbox ?? "?"}${s.sandbox_level === "off" ? "" : ` (${s.sandbox_level})`}`;
       });
       return { content: [{ type: "text", text: lines.join("\n") }], structuredContent: report };
     },

@@ -15,6 +15,7 @@ import {
   requiresCapabilities,
   requiresOs,
   runResult,
+  sandbox,
   timeoutSeconds,
   toRequirements,
 } from "../schemas.ts";
@@ -71,6 +72,7 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
         timeout_seconds: timeoutSeconds
           .optional()
           .describe("Deadline for the whole batch, in seconds"),
+        sandbox: sandbox.optional().describe("The OS sandbox for every command (see cluster_bash)"),
       }),
       outputSchema: { results: z.array(runResult) },
       annotations: { destructiveHint: true, openWorldHint: true, readOnlyHint: false },
@@ -96,7 +98,10 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
           const req = requests[i] as RunRequest;
           // Past the deadline the pipeline records it as never started, timed out.
           const left = deadline === undefined ? undefined : (deadline - Date.now()) / 1000;
-          return deps.run({ ...req, timeoutS: left }, { signal, onOutput: progress.onOutput });
+          return deps.run(
+            { ...req, timeoutS: left, sandbox: args.sandbox },
+            { signal, onOutput: progress.onOutput },
+          );
         });
         const failed = results.filter(runFailed).length;
         return {
