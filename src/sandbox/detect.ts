@@ -2,7 +2,7 @@
 // be disabled, or forbidden by AppArmor), else macOS sandbox-exec, else none. The probe reports it;
 // the POSIX probe script asks the same question on nodes without the binary.
 import { existsSync } from "node:fs";
-import { PROC_LINES, SANDBOX_EXEC } from "./launch.ts";
+import { BWRAP_PATHS, FIND_BWRAP, PROC_LINES, SANDBOX_EXEC } from "./launch.ts";
 import type { SandboxTool } from "./levels.ts";
 
 /** The smallest sandbox the launch lines build (own /proc, else the host's bound read-only). */
@@ -23,7 +23,7 @@ export function detectSandboxTool(): SandboxTool {
 
 function detect(): SandboxTool {
   if (process.platform === "darwin") return existsSync(SANDBOX_EXEC) ? "sandbox-exec" : "none";
-  const bwrap = Bun.which("bwrap");
+  const bwrap = BWRAP_PATHS.find((p) => existsSync(p));
   if (!bwrap) return "none";
   for (const args of BWRAP_TRIES) {
     try {
@@ -41,10 +41,11 @@ function detect(): SandboxTool {
  * bwrap start (a few ms, every sampling period), its /proc chosen as the launch lines choose it.
  */
 export const SANDBOX_PROBE_SCRIPT = [
-  "if command -v bwrap >/dev/null 2>&1; then",
+  FIND_BWRAP,
+  'if [ -n "$cx_bw" ]; then',
   "set --",
   ...PROC_LINES,
-  `if bwrap ${BWRAP_BASE.join(" ")} "$@" ${BWRAP_TAIL.join(" ")} >/dev/null 2>&1; then echo bwrap; else echo none; fi`,
+  `if "$cx_bw" ${BWRAP_BASE.join(" ")} "$@" ${BWRAP_TAIL.join(" ")} >/dev/null 2>&1; then echo bwrap; else echo none; fi`,
   `elif [ -x ${SANDBOX_EXEC} ]; then echo sandbox-exec`,
   "else echo none; fi",
 ].join("\n");

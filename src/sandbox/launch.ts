@@ -19,8 +19,17 @@ import type { SandboxSpec } from "./levels.ts";
 import { KERNEL_DIRS, REFUSAL, SYSTEM_DIRS, workspaceRefusalPattern } from "./paths.ts";
 import { seatbeltParamNames, seatbeltProfile } from "./seatbelt.ts";
 
-/** Where macOS keeps sandbox-exec; a PATH lookup could be fooled by a directory the agent writes. */
+/**
+ * Where the tools that run outside the sandbox are looked for: fixed system paths, never $PATH,
+ * which a login shell's rc file (or a directory the agent writes) could point at a fake `bwrap`
+ * that runs the command unsandboxed.
+ */
 export const SANDBOX_EXEC = "/usr/bin/sandbox-exec";
+export const BWRAP_PATHS = ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"];
+const ENV = "/usr/bin/env";
+
+/** Sets $cx_bw to the first bwrap of BWRAP_PATHS that exists ("" when none does). */
+export const FIND_BWRAP = `cx_bw=; for cx_p in ${BWRAP_PATHS.join(" ")}; do if [ -x "$cx_p" ]; then cx_bw=$cx_p; break; fi; done`;
 
 /**
  * Lines that pick the tool ($cx_box: bwrap or seatbelt) and, for a workspace sandbox, make $PWD
@@ -29,7 +38,8 @@ export const SANDBOX_EXEC = "/usr/bin/sandbox-exec";
  */
 export function sandboxCheckLines(spec: SandboxSpec, refuse: (code: number) => string): string[] {
   const lines = [
-    "if command -v bwrap >/dev/null 2>&1; then cx_box=bwrap",
+    FIND_BWRAP,
+    'if [ -n "$cx_bw" ]; then cx_box=bwrap',
     `elif [ -x ${SANDBOX_EXEC} ]; then cx_box=seatbelt`,
     `else ${refuse(REFUSAL.noTool)}; fi`,
   ];
@@ -74,6 +84,8 @@ export function sandboxExecLines(spec: SandboxSpec, command: string): string[] {
   const lines = [
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
     'cx_t="${TMPDIR:-/tmp}"',
+    // A temp directory at / or in a system directory would make the system writable.
+    `case $cx_t in ${workspaceRefusalPattern()}) cx_t=/tmp ;; esac`,
     'if [ "$cx_box" = bwrap ]; then',
     "set -- --ro-bind / /",
   ];
@@ -90,9 +102,10 @@ export function sandboxExecLines(spec: SandboxSpec, command: string): string[] {
   for (const p of spec.writable) lines.push(`set -- "$@" --bind-try ${pathWord(p)} ${pathWord(p)}`);
   lines.push(
     'set -- "$@" --unshare-pid --die-with-parent --cap-drop ALL --',
-    "if env --default-signal=TERM true 2>/dev/null; then trap '' TERM; set -- \"$@\" env --default-signal=TERM; fi",
-    `if command -v bash >/dev/null 2>&1; then exec bwrap "$@" bash -c ${cmd}; fi`,
-    `exec bwrap "$@" /bin/sh -c ${cmd}`,
+    // --version: the check runs nothing but env itself, outside the sandbox.
+    `if ${ENV} --default-signal=TERM --version >/dev/null 2>&1; then trap '' TERM; set -- "$@" ${ENV} --default-signal=TERM; fi`,
+    `if command -v bash >/dev/null 2>&1; then exec "$cx_bw" "$@" bash -c ${cmd}; fi`,
+    `exec "$cx_bw" "$@" /bin/sh -c ${cmd}`,
     "fi",
   );
   // sandbox-exec applies the profile and execs the command in the same process: exit codes and

@@ -83,6 +83,25 @@ describe("workspace: only the working directory, the temp directory and writable
     expect(Number(count)).toBeLessThan(10);
   });
 
+  test("no way around it through the environment: a fake bwrap on PATH, TMPDIR=/", async () => {
+    const bin = join(home, "bin");
+    mkdirSync(bin, { recursive: true });
+    // A `bwrap` that would run the command unsandboxed, as an rc file could put on PATH.
+    writeFileSync(
+      join(bin, "bwrap"),
+      '#!/bin/sh\nwhile [ "$1" != -- ]; do shift; done; shift; exec "$@"\n',
+      {
+        mode: 0o755,
+      },
+    );
+    const r = await run(`echo x > ${canary}/g || echo refused`, "workspace", {
+      env: { PATH: `${bin}:${process.env.PATH}`, TMPDIR: "/" },
+    });
+    expect(r.stdout).toBe("refused\n");
+    expect(r.stderr).toContain("Read-only file system");
+    expect(existsSync(join(canary, "g"))).toBe(false);
+  });
+
   test("a workspace at / or in a system directory is refused before anything runs", async () => {
     for (const cwd of ["/", "/etc", "/usr/share"]) {
       const r = await run("echo ran", "workspace", { cwd });
