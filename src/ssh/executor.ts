@@ -205,12 +205,12 @@ function unconfirmed(
       ? "on cancel"
       : "after it ended";
   const s = Math.round(answerBoundMs(pool, spec) / 1000);
-  const group =
-    pgid === undefined ? "its process group (id never reported)" : `process group ${pgid}`;
   const what =
-    confirmed === true
-      ? `${node} confirmed that ${group} is gone, but the command did not end within ${s} s (did it leave its process group?)`
-      : `TERM, then KILL, were requested for ${group} on ${node} ${why}, but no confirmation came within ${s} s`;
+    pgid === undefined
+      ? `the command had to be stopped ${why}, but its process group was never reported (no status line), so nothing on ${node} could be killed`
+      : confirmed === true
+        ? `${node} confirmed that process group ${pgid} is gone, but the command did not end within ${s} s (did it leave its process group?)`
+        : `TERM, then KILL, were requested for process group ${pgid} on ${node} ${why}, but no confirmation came within ${s} s`;
   return `${what}; the connection is alive. The command's outcome is unknown and it may still be running.`;
 }
 
