@@ -76,8 +76,9 @@ export async function runLocal(spec: RunSpec, signal?: AbortSignal): Promise<Exe
     await proc.exited;
     exited = true;
     // The shell is gone; whatever it left running in its group would hold the pipes open and
-    // outlive the run, so it is terminated too.
-    stop();
+    // outlive the run, so it is terminated too. Inside bubblewrap it is already being killed: the
+    // PID namespace dies with bwrap (--die-with-parent), and only a dying init would be found.
+    if (!wrapped) stop();
     await Promise.all([pumps, stopping]);
   } finally {
     trigger.dispose();

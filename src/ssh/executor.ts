@@ -117,7 +117,10 @@ async function watch(
   channel.stderr.on("data", (chunk: Buffer) => deliver("stderr", chunk, channel.stderr));
   void remote.exited.then((status) => {
     exit = status;
-    stop(); // leftovers of its group would outlive the run (and may hold the channel open)
+    // Leftovers of its group would outlive the run (and may hold the channel open). Inside
+    // bubblewrap they die with its PID namespace already (see local.ts).
+    const m = marks.mark;
+    if (!(m?.kind === "pgid" && m.wrapped)) stop();
   });
 
   // Whether the node confirmed that the group is gone: undefined until a kill was tried.

@@ -109,13 +109,16 @@ describe("sandbox workspace on a node", () => {
   test(
     "sudo cannot elevate (the test user may `sudo -n true` outside the sandbox)",
     async () => {
+      // Whole results compared, so that a failure shows stderr too.
       const control = await run("sudo -n true && echo elevated");
-      expect([control.code, control.stdout]).toEqual([0, "elevated\n"]);
+      expect(control).toMatchObject({ code: 0, stdout: "elevated\n" });
       for (const level of ["system", "workspace"]) {
         const boxed = await run("sudo -n true && echo elevated", level);
-        expect(boxed.code).not.toBe(0);
-        expect(boxed.stdout).toBe("");
-        expect(boxed.stderr).toContain("no new privileges");
+        expect(boxed).toMatchObject({
+          code: 1,
+          stdout: "",
+          stderr: expect.stringContaining("no new privileges"),
+        });
       }
     },
     T,
