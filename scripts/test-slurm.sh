@@ -5,15 +5,19 @@
 # The three daemons join the namespaces of the node's sshd (network, hostname, mount), so they
 # run "on" the node: jobs see its hostname and faked /proc files, and an ssh session as cetest
 # into the node finds the config at the default /etc/slurm/slurm.conf (our $SLURM_DIR/etc,
-# bind-mounted over /etc/slurm in that node's mount namespace only). Controller and slurmd
-# listen on 127.0.0.1 inside the node's namespace: no other namespace (nor the host) can reach
-# them, and a Slurm client started in the host namespace gets "connection refused" at once.
+# bind-mounted over /etc/slurm in that node's mount namespace only). Controller and slurmd are
+# addressed as 127.0.0.1 of the node's namespace (they listen there on all of the node's
+# addresses, never in the host namespace); a Slurm client run in the host namespace with
+# SLURM_CONF only reaches the host's own loopback, where nothing listens.
 #
 #   $SLURM_DIR = $CE_CLUSTER_DIR/slurm
 #     etc/{slurm.conf,cgroup.conf,plugstack.conf}   config (SLURM_CONF for clients outside ssh)
 #     munge/{munge.key,munge.socket,...}            munged's key (0400 munge), socket, pid, log
 #     state/ spool/ run/ log/                      controller state, slurmd spool, pids, logs
 #     log/jobcomp.log                               one line per finished job (sacct -c reads it)
+#
+# Measured behaviour (srun/sbatch/scancel/squeue/scontrol/sinfo, timings, what does not work such
+# as plain sacct, gotchas): test/slurm/NOTES.md.
 #
 # Usage: test-slurm.sh VERB [ARGS]
 #   deps           install slurmctld slurmd munge slurm-client (no service is started)
