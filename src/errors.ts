@@ -15,6 +15,7 @@ export type ErrorCode =
   | "TASK_RUNNING" // `wait --timeout` expired with the task still running
   | "DEADLINE_PASSED" // a batch's deadline passed before this command could start
   | "SPAWN_FAILED" // the local shell could not be started
+  | "JOB_FAILED" // the batch scheduler (Slurm) ended the job: node failure, memory, preemption...
   | "INTERNAL";
 
 export class ClusterError extends Error {
@@ -62,6 +63,7 @@ const exitByCode: Record<ErrorCode, number> = {
   POLICY_DENIED: EXIT.refused,
   CONNECTION_LOST: EXIT.connectionLost,
   SPAWN_FAILED: EXIT.internal,
+  JOB_FAILED: EXIT.connectionLost,
   INTERNAL: EXIT.internal,
 };
 

@@ -1,7 +1,12 @@
 // The cluster_status report (SPEC shape, plus detail) and its human table, both from NodeViews.
+// A Slurm partition is shown like a node: its CPUs as cores, the allocated share as CPU %, and its
+// queue beside.
+import type { PartitionSample } from "../slurm/sinfo.ts";
 import type { NodeView } from "./view.ts";
 
 export interface NodeStatus {
+  /** ssh: a machine; slurm: a partition reached through its submit host. */
+  kind: "ssh" | "slurm";
   status: NodeView["health"];
   cpu_percent: number | null;
   memory_percent: number | null;
@@ -32,6 +37,8 @@ export interface NodeStatus {
   reasons: string[];
   last_error: string | null;
   warnings: string[];
+  /** kind = "slurm": the partition's CPUs and queue from sinfo/squeue, and where jobs are submitted. */
+  slurm: (PartitionSample & { submit_host: string }) | null;
 }
 
 export interface StatusReport {
@@ -44,6 +51,7 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
   for (const v of views) {
     const s = v.sample;
     nodes[v.name] = {
+      kind: v.config.kind,
       status: v.health,
       cpu_percent: s?.cpu_percent ?? null,
       memory_percent: s?.memory_percent ?? null,
@@ -52,7 +60,10 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
       cores: s?.cores ?? v.config.cores ?? null,
       os: s?.os ?? v.config.os ?? null,
       arch: s?.arch ?? v.config.arch ?? null,
-      capabilities: v.config.capabilities,
+      capabilities: [
+        ...v.config.capabilities,
+        ...(s?.slurm?.features ?? []).filter((f) => !v.config.capabilities.includes(f)),
+      ],
       address: v.address ?? null,
       resolved_via: v.resolved_via,
       sampled_at: s ? new Date(s.sampled_at).toISOString() : null,
@@ -68,8 +79,12 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
       running: v.running,
       specialties: v.config.specialties,
       reasons: v.reasons,
-      last_error: v.health === "unreachable" ? (v.last_error ?? null) : null,
+      last_error: v.health === "unreachable" ? (v.last_error ?? v.reasons[0] ?? null) : null,
       warnings: v.warnings,
+      slurm:
+        v.config.kind === "slurm"
+          ? ({ ...(s?.slurm ?? {}), submit_host: v.config.host } as NodeStatus["slurm"])
+          : null,
     };
   }
   return { local_node: views.find((v) => v.isLocal)?.name ?? null, nodes };
@@ -118,6 +133,7 @@ export function statusTable(report: StatusReport): string {
 
 function address(n: NodeStatus): string {
   if (n.is_local) return "local";
+  if (n.slurm && !n.address) return `submit: ${n.slurm.submit_host}`;
   if (!n.address) return "-";
   if (n.resolved_via === "cache")
     return `${n.address} (cache: ${n.address_source ?? "?"}, ${age(n.address_age_s ?? 0)})`;
@@ -126,10 +142,16 @@ function address(n: NodeStatus): string {
 
 function notes(n: NodeStatus): string {
   const parts: string[] = [];
+  if (n.slurm?.cpus_total !== undefined) parts.push(queue(n.slurm));
   if (n.last_error) parts.push(n.last_error);
-  else if (n.status === "degraded") parts.push(n.reasons.join(", "));
+  else if (n.status === "degraded" && !n.slurm) parts.push(n.reasons.join(", "));
   for (const w of n.warnings) parts.push(`warning: ${w}`);
   return parts.join("; ") || "-";
+}
+
+/** "partition debug: 2/2 CPUs allocated, 0 idle; 1 running, 3 pending" */
+function queue(p: PartitionSample): string {
+  return `partition ${p.partition}${p.available !== "up" ? ` (${p.available})` : ""}: ${p.cpus_allocated}/${p.cpus_total} CPUs allocated, ${p.cpus_idle} idle; ${p.jobs_running} running, ${p.jobs_pending} pending`;
 }
 
 function num(v: number | null): string {

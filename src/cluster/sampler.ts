@@ -9,6 +9,7 @@ import { bestEffortWrite } from "../state/db.ts";
 import { backoffMs } from "./health.ts";
 import { type LoadSample, sampleLocal } from "./probe.ts";
 import { parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
+import { parseSlurmSample, sinfoScript } from "./slurm-sample.ts";
 import { HISTORY_MS, SampleStore, type StoredSample } from "./store.ts";
 import { buildView, type NodeView } from "./view.ts";
 
@@ -38,6 +39,8 @@ export interface SamplerOptions {
   running?: (node: string) => number;
   /** Is this node the machine we run on? Asked at start and again after each address lookup. */
   isLocal: (node: string) => boolean;
+  /** Is a slurm node's submit host this machine (no address to resolve: `remote` runs it here)? */
+  submitIsLocal?: (node: NodeConfig) => boolean;
   /** Called after every attempt (tests, progress). */
   onUpdate?: (view: NodeView) => void;
 }
@@ -118,7 +121,8 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const sample = await (opts.local ?? sampleLocal)();
       return { ...sample, sampled_at: clock(), method: "local" };
     }
-    if (opts.resolver) {
+    const partition = s.node.kind === "slurm" ? s.node.partition : undefined;
+    if (opts.resolver && !(partition !== undefined && opts.submitIsLocal?.(s.node))) {
       // Resolve here rather than inside the pool: a node whose name turns out to be one of this
       // machine's addresses is sampled in-process, and a failed lookup needs no SSH attempt.
       const where = await opts.resolver.resolve(s.node.name, { signal });
@@ -131,14 +135,15 @@ export function createSampler(opts: SamplerOptions): Sampler {
           stage: "resolve",
         });
     }
-    const r = await opts.remote(s.node, remoteProbeScript(s.node.binary_path), {
-      timeoutMs: attemptMs,
-      signal,
-    });
+    const script =
+      partition !== undefined ? sinfoScript(partition) : remoteProbeScript(s.node.binary_path);
+    const r = await opts.remote(s.node, script, { timeoutMs: attemptMs, signal });
     if (r.code !== 0)
       throw new Error(
-        `probe script exited ${r.code ?? "by signal"}${r.stderr.trim() ? `: ${r.stderr.trim().slice(0, 200)}` : ""}`,
+        `${partition !== undefined ? "sinfo script" : "probe script"} exited ${r.code ?? "by signal"}${r.stderr.trim() ? `: ${r.stderr.trim().slice(0, 200)}` : ""}`,
       );
+    if (partition !== undefined)
+      return { ...parseSlurmSample(partition, r.stdout), sampled_at: clock(), method: "sinfo" };
     const { sample, method } = parseRemoteProbe(r.stdout);
     return { ...sample, sampled_at: clock(), method };
   }

@@ -10,6 +10,9 @@ import { SETTINGS, type SettingKey, type TableSettings, withDefaults } from "./s
 
 export interface NodeConfig {
   name: string;
+  /** ssh: a machine reached over SSH (or this one); slurm: a partition, via its submit host. */
+  kind: "ssh" | "slurm";
+  /** The machine itself (ssh), or the Slurm submit host (slurm; "localhost" = this machine). */
   host: string;
   ip?: string;
   os?: Os;
@@ -23,6 +26,13 @@ export interface NodeConfig {
   binary_path?: string;
   allow?: string[];
   deny?: string[];
+  /** kind = "slurm" only: where and how jobs are submitted. */
+  partition?: string;
+  account?: string;
+  qos?: string;
+  cpus_per_task?: number;
+  /** Slurm --time form, e.g. "2:00:00". */
+  time_limit?: string;
 }
 
 /** The effective settings: the table's (settings.ts) plus what is derived from the environment. */
@@ -168,7 +178,8 @@ function build(
     nodes[name] = {
       ...n,
       name,
-      host: n.host ?? name,
+      // A slurm node without host submits from this machine.
+      host: n.host ?? (n.kind === "slurm" ? "localhost" : name),
       user: n.user ?? user,
       port: n.port ?? settings.port,
       identity_file: identity ? expandHome(identity, home) : undefined,

@@ -11,12 +11,14 @@ import { describeRequirement, nodeFacts, type Requirement, unmetReason } from ".
 import type { Thresholds } from "./types.ts";
 
 /**
- * Tiers, best first: 0 healthy and under every threshold; 1 degraded or over a threshold;
- * 2 health unknown (no sample yet, or the sampler cannot tell). Unknown nodes are usable, since
+ * Tiers, best first: 0 healthy and under every threshold; 1 a Slurm partition with idle CPUs — the
+ * overflow: heavy work goes there when no SSH node is free, since a job pays the scheduler's
+ * latency; 2 degraded or over a threshold (a partition without idle CPUs: its job would queue);
+ * 3 health unknown (no sample yet, or the sampler cannot tell). Unknown nodes are usable, since
  * they may well be fine, but never preferred over a node whose load we know. Unreachable nodes
  * are excluded.
  */
-export type Tier = 0 | 1 | 2;
+export type Tier = 0 | 1 | 2 | 3;
 
 export interface Assessed {
   view: NodeSnapshot;
@@ -53,10 +55,12 @@ export function assessNode(
   const over = overThresholds(view, thresholds);
   const tier: Tier =
     view.health === "unknown" || !view.sample
-      ? 2
+      ? 3
       : view.health === "degraded" || over.length > 0
-        ? 1
-        : 0;
+        ? 2
+        : view.sample.slurm
+          ? 1
+          : 0;
   const specialty =
     cls.specialties.length > 0
       ? view.config.specialties.find((s) => cls.specialties.includes(s.toLowerCase()))
@@ -93,6 +97,7 @@ export function compareAssessed(a: Assessed, b: Assessed): number {
 
 const TIER_NOTE = [
   "healthy",
+  "Slurm partition with idle CPUs: used when no SSH node is healthy",
   "busy",
   "load unknown: used only when no node with a known load is eligible",
 ];

@@ -81,11 +81,17 @@ function parseAlias(
   });
 }
 
-export function nodeFacts(config: NodeConfig, sample?: { os?: string; arch?: string }): NodeFacts {
+/** A Slurm partition's node features count as capabilities, beside the configured ones. */
+export function nodeFacts(
+  config: NodeConfig,
+  sample?: { os?: string; arch?: string; slurm?: { features: string[] } },
+): NodeFacts {
+  const caps = config.capabilities.map((c) => c.toLowerCase());
+  for (const f of sample?.slurm?.features ?? []) if (!caps.includes(f)) caps.push(f);
   return {
     os: config.os ?? sample?.os,
     arch: config.arch ?? sample?.arch,
-    capabilities: config.capabilities.map((c) => c.toLowerCase()),
+    capabilities: caps,
   };
 }
 

@@ -1,14 +1,15 @@
 // Wiring for `serve`, `mcp` and `cluster-status`: a sampler over the shared SSH pool and resolver,
 // with this program's one answer to "is this node this machine?".
 
+import { localShellExec } from "../cluster/local-exec.ts";
 import { poolRemoteExec } from "../cluster/pool-exec.ts";
-import { createSampler, type Sampler } from "../cluster/sampler.ts";
+import { createSampler, type RemoteExec, type Sampler } from "../cluster/sampler.ts";
 import type { NodeView } from "../cluster/view.ts";
-import type { Config } from "../config/load.ts";
+import type { Config, NodeConfig } from "../config/load.ts";
 import { resolverFor } from "../ssh/address.ts";
 import { poolOptionsFrom, SshPool } from "../ssh/pool.ts";
 import { openStateDb } from "../state/db.ts";
-import { thisMachineTest } from "./nodes.ts";
+import { submitHostIsLocal, thisMachineTest } from "./nodes.ts";
 
 export interface ClusterSamplerDeps {
   /** The process's shared pool; without one the sampler opens its own and closes it in close(). */
@@ -22,12 +23,18 @@ export interface ClusterSamplerDeps {
 export function createClusterSampler(config: Config, deps: ClusterSamplerDeps = {}): Sampler {
   const pool = deps.pool ?? new SshPool(poolOptionsFrom(config));
   const resolver = resolverFor(config);
+  const overSsh = poolRemoteExec(pool);
+  // A slurm node's sinfo runs on its submit host: this machine, or over the node's connection.
+  const submitIsLocal = (n: NodeConfig) => n.kind === "slurm" && submitHostIsLocal(n);
+  const remote: RemoteExec = (node, command, o) =>
+    submitIsLocal(node) ? localShellExec(node, command, o) : overSsh(node, command, o);
   const sampler = createSampler({
     config,
     db: openStateDb(config.settings.state_dir),
     resolver,
     isLocal: thisMachineTest(config, (n) => resolver.peek(n)?.address),
-    remote: poolRemoteExec(pool),
+    submitIsLocal,
+    remote,
     running: deps.running,
     onUpdate: deps.onUpdate,
   });
