@@ -19,6 +19,8 @@ export interface JobRef {
   stderr_path: string;
   /** The scheduler's last known state (PENDING, RUNNING, COMPLETED...). */
   state?: string;
+  /** How many times a new runner took the job over (the task store's count). */
+  adoptions?: number;
 }
 
 export interface BatchOptions {

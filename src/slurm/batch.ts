@@ -13,6 +13,7 @@ import { jobName, POLL_MAX_BYTES, pollScript, sbatchLine, scancelLine } from "./
 import { jobEnding } from "./job-state.ts";
 import { type PollResult, parsePoll } from "./poll.ts";
 import type { SlurmTarget } from "./srun.ts";
+import { SrunStderrFilter } from "./srun-output.ts";
 import { runShort, shortFailure } from "./submit-host.ts";
 
 const FIRST_POLL_MS = 250;
@@ -45,6 +46,8 @@ export async function runBatch(
   );
   const out = new CappedOutput(spec.outputLimit);
   const err = new CappedOutput(spec.outputLimit);
+  // slurmstepd writes "*** JOB N ON n1 CANCELLED AT ... ***" into the job's stderr file.
+  const noise = new SrunStderrFilter();
   const deliver = async (stream: OutputStream, chunk: Uint8Array) => {
     if (chunk.length === 0) return;
     (stream === "stdout" ? out : err).push(chunk);
@@ -136,7 +139,7 @@ export async function runBatch(
       }
       failures = 0;
       await deliver("stdout", poll.stdout);
-      await deliver("stderr", poll.stderr);
+      await deliver("stderr", noise.push(poll.stderr));
       offsets[0] += poll.stdout.length;
       offsets[1] += poll.stderr.length;
       const status = poll.status ?? { state: "UNKNOWN", final: true, reason: poll.stateText };
@@ -147,6 +150,7 @@ export async function runBatch(
       const more = poll.stdout.length >= POLL_MAX_BYTES || poll.stderr.length >= POLL_MAX_BYTES;
       if (more) continue;
       if (status.final) {
+        await deliver("stderr", noise.flush());
         const ending = jobEnding(job.job_id, status);
         const flagsNow = flags(trigger);
         return {

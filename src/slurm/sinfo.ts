@@ -58,8 +58,10 @@ export function parseSinfo(partition: string, stdout: string): SlurmProbe {
   let current: string[] | undefined;
   for (const line of stdout.split("\n")) {
     const m = /^@@([a-z]+)$/.exec(line.trim());
-    if (m) sections.set(m[1] as string, (current = []));
-    else current?.push(line);
+    if (m) {
+      current = [];
+      sections.set(m[1] as string, current);
+    } else current?.push(line);
   }
   const lines = (sections.get("sinfo") ?? []).filter((l) => l.trim() !== "");
   const failed = lines.find((l) => l.startsWith("@@failed"));
