@@ -106,13 +106,20 @@ export async function runBatch(
     const offsets: [number, number] = [0, 0];
     let interval = FIRST_POLL_MS;
     let failures = 0;
-    let cancelSent = false;
+    let sent: "TERM" | "KILL" | undefined;
     let stopSince: number | undefined;
     for (;;) {
-      if (wake.signal.aborted && !cancelSent) {
+      if (wake.signal.aborted) {
+        // TERM at once, KILL once kill_grace has passed with the job still there.
         stopSince ??= performance.now();
-        const r = await runShort(t.host, scancelLine(job.job_id, name), { timeoutMs: t.answerMs });
-        cancelSent = !r.error && !r.timedOut;
+        const phase =
+          performance.now() - stopSince >= spec.killGraceMs ? "KILL" : ("TERM" as const);
+        if (sent !== phase && sent !== "KILL") {
+          const r = await runShort(t.host, scancelLine(job.job_id, name, phase), {
+            timeoutMs: t.answerMs,
+          });
+          if (!r.error && !r.timedOut) sent = phase;
+        }
       }
       let poll: PollResult | undefined;
       const r = await runShort(
@@ -132,7 +139,7 @@ export async function runBatch(
         if (stopSince !== undefined && performance.now() - stopSince > 4 * t.answerMs)
           return fail(
             "CONNECTION_LOST",
-            `could not reach ${t.node.host} to ${cancelSent ? "follow" : "cancel"} Slurm job ${job.job_id} (${shortFailure("poll", r)}); it may still be running`,
+            `could not reach ${t.node.host} to ${sent ? "follow" : "cancel"} Slurm job ${job.job_id} (${shortFailure("poll", r)}); it may still be running`,
           );
         await pause(Math.min(MAX_RETRY_MS, FIRST_POLL_MS * 2 ** failures), wake.signal, stopSince);
         continue;
@@ -163,7 +170,8 @@ export async function runBatch(
           job: info(),
         } as ExecOutcome;
       }
-      await pause(interval, wake.signal, stopSince);
+      const wait = stopSince === undefined ? interval : Math.min(interval, spec.killGraceMs);
+      await pause(wait, wake.signal, stopSince);
       interval = Math.min(MAX_POLL_MS, Math.ceil(interval * 1.5));
     }
   } finally {

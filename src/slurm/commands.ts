@@ -56,9 +56,16 @@ export function srunLine(node: NodeConfig, taskName: string, command: string, ti
   ].join(" ");
 }
 
-/** The scheduler cancels the job (TERM, then KILL after its KillWait); by id once known, else by name. */
-export function scancelLine(jobId: string | null, name: string): string {
-  return jobId ? `scancel ${shellQuote(jobId)}` : `scancel --name=${shellQuote(name)}`;
+/**
+ * Stopping a job, phase by phase, so that cluster-exec's kill_grace holds rather than the cluster's
+ * KillWait: "TERM" signals every process of the job (`scancel --signal=TERM --full`; a job still
+ * pending, which has none, is cancelled outright), "KILL" the same with SIGKILL and then cancels
+ * whatever is left. Before the job id is known the job is cancelled by its name.
+ */
+export function scancelLine(jobId: string | null, name: string, phase: "TERM" | "KILL" = "TERM") {
+  if (!jobId) return `scancel --name=${shellQuote(name)}`;
+  const id = shellQuote(jobId);
+  return `scancel --signal=${phase} --full ${id} 2>/dev/null${phase === "KILL" ? ";" : " ||"} scancel ${id}`;
 }
 
 /**

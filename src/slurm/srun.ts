@@ -1,8 +1,8 @@
 // A foreground run on a Slurm partition: `srun` on the submit host through its executor, output
 // streamed as it comes, srun's own lines taken out of stderr, the exit code or signal from the step.
-// Timeout and cancel: scancel (the scheduler ends the job), then — if srun still runs after the
-// grace period — the srun client is stopped too (TERM makes it kill the step; a closed SSH channel
-// would stop nothing).
+// Timeout and cancel: scancel signals the job's processes (TERM), then — if srun still runs after
+// the grace period — the srun client is stopped too: on TERM it kills the step at once and reports
+// how the task ended (a closed SSH channel would stop nothing).
 import type { NodeConfig } from "../config/load.ts";
 import type { Executor, OutputStream, RunSpec } from "../exec/executor.ts";
 import { CappedOutput } from "../exec/limits.ts";
@@ -22,6 +22,8 @@ export interface SlurmTarget {
   answerMs: number;
 }
 
+/** How long a stopped srun client may take to end the step and report before it is killed. */
+const CLIENT_REPORT_MS = 5000;
 /** The backstop on the srun client beyond the run's own timeout (which scancel enforces). */
 const CLIENT_BACKSTOP_MS = 60_000;
 
@@ -63,7 +65,7 @@ export async function runSrun(
       await runShort(t.host, scancelLine(marks.jobId, name), { timeoutMs: t.answerMs }).catch(
         () => undefined,
       );
-      // srun normally ends by itself once the step is gone; one that does not (a task ignoring
+      // srun normally ends by itself once its task is gone; one that does not (a task ignoring
       // TERM, or srun out of touch with the controller) is stopped after the grace period.
       if (!ended) clientTimer = setTimeout(() => client.abort(), spec.killGraceMs);
     })();
@@ -78,7 +80,8 @@ export async function runSrun(
         env: spec.env,
         timeoutMs: spec.timeoutMs + spec.killGraceMs + CLIENT_BACKSTOP_MS,
         outputLimit: 4096,
-        killGraceMs: spec.killGraceMs,
+        // Stopped, srun kills the step and reports how its task ended: give it time to say so.
+        killGraceMs: Math.max(spec.killGraceMs, CLIENT_REPORT_MS),
         onOutput: (stream, chunk) =>
           stream === "stdout"
             ? deliver("stdout", marks.push(chunk))
@@ -93,8 +96,15 @@ export async function runSrun(
   }
   await deliver("stdout", marks.flush());
   await deliver("stderr", filter.flush());
-  await stopping;
-  clearTimeout(clientTimer);
+  if (stopping) {
+    await stopping;
+    clearTimeout(clientTimer);
+    // A job that registered after the first scancel (srun stopped while starting), or a step
+    // srun left behind: nothing of a stopped run may go on.
+    await runShort(t.host, scancelLine(marks.jobId, name, "KILL"), {
+      timeoutMs: t.answerMs,
+    }).catch(() => undefined);
+  }
   if (callbackError) throw callbackError.error;
 
   const base = { ...endedOutcome(out, err, started, trigger), job: info() };

@@ -5,7 +5,7 @@
 // srun/sbatch/squeue/scontrol/sinfo/scancel with no environment (the config is bind-mounted over
 // /etc/slurm in the node only). Plain `sacct` does not work (no slurmdbd); `sacct -c` (the job
 // completion log) does, and finished jobs stay in `squeue -t all` / `scontrol show job` for an hour.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CtlOptions, ExecResult, TestCluster } from "./cluster.ts";
 
@@ -113,6 +113,24 @@ export async function startSlurm(cluster: TestCluster, node = "n1"): Promise<Tes
     stop: () => stopSlurm(slurm),
   };
   return slurm;
+}
+
+/**
+ * Writes the cluster's config plus a `kind = "slurm"` node (default `hpc`, partition `debug`) whose
+ * submit host is the Slurm node, reached over SSH like any node; returns its path.
+ */
+export function writeSlurmConfig(
+  slurm: TestSlurm,
+  opts: { name?: string; partition?: string; extra?: string; file?: string } = {},
+): string {
+  const name = opts.name ?? "hpc";
+  const path = join(slurm.cluster.dir, opts.file ?? `cluster-${name}.toml`);
+  const base = readFileSync(slurm.cluster.configPath, "utf8");
+  writeFileSync(
+    path,
+    `${base}\n[nodes.${name}]\nkind = "slurm"\nhost = "${slurm.node}.local"\nip = "${slurm.nodeIp}"\npartition = "${opts.partition ?? "debug"}"\n${opts.extra ?? ""}`,
+  );
+  return path;
 }
 
 export async function stopSlurm(slurm: TestSlurm): Promise<void> {
