@@ -19,11 +19,7 @@ const BASE: Omit<RunSpec, "command" | "onOutput"> = {
   killGraceMs: 1000,
 };
 
-function spec(
-  command: string,
-  extra: Partial<RunSpec> = {},
-  base = BASE,
-): RecordedRun["spec"] {
+function spec(command: string, extra: Partial<RunSpec> = {}, base = BASE): RecordedRun["spec"] {
   return { ...base, command, ...extra };
 }
 
