@@ -39,7 +39,7 @@ const Page = () => (
       </header>
       <main>
         <section id="login" aria-labelledby="login-title" hidden>
-          <h2 id="login-title">Token</h2>
+          <h2 id="login-title">A token is needed</h2>
           <p>
             Open the address <code>cluster-exec serve</code> printed (it carries the token after the{" "}
             <code>#</code>), or paste the token: the same one <code>/mcp</code> takes.
@@ -61,7 +61,13 @@ const Page = () => (
         <Section id="recent" title="Recent runs">
           <p id="recent-none">No run yet.</p>
           {/* Scrolls sideways on a narrow screen; focusable so a keyboard can scroll it. */}
-          <section class="scroll" aria-labelledby="recent-title" tabindex={0}>
+          <section
+            id="recent-runs"
+            class="scroll"
+            aria-labelledby="recent-title"
+            tabindex={0}
+            hidden
+          >
             <table id="recent-table">
               <thead>
                 <tr>

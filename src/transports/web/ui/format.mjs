@@ -114,7 +114,7 @@ export function stateBadge(state, field) {
   const mark = STATE_MARKS[state] ?? "•";
   return el(
     "span",
-    { class: `badge state-${state}`, "data-field": field },
+    { class: `badge state-${state}`, "data-field": field, "data-value": state },
     el("span", { "aria-hidden": "true" }, `${mark} `),
     label(state),
   );

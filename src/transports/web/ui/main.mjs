@@ -3,7 +3,14 @@
 // page shows only the prompt and asks the server for nothing else.
 import { readEvents } from "./events.mjs";
 import { setServerTime } from "./format.mjs";
-import { clearNodes, renderNodes, setHistory, setHistoryWindow, tickNodes } from "./nodes.mjs";
+import {
+  clearNodes,
+  renderNodes,
+  setHistory,
+  setHistoryWindow,
+  setRunningTasks,
+  tickNodes,
+} from "./nodes.mjs";
 import {
   cancelMessage,
   clearTasks,
@@ -68,7 +75,9 @@ function handle({ event, data }) {
     case "tasks":
       $("running-none").hidden = d.running.length > 0;
       renderRunning(d.running, $("task-list"), cancel);
+      setRunningTasks(d.running);
       $("recent-none").hidden = d.recent.length > 0;
+      $("recent-runs").hidden = d.recent.length === 0;
       renderRecent(d.recent, $("recent-table").tBodies[0]);
       break;
     case "output":

@@ -5,8 +5,10 @@ import { sparkline } from "./sparkline.mjs";
 
 const BUCKET_MS = 30_000;
 let hourMs = 3_600_000;
-/** node name → { card, parts, points, last } */
+/** node name → { card, parts, points, node } */
 const cards = new Map();
+/** node name → tasks running there, from the task store (every process's runs, not only ours). */
+let tasksOn = new Map();
 
 /** Fields drawn in their own place; every other field of a node is listed by name. */
 const PLACED = new Set([
@@ -26,6 +28,7 @@ const PLACED = new Set([
   "sample_age_s",
   "is_local",
   "running",
+  "resolution",
   "reasons",
   "last_error",
   "warnings",
@@ -71,6 +74,14 @@ export function renderNodes(report, list) {
   while (list.children.length > i) list.lastElementChild.remove();
 }
 
+/** Running tasks per node, from the tasks event. */
+export function setRunningTasks(running) {
+  tasksOn = new Map();
+  for (const t of running) if (t.node) tasksOn.set(t.node, (tasksOn.get(t.node) ?? 0) + 1);
+  for (const [name, entry] of cards)
+    if (entry.parts) entry.parts.running.textContent = String(tasksOn.get(name) ?? 0);
+}
+
 /** Ages move on between events. */
 export function tickNodes() {
   for (const entry of cards.values()) if (entry.parts) sampledText(entry);
@@ -90,16 +101,24 @@ function newCard(name, i) {
     const dd = fact(metrics, m.term);
     const number = el("span", { "data-field": m.field, class: "value" });
     const spark = el("span", { class: "spark-box" });
-    dd.append(number, m.unit, spark);
+    dd.append(el("span", { class: "reading" }, number, m.unit), spark);
     parts.metrics[m.field] = { number, spark };
   }
   const facts = el("dl", { class: "facts" });
   parts.osArch = fact(facts, "OS / arch", "os_arch");
   parts.cores = fact(facts, "Cores", "cores");
   parts.capabilities = fact(facts, "Capabilities", "capabilities");
-  parts.address = fact(facts, "Address", "address");
+  parts.address = el("span", { "data-field": "address" });
+  parts.resolution = el("span", { "data-field": "resolution" });
+  parts.resolutionBox = el(
+    "details",
+    {},
+    el("summary", {}, "How it was resolved"),
+    parts.resolution,
+  );
+  fact(facts, "Address").append(parts.address, parts.resolutionBox);
   parts.sampled = fact(facts, "Sampled", "sampled_at");
-  parts.running = fact(facts, "Runs here now", "running");
+  parts.running = fact(facts, "Tasks running", "running");
   parts.more = el("dl", { class: "facts more" });
   parts.notes = el("ul", { class: "notes", "data-field": "notes" });
   card.append(metrics, facts, parts.more, parts.notes);
@@ -134,7 +153,9 @@ function fill(entry, name, node, isLocal) {
   parts.cores.textContent = num(node.cores, 0);
   parts.capabilities.textContent = value("capabilities", node.capabilities) ?? "none";
   parts.address.textContent = address(node, isLocal);
-  parts.running.textContent = String(node.running ?? 0);
+  parts.running.textContent = String(tasksOn.get(name) ?? 0);
+  parts.resolution.textContent = node.resolution ?? "";
+  parts.resolutionBox.hidden = !node.resolution;
   sampledText(entry);
   parts.more.replaceChildren();
   for (const [key, v] of Object.entries(node)) {

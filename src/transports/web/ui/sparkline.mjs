@@ -6,7 +6,7 @@ const W = 100;
 const H = 24;
 
 /** The shortest time axis: a young history is drawn across the box, not as a dot at its end. */
-const MIN_SPAN_MS = 60_000;
+const MIN_SPAN_MS = 10_000;
 
 /**
  * points: [t, cpu, load, mem][], oldest first; column: which value; max: the top of the scale (at

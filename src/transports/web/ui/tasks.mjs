@@ -56,6 +56,7 @@ export function renderOutput(out) {
     const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
     pre.textContent = out[stream];
     pre.hidden = stream === "stderr" && out.stderr === "";
+    if (stream === "stderr") entry.parts.stderrLabel.hidden = pre.hidden;
     if (atBottom) pre.scrollTop = pre.scrollHeight;
   }
 }
@@ -117,6 +118,7 @@ function newCard(task, onCancel) {
     hidden: "",
   });
   parts.noOutput = el("p", { class: "hint" }, "Its output goes to the caller that started it.");
+  parts.stderrLabel = el("p", { class: "hint", hidden: "" }, "Standard error:");
   card.append(
     facts,
     parts.cancel,
@@ -125,6 +127,7 @@ function newCard(task, onCancel) {
     el("h4", {}, "Output (last lines)"),
     parts.noOutput,
     parts.stdout,
+    parts.stderrLabel,
     parts.stderr,
   );
   return { card, parts, task };
