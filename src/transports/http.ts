@@ -137,7 +137,7 @@ export function createHttpApp(opts: HttpOptions): HttpApp {
     sessions,
     async close() {
       clearInterval(sweep);
-      page?.close();
+      await page?.close();
       const all = [...sessions.values()];
       sessions.clear();
       await Promise.all(

@@ -6,23 +6,23 @@ import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { launchBrowserInCtl } from "../helpers/browser.ts";
 import { startCluster, type TestCluster } from "../helpers/cluster.ts";
-import { CLI, cli, inCtl, testEnv } from "../helpers/ctl-harness.ts";
+import { cli, testEnv } from "../helpers/ctl-harness.ts";
 import { liveProcesses, waitGone } from "../helpers/procs.ts";
-
-// What the callbacks given to page.evaluate use of the browser's globals (they run in the page).
-interface PageElement {
-  textContent: string | null;
-  dataset: Record<string, string | undefined>;
-  getAttribute(name: string): string | null;
-  querySelector(selector: string): PageElement | null;
-}
-declare const document: {
-  querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
-  documentElement: { scrollWidth: number };
-};
-declare const window: Record<string, unknown>;
-declare const sessionStorage: { length: number };
+import {
+  markDocument,
+  type NodeOnPage,
+  nodesOnPage,
+  type Serve,
+  sameDocument,
+  scrollWidth,
+  sessionStorageItems,
+  startServe,
+  taskCard,
+  waitForAuditEnd,
+  waitForLoads,
+  waitForNodeStatus,
+  waitForTick,
+} from "./helpers.ts";
 
 const T = 90_000;
 /** Where the test leaves its screenshots (git-ignored; docs/status.png is one, copied by hand). */
@@ -32,13 +32,18 @@ const SCREENSHOT_NARROW = join(OUTPUT, "status-360.png");
 
 let c: TestCluster;
 let env: Record<string, string>;
-let serve: ReturnType<typeof inCtl> | undefined;
-let serveErr = "";
+let serve: Serve | undefined;
 let pageUrl: string; // with #token=…
 let browser: BrowserContext | undefined;
 let page: Page;
 const marker = `0.2${process.pid}${Math.floor(Math.random() * 1e5)}`; // a unique `sleep` argument
 
+/** Fake loads at the start, then LOADS: the page must follow the change without a reload. */
+const FIRST_LOADS = {
+  n1: { load1: 0.5, memTotalKb: 8_000_000, memAvailKb: 7_000_000, cpuBusyPercent: 40 },
+  n2: { load1: 1.5, memTotalKb: 8_000_000, memAvailKb: 6_000_000, cpuBusyPercent: 15 },
+  n3: { load1: 0.25, memTotalKb: 16_000_000, memAvailKb: 12_000_000, cpuBusyPercent: 20 },
+};
 /** Fake loads, one per node, so every number on the page says which node it belongs to. */
 const LOADS = {
   n1: { load1: 1.25, memTotalKb: 8_000_000, memAvailKb: 6_000_000, cpuBusyPercent: 10 }, // 25 %
@@ -46,75 +51,25 @@ const LOADS = {
   n3: { load1: 0.75, memTotalKb: 16_000_000, memAvailKb: 14_000_000, cpuBusyPercent: 5 }, // 12.5 %
 };
 
-/** Reads stderr until `serve` printed the status page's address. */
-async function startServe(): Promise<string> {
-  serve = inCtl(c, [process.execPath, CLI, "--config", c.configPath, "serve", "--port", "0"], env);
-  const reader = serve.stderr.getReader();
-  while (!/status page: \S+#token=\S+/.test(serveErr)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`serve exited: ${serveErr}`);
-    serveErr += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  void (async () => {
-    for await (const chunk of serve.stderr) serveErr += new TextDecoder().decode(chunk);
-  })();
-  return /status page: (\S+)/.exec(serveErr)?.[1] as string;
-}
-
 beforeAll(async () => {
   c = await startCluster(3);
-  for (const [n, load] of Object.entries(LOADS)) await c.setLoad(n, load);
+  for (const [n, load] of Object.entries(FIRST_LOADS)) await c.setLoad(n, load);
   env = testEnv(c, { CLUSTER_SAMPLE_INTERVAL: "2" });
-  pageUrl = await startServe();
+  serve = await startServe(c, env);
+  pageUrl = serve.url;
   browser = await launchBrowserInCtl(c);
   page = await browser.newPage();
 }, T);
 
 afterAll(async () => {
   await browser?.close();
-  if (serve) {
-    serve.kill("SIGTERM");
-    await serve.exited;
-  }
+  await serve?.stop();
   for (const line of liveProcesses(marker))
     try {
       process.kill(Number(line.split(" ")[0]), "SIGKILL");
     } catch {}
   await c?.down();
 }, T);
-
-interface NodeOnPage {
-  status: string;
-  cpu: number;
-  load: number;
-  memory: number;
-  address: string;
-  capabilities: string;
-  osArch: string;
-}
-
-/** Every node card as the page shows it now. */
-function nodesOnPage(p: Page): Promise<Record<string, NodeOnPage>> {
-  return p.evaluate(() => {
-    const out: Record<string, unknown> = {};
-    for (const card of document.querySelectorAll("[data-node]")) {
-      const f = (name: string) => card.querySelector(`[data-field="${name}"]`);
-      out[card.dataset.node as string] = {
-        status: f("status")?.getAttribute("data-value"),
-        cpu: Number(f("cpu_percent")?.textContent),
-        load: Number(f("load_1m")?.textContent),
-        memory: Number(f("memory_percent")?.textContent),
-        address: f("address")?.textContent,
-        capabilities: f("capabilities")?.textContent,
-        osArch: f("os_arch")?.textContent,
-      };
-    }
-    return out as Record<string, NodeOnPage>;
-  });
-}
-
-const taskCard = (id: string) => `#task-list [data-task="${id}"]`;
 
 describe("the status page in Chromium, on the netns cluster", () => {
   test(
@@ -123,17 +78,12 @@ describe("the status page in Chromium, on the netns cluster", () => {
       await page.goto(pageUrl);
       // The token left the address bar at once; it lives in this tab's sessionStorage.
       expect(page.url()).not.toContain("token");
-      expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
-      await page.waitForFunction(
-        (loads) =>
-          Object.entries(loads).every(
-            ([n, l]) =>
-              document.querySelector(`[data-node="${n}"] [data-field="load_1m"]`)?.textContent ===
-              String(l.load1),
-          ),
-        LOADS,
-        { timeout: 20_000 },
-      );
+      expect(await sessionStorageItems(page)).toBe(1);
+      await waitForLoads(page, FIRST_LOADS);
+      await markDocument(page);
+      for (const [n, load] of Object.entries(LOADS)) await c.setLoad(n, load);
+      await waitForLoads(page, LOADS);
+      expect(await sameDocument(page)).toBe(true); // the numbers moved on by themselves
       const status = await cli(c, ["cluster-status", "--json"], env);
       const shown = await nodesOnPage(page);
       expect(status.code).toBe(0);
@@ -192,36 +142,14 @@ describe("the status page in Chromium, on the netns cluster", () => {
       const card = page.locator(taskCard(taskId));
       expect(await card.locator('[data-field="node"]').textContent()).toBe("n1");
 
-      const ticks = async () => {
-        const text = (await card.locator('[data-field="stdout"]').textContent()) ?? "";
-        return Math.max(0, ...[...text.matchAll(/tick-(\d+)/g)].map((m) => Number(m[1])));
-      };
-      await page.waitForFunction(
-        (sel) =>
-          /tick-3\b/.test(
-            document.querySelector(`${sel} [data-field="stdout"]`)?.textContent ?? "",
-          ),
-        taskCard(taskId),
-        { timeout: 10_000 },
-      );
-      const first = await ticks();
-      await page.waitForFunction(
-        ([sel, n]) => {
-          const text = document.querySelector(`${sel} [data-field="stdout"]`)?.textContent ?? "";
-          return [...text.matchAll(/tick-(\d+)/g)].some((m) => Number(m[1]) >= Number(n) + 5);
-        },
-        [taskCard(taskId), first] as const,
-        { timeout: 10_000 },
-      );
-      expect(await ticks()).toBeGreaterThanOrEqual(first + 5);
+      const first = await waitForTick(page, taskId, 3);
+      expect(await waitForTick(page, taskId, first + 5)).toBeGreaterThanOrEqual(first + 5);
       expect(await card.locator('[data-field="elapsed"]').textContent()).toMatch(/\d/);
 
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       // 360 px wide: everything reflows, nothing scrolls sideways.
       await page.setViewportSize({ width: 360, height: 800 });
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
-        360,
-      );
+      expect(await scrollWidth(page)).toBeLessThanOrEqual(360);
       await page.screenshot({ path: SCREENSHOT_NARROW, fullPage: true });
       await page.setViewportSize({ width: 1280, height: 900 });
     },
@@ -240,15 +168,7 @@ describe("the status page in Chromium, on the netns cluster", () => {
       expect(await waitGone(marker, 5000)).toEqual([]);
       const status = await cli(c, ["status", "--json", taskId], env);
       expect(JSON.parse(status.stdout)).toMatchObject({ state: "canceled", canceled: true });
-      // The audit tail shows its end.
-      await page.waitForFunction(
-        (id) =>
-          [...document.querySelectorAll("#audit-list li")].some(
-            (li) => li.textContent?.includes(`end ${id}`) && li.textContent.includes("canceled"),
-          ),
-        taskId,
-        { timeout: 10_000 },
-      );
+      await waitForAuditEnd(page, taskId, "canceled"); // the audit tail shows its end
     },
     T,
   );
@@ -256,21 +176,12 @@ describe("the status page in Chromium, on the netns cluster", () => {
   test(
     "a node killed mid-test turns unreachable on the page within 20 s, without a reload",
     async () => {
-      await page.evaluate(() => {
-        window.sameDocument = true;
-      });
+      await markDocument(page);
       const killed = performance.now();
       await c.script("kill-node", "n3");
-      await page.waitForFunction(
-        () =>
-          document
-            .querySelector('[data-node="n3"] [data-field="status"]')
-            ?.getAttribute("data-value") === "unreachable",
-        undefined,
-        { timeout: 20_000 },
-      );
+      await waitForNodeStatus(page, "n3", "unreachable");
       expect(performance.now() - killed).toBeLessThan(20_000);
-      expect(await page.evaluate(() => window.sameDocument)).toBe(true);
+      expect(await sameDocument(page)).toBe(true);
       const shown = await nodesOnPage(page);
       expect([shown.n1?.status, shown.n2?.status]).toEqual(["healthy", "healthy"]);
       expect(await page.locator('[data-node="n3"] [data-field="notes"]').textContent()).toContain(

@@ -3,7 +3,8 @@
 import { ago, el, fact, heading, num, serverNow, stateBadge, value } from "./format.mjs";
 import { sparkline } from "./sparkline.mjs";
 
-const BUCKET_MS = 30_000;
+// Live points: one per 10 s (the stored history comes in 30 s buckets).
+const BUCKET_MS = 10_000;
 let hourMs = 3_600_000;
 /** node name → { card, parts, points, node } */
 const cards = new Map();
