@@ -33,8 +33,11 @@ const Page = () => (
     <body>
       <header>
         <h1>cluster-exec</h1>
-        <p id="connection" role="status">
-          Loading…
+        <p>
+          <span id="connection" role="status">
+            Loading…
+          </span>{" "}
+          <span id="updated" />
         </p>
       </header>
       <main>

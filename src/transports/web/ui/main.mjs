@@ -37,8 +37,10 @@ function tokenFromFragment() {
   history.replaceState(null, "", location.pathname + location.search);
 }
 
+/** The connection's state, in a polite live region: it changes only when the state does. */
 function status(text) {
-  $("connection").textContent = text;
+  if ($("connection").textContent !== text) $("connection").textContent = text;
+  if (!text.startsWith("Live")) $("updated").textContent = "";
 }
 
 function showLogin(message) {
@@ -70,7 +72,8 @@ function handle({ event, data }) {
       break;
     case "nodes":
       renderNodes(d, $("node-list"));
-      status(`Live, cluster-exec ${version}; last update ${new Date().toLocaleTimeString()}.`);
+      status(`Live (cluster-exec ${version}).`);
+      $("updated").textContent = `Last update ${new Date().toLocaleTimeString()}.`;
       break;
     case "tasks":
       $("running-none").hidden = d.running.length > 0;
