@@ -3,8 +3,9 @@
 import { ago, el, fact, heading, num, serverNow, stateBadge, value } from "./format.mjs";
 import { sparkline } from "./sparkline.mjs";
 
-// Live points: one per 10 s (the stored history comes in 30 s buckets).
-const BUCKET_MS = 10_000;
+// Live points: at most one per 5 s, the default sampling interval (the stored history comes in 30 s
+// buckets).
+const BUCKET_MS = 5_000;
 let hourMs = 3_600_000;
 /** node name → { card, parts, points, node } */
 const cards = new Map();
