@@ -10,6 +10,7 @@ interface PageElement {
   dataset: Record<string, string | undefined>;
   getAttribute(name: string): string | null;
   querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
 }
 declare const document: {
   querySelector(selector: string): PageElement | null;
@@ -60,6 +61,8 @@ export interface NodeOnPage {
   address: string;
   capabilities: string;
   osArch: string;
+  /** The report's other fields, shown by name: field → text. */
+  more: Record<string, string>;
 }
 
 /** Every node card as the page shows it now. */
@@ -76,6 +79,12 @@ export function nodesOnPage(page: Page): Promise<Record<string, NodeOnPage>> {
         address: f("address")?.textContent,
         capabilities: f("capabilities")?.textContent,
         osArch: f("os_arch")?.textContent,
+        more: Object.fromEntries(
+          [...card.querySelectorAll(".more [data-field]")].map((dd) => [
+            dd.getAttribute("data-field"),
+            dd.textContent,
+          ]),
+        ),
       };
     }
     return out as Record<string, NodeOnPage>;

@@ -101,6 +101,9 @@ describe("the status page in Chromium, on the netns cluster", () => {
         expect(on.address).toContain(n.address as string);
         expect(on.capabilities).toBe((n.capabilities as string[]).join(", ") || "none");
         expect(on.osArch).toBe(`${n.os}/${n.arch}`);
+        // Fields the page has no place for are listed by name (a field added later shows too).
+        for (const key of ["load_5m", "load_15m", "method"])
+          expect([name, key, on.more[key]]).toEqual([name, key, String(n[key])]);
       }
     },
     T,
