@@ -79,7 +79,7 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
       running: v.running,
       specialties: v.config.specialties,
       reasons: v.reasons,
-      last_error: v.health === "unreachable" ? (v.last_error ?? v.reasons[0] ?? null) : null,
+      last_error: v.health === "unreachable" ? (v.last_error ?? v.reasons?.[0] ?? null) : null,
       warnings: v.warnings,
       slurm:
         v.config.kind === "slurm"

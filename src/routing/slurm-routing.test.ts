@@ -37,7 +37,10 @@ describe("a Slurm partition as a node", () => {
       "macbook-air": busy,
       inference: busy,
     });
-    const d = route("make -j8", [...ssh, fakePartition({ name: "hpc", cpusIdle: 12, cpusTotal: 16 })]);
+    const d = route("make -j8", [
+      ...ssh,
+      fakePartition({ name: "hpc", cpusIdle: 12, cpusTotal: 16 }),
+    ]);
     expect(d).toMatchObject({ decision: "remote", node: "hpc" });
     expect(d.reason).toContain("no SSH node is free");
     expect(d.reason).toContain("macpro51: ");
