@@ -134,6 +134,8 @@ export async function runBatch(
       } catch {
         poll = undefined;
       }
+      // No state and not a forgotten job: the controller did not answer (it may be restarting).
+      if (poll && !poll.status && !poll.forgotten) poll = undefined;
       if (!poll) {
         failures++;
         if (stopSince !== undefined && performance.now() - stopSince > 4 * t.answerMs)
@@ -149,7 +151,11 @@ export async function runBatch(
       await deliver("stderr", noise.push(poll.stderr));
       offsets[0] += poll.stdout.length;
       offsets[1] += poll.stderr.length;
-      const status = poll.status ?? { state: "UNKNOWN", final: true, reason: poll.stateText };
+      const status = poll.status ?? {
+        state: "UNKNOWN",
+        final: true,
+        reason: "Slurm no longer knows the job and keeps no accounting record of it",
+      };
       if (status.state !== job.state) {
         job.state = status.state;
         spec.batch?.onJob?.({ ...job });

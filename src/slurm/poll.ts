@@ -2,8 +2,13 @@
 import { type JobStatus, parseSacctJob, parseScontrolJob } from "./job-state.ts";
 
 export interface PollResult {
-  /** undefined: Slurm no longer knows the job (scontrol forgot it and sacct has no record). */
+  /** undefined when neither scontrol nor sacct gave a state (see `forgotten`). */
   status?: JobStatus;
+  /**
+   * No state because the controller no longer knows the job ("Invalid job id": past MinJobAge) and
+   * sacct has no record either; otherwise a missing state is a failed poll (controller down...).
+   */
+  forgotten: boolean;
   stdout: Uint8Array;
   stderr: Uint8Array;
   /** What the state commands said, for messages. */
@@ -31,6 +36,7 @@ export function parsePoll(bytes: Uint8Array): PollResult {
     sacctAt >= 0 ? parseSacctJob(text.slice(sacctAt + "@@sacct\n".length)) : parseScontrolJob(text);
   return {
     ...(status ? { status } : {}),
+    forgotten: !status && /Invalid job id/i.test(text),
     stdout: body.subarray(0, a),
     stderr: body.subarray(a, a + b),
     stateText: text.replace("@@sacct\n", "").trim().replaceAll("\n", "; "),

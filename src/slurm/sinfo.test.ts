@@ -78,7 +78,14 @@ describe("a batch job's poll", () => {
       ),
     );
     expect(unknown.status).toBeUndefined();
+    expect(unknown.forgotten).toBe(true);
     expect(unknown.stateText).toContain("accounting storage is disabled");
+    const down = parsePoll(
+      enc(
+        "@@state\nslurm_load_jobs error: Unable to contact slurm controller (connect failure)\n@@sacct\n\n@@data 0 0\n",
+      ),
+    );
+    expect(down).toMatchObject({ forgotten: false });
   });
   test("output cut short is an error, not a silent loss", () => {
     expect(() => parsePoll(enc("@@state\nJobState=RUNNING\n@@data 10 0\nabc"))).toThrow(

@@ -5,6 +5,7 @@
 // nodes are busy.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -240,11 +241,15 @@ describe("background tasks on a Slurm partition (sbatch)", () => {
   );
 
   test(
-    "task_cancel scancels the job",
+    "task_cancel and a task's timeout scancel its job",
     async () => {
       const m = marker();
-      const sub = await run(["submit", "--node", "hpc", "--", `echo up; sleep ${m}`]);
-      expect(sub.code).toBe(0);
+      const t = marker();
+      const [sub, late] = await Promise.all([
+        run(["submit", "--node", "hpc", "--", `echo up; sleep ${m}`]),
+        run(["submit", "--node", "hpc", "--timeout", "4", "--", `echo up; sleep ${t}`]),
+      ]);
+      expect([sub.code, late.code]).toEqual([0, 0]);
       const id = sub.stdout.trim();
       await eventually(() => (liveProcesses(m).length > 0 ? true : undefined), 20_000, "the job");
       const client = await mcp();
@@ -255,6 +260,10 @@ describe("background tasks on a Slurm partition (sbatch)", () => {
         await client.close();
       }
       expect(await waitGone(m, 10_000)).toEqual([]);
+      const waited = await run(["wait", late.stdout.trim(), "--timeout", "40"]);
+      expect(waited.code).toBe(124);
+      expect(waited.stdout).toBe("up\n");
+      expect(await waitGone(t, 10_000)).toEqual([]);
       expect(await liveJobs()).toBe("");
     },
     T,
@@ -318,6 +327,40 @@ describe("the partition as a node", () => {
       const result = JSON.parse(ran.stdout) as RunResult;
       expect(result).toMatchObject({ node: "hpc", exit_code: 0, stdout: "on debug\n" });
       expect(result.route.job?.job_id).toMatch(/^\d+$/);
+    },
+    T,
+  );
+
+  test(
+    "a partition whose submit host is this machine: srun and sinfo run here, no SSH",
+    async () => {
+      // Run inside the Slurm node itself (its namespaces, as root): the node has no host.
+      const local = join(c.dir, "local-submit.toml");
+      writeFileSync(
+        local,
+        `[defaults]\nstate_dir = "${join(c.dir, "state-local")}"\nmdns_timeout = 0\nstatus_timeout = 20\n[nodes.hpcl]\nkind = "slurm"\npartition = "debug"\n`,
+      );
+      const cmd = (...args: string[]) =>
+        s.exec([process.execPath, CLI, "--config", local, ...args]);
+      const ran = await cmd(
+        "run",
+        "--json",
+        "--node",
+        "hpcl",
+        "--",
+        "echo $SLURM_JOB_PARTITION; exit 5",
+      );
+      expect(ran.code).toBe(5);
+      const r = JSON.parse(ran.stdout) as RunResult;
+      expect(r).toMatchObject({ node: "hpcl", stdout: "debug\n", exit_code: 5 });
+      expect(r.route.job?.job_id).toMatch(/^\d+$/);
+      const st = JSON.parse((await cmd("cluster-status", "--json")).stdout) as StatusReport;
+      expect(st.nodes.hpcl).toMatchObject({
+        kind: "slurm",
+        status: "healthy",
+        method: "sinfo",
+        slurm: { partition: "debug", submit_host: "localhost" },
+      });
     },
     T,
   );
