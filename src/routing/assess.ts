@@ -44,7 +44,7 @@ export function assessNode(
   const unmet: string[] = [];
   const softMisses: string[] = [];
   if (reqs.length > 0) {
-    const facts = nodeFacts(view.config, view.sample);
+    const facts = nodeFacts(view.config, view.sample, view.detected);
     for (const req of reqs) {
       const why = unmetReason(facts, req);
       if (why) (req.hard ? unmet : softMisses).push(req.hard ? why : describeRequirement(req));

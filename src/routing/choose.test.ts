@@ -191,6 +191,31 @@ describe("requirements", () => {
     expect(["macbook-air", "inference"]).toContain(swift.node as string);
   });
 
+  test("a detected capability counts like a configured one, for inferred and explicit requirements", () => {
+    const one = nodes({ name: "here", local: true, detected: ["docker"] });
+    expect(route("docker ps", one)).toMatchObject({ decision: "local", node: "here" });
+    const two = nodes({ name: "a", detected: [] }, { name: "b", detected: ["podman", "gpu"] });
+    expect(route("podman ps", two).node).toBe("b");
+    expect(
+      route("python3 t.py", two, { requirements: { requires_capabilities: ["gpu"] } }).node,
+    ).toBe("b");
+  });
+
+  test("no node has the tool: the reason names the nodes checked and that it was not found", () => {
+    const d = route(
+      "docker ps",
+      nodes({ name: "a", detected: ["kubectl"] }, { name: "b", detected: [] }, { name: "c" }),
+    );
+    expect(d.decision).toBe("no_node");
+    expect(d.reason).toBe(
+      "No node satisfies capability docker (inferred from docker): checked a, b, c; none lists docker in its capabilities and docker was not found on the PATH of a, b; c was not probed yet.",
+    );
+    const alone = route("docker ps", nodes({ name: "here", local: true, detected: [] }));
+    expect(alone.reason).toContain(
+      "checked here; none lists docker in its capabilities and docker was not found on its PATH",
+    );
+  });
+
   test("inferred requirements are soft when explicit ones are given", () => {
     const d = route("docker ps", originCluster(), { requirements: { requires_os: "macos" } });
     expect(d.requirements.find((r) => r.value === "docker")?.hard).toBe(false);
@@ -219,7 +244,8 @@ describe("requirements", () => {
     expect(d).toMatchObject({
       decision: "no_node",
       node: null,
-      reason: "No node satisfies capability cuda.",
+      reason:
+        "No node satisfies capability cuda: checked macpro51, mac-studio, macbook-air, inference; none lists cuda in its capabilities.",
     });
     const both = route("make", originCluster(), {
       requirements: { requires_os: "macos", requires_capabilities: ["tpu"] },
