@@ -4,7 +4,10 @@
 #   ${ID}-hub  bridge br0 (no uplink, no address)
 #   ${ID}-ctl  controller (the program under test), 10.250.0.2/24
 #   ${ID}-nI   node nI, 10.250.0.(10+I)/24, own sshd (user cetest), hostname nI,
-#              fake /proc/{loadavg,meminfo,stat} from $DIR/nodes/nI/proc/
+#              fake /proc/{loadavg,meminfo,stat} from $DIR/nodes/nI/proc/, and a PATH of its own:
+#              $DIR/nodes/nI/bin:/usr/bin:/bin (a test gives one node a tool by putting a stand-in
+#              there; /usr/local/bin is left out so what this machine has installed there stays
+#              out of the nodes)
 #
 # Network rule: nothing of the test network ever touches the host namespace. Interfaces are
 # created directly inside our namespaces, the bridge has no uplink, no address or route of
@@ -373,6 +376,7 @@ MaxStartups 100:30:200
 UsePAM no
 PermitRootLogin no
 AllowUsers $TEST_USER
+SetEnv PATH=$nd/bin:/usr/bin:/bin
 LogLevel ERROR
 PrintMotd no
 PrintLastLog no
@@ -461,7 +465,8 @@ do_up() {
   for i in $(seq 1 "$n"); do
     node="n$i"
     nd="$(node_dir "$node")"
-    mkdir -p "$nd/proc"
+    mkdir -p "$nd/proc" "$nd/bin"
+    chmod 755 "$nd/bin"
     write_host_key "$nd"
     write_sshd_config "$node"
     cat /proc/loadavg >"$nd/proc/loadavg"
