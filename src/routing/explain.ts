@@ -1,7 +1,7 @@
 // One-sentence reasons for routing decisions, built from the assessment of every node.
 import { toolsFor } from "../cluster/capabilities.ts";
 import type { Assessed } from "./assess.ts";
-import { describeLoad } from "./capacity.ts";
+import { describeLoad, describeSlots } from "./capacity.ts";
 import type { Classification } from "./classify.ts";
 import { describeRequirement, type Requirement } from "./requirements.ts";
 
@@ -14,6 +14,8 @@ export function whyNotLocal(local: Assessed | undefined, cls: Classification): s
   if (local.excluded) return `${name} cannot run it (${local.excluded})`;
   if (local.softMisses.length > 0) return `${name} lacks preferred ${local.softMisses.join(", ")}`;
   if (local.over.length > 0) return `${name} is busy (${local.over.join(", ")})`;
+  if (local.full)
+    return `${name} has no free slot (${describeSlots(local.view)} by runs in flight)`;
   return `${name} is ${local.view.health}`;
 }
 

@@ -9,6 +9,7 @@ import type { RunFn, RunRecorder } from "../tasks/request.ts";
 import { createClusterSampler } from "./cluster-sampler.ts";
 import { createDecider } from "./decide.ts";
 import { createExecutorFor } from "./for-node.ts";
+import { createRunsInFlight, type RunsInFlight } from "./in-flight.ts";
 import { createRunFn } from "./pipeline.ts";
 
 export interface Runtime {
@@ -17,7 +18,8 @@ export interface Runtime {
   /** Policy + routing from cached samples only. */
   decide: (req: Parameters<RunFn>[0]) => RouteDecision;
   sampler: Sampler;
-  running: Map<string, number>;
+  /** Runs in flight per node, shared by every caller of this runtime (placement counts them). */
+  inFlight: RunsInFlight;
   /**
    * One-shot verbs have no background sampler: when a routing choice exists (several nodes) and a
    * sample is stale, sample now, bounded by status_timeout. Servers keep samples fresh instead.
@@ -34,8 +36,8 @@ export interface RuntimeOptions {
 
 export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtime {
   const pool = new SshPool(poolOptionsFrom(config));
-  const running = new Map<string, number>();
-  const sampler = createClusterSampler(config, { pool, running: (n) => running.get(n) ?? 0 });
+  const inFlight = createRunsInFlight();
+  const sampler = createClusterSampler(config, { pool, running: inFlight.count });
   if (opts.sampleInBackground) sampler.start();
   const executors = new Map<string, Executor>();
   const executorFor = (node: string): Executor => {
@@ -50,7 +52,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     return e;
   };
   const decide = createDecider({ config, views: () => sampler.views() });
-  const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, running });
+  const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, inFlight });
   // Runs in flight, so that close() can stop them: a closed SSH channel does not kill a remote
   // command, only the kill over a second channel does, and that needs the pool still open.
   const inflight = new Set<Promise<unknown>>();
@@ -69,7 +71,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     run,
     decide,
     sampler,
-    running,
+    inFlight,
     async refreshIfStale(signal) {
       if (Object.keys(config.nodes).length < 2 || !sampler.views().some((v) => v.stale)) return;
       const sampled = sampler.sampleNow({

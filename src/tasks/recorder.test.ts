@@ -4,6 +4,7 @@ import { createLocalExecutor } from "../exec/local.ts";
 import { toRunResult } from "../exec/result.ts";
 import type { RouteDecision } from "../routing/types.ts";
 import { unknownNodeError } from "../run/nodes.ts";
+import { createRunsInFlight } from "../run/in-flight.ts";
 import { createRunFn } from "../run/pipeline.ts";
 import { openTasks } from "./open.ts";
 import { auditEnd } from "./recorder.ts";
@@ -50,7 +51,7 @@ function pipeline() {
     decide,
     executorFor: () => createLocalExecutor(),
     recorder: tasks.recorder,
-    running: new Map(),
+    inFlight: createRunsInFlight(),
   });
   return { tasks, run };
 }

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { auditLines, type TempSetup, tempSetup } from "../../test/tasks/helpers.ts";
 import { createLocalExecutor } from "../exec/local.ts";
+import { createRunsInFlight } from "../run/in-flight.ts";
 import { createRunFn } from "../run/pipeline.ts";
 import { openTasks, type Tasks } from "./open.ts";
 import { ensureTasksDir, taskPaths } from "./paths.ts";
@@ -34,7 +35,7 @@ const localRuntime =
         }),
         executorFor: () => createLocalExecutor(),
         recorder,
-        running: new Map(),
+        inFlight: createRunsInFlight(),
       }),
       close: async () => {},
     };

@@ -29,7 +29,8 @@ export function mcpDepsFrom(rt: Runtime, requester: Requester, tasks?: Tasks): M
     defaultConcurrency() {
       // The free capacity routing ranks nodes by, summed over the nodes that can take work.
       let free = 0;
-      for (const v of rt.sampler.views()) if (v.health !== "unreachable") free += freeCapacity(v);
+      for (const v of rt.sampler.views())
+        if (v.health !== "unreachable") free += Math.max(0, freeCapacity(v));
       return Math.max(1, Math.min(MAX_FAN_OUT, Math.floor(free)));
     },
   };
