@@ -86,6 +86,8 @@ export function createRunFn(deps: PipelineDeps): RunFn {
       route_reason: decision.reason,
       started_at: Date.now(),
     });
+    // Every run's output is kept (capped) in its task's files, so a cut result can be paged.
+    const stored = deps.recorder?.output?.(task_id);
     let bytesOut = 0;
     // Taken in the same synchronous stretch as the decision: the next run of a batch sees it.
     const release = deps.inFlight.take(node);
@@ -100,6 +102,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
           killGraceMs: settings.kill_grace * 1000,
           onOutput: (stream, chunk) => {
             bytesOut += chunk.length;
+            stored?.write(stream, chunk);
             return hooks.onOutput?.(stream, chunk);
           },
         },

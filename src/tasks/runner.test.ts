@@ -51,12 +51,12 @@ function queue(command: string, id: string) {
 describe("the task runner", () => {
   test("output goes to capped files, complete by the time the task shows finished", async () => {
     queue("seq 1 5000; echo bye >&2; exit 4", "big");
-    // What the files hold at the moment the end is recorded: it must be the whole output.
+    // What the files hold at the moment the end is written to the store: the whole output.
     let atEnd = "";
-    const finished = tasks.recorder.finished;
-    tasks.recorder.finished = (result, meta) => {
+    const finished = tasks.store.finished.bind(tasks.store);
+    tasks.store.finished = (...args) => {
       atEnd = readFileSync(taskPaths(s.stateDir, "big").stdout, "utf8");
-      finished(result, meta);
+      return finished(...args);
     };
     const row = await runTask(tasks, "big", localRuntime(), new AbortController());
     expect(row).toMatchObject({ state: "failed", exit_code: 4, truncated: true, node: "here" });
