@@ -109,6 +109,11 @@ export function createSampler(opts: SamplerOptions): Sampler {
 
   const localCapabilities =
     opts.localCapabilities ?? (() => detectLocalCapabilities(detectLocalFacts().os));
+  const detectedHere = (s: Slot): string[] | undefined => {
+    if (!s.isLocal) return undefined;
+    s.detected ??= localCapabilities();
+    return s.detected;
+  };
   const viewOf = (s: Slot): NodeView =>
     buildView({
       node: s.node,
@@ -117,7 +122,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       resolution: opts.resolver?.peek(s.node.name),
       isLocal: s.isLocal,
       running: opts.running?.(s.node.name) ?? 0,
-      detected: s.isLocal ? (s.detected ??= localCapabilities()) : undefined,
+      detected: detectedHere(s),
       now: clock(),
       settings: config.settings,
     });

@@ -14,9 +14,11 @@ const BATCH = 200;
 export function pruneStoredOutput(store: TaskStore, maxBytes: number, keep?: string): number {
   const { db } = store;
   let total =
-    (db.query("SELECT SUM(output_bytes) AS n FROM tasks WHERE output_bytes > 0").get() as {
-      n: number | null;
-    }).n ?? 0;
+    (
+      db.query("SELECT SUM(output_bytes) AS n FROM tasks WHERE output_bytes > 0").get() as {
+        n: number | null;
+      }
+    ).n ?? 0;
   let pruned = 0;
   const oldest = db.query(
     `SELECT id, stdout_path, stderr_path, output_bytes FROM tasks

@@ -4,8 +4,8 @@ import { auditLines, type TempSetup, tempSetup } from "../../test/tasks/helpers.
 import { createLocalExecutor } from "../exec/local.ts";
 import { toRunResult } from "../exec/result.ts";
 import type { RouteDecision } from "../routing/types.ts";
-import { unknownNodeError } from "../run/nodes.ts";
 import { createRunsInFlight } from "../run/in-flight.ts";
+import { unknownNodeError } from "../run/nodes.ts";
 import { createRunFn } from "../run/pipeline.ts";
 import { openTasks } from "./open.ts";
 import { auditEnd } from "./recorder.ts";

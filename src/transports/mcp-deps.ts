@@ -11,9 +11,15 @@ import type { Requester } from "../tasks/request.ts";
 const MAX_FAN_OUT = 16;
 
 export function mcpDepsFrom(rt: Runtime, requester: Requester, tasks?: Tasks): McpDeps {
+  const s = rt.config.settings;
   return {
     requester,
     tasks: tasks ? createTaskApi(tasks, { requester }) : undefined,
+    limits: {
+      output: s.mcp_output_limit,
+      errorOutput: s.mcp_error_output_limit,
+      batchOutput: s.mcp_batch_output_limit,
+    },
     run: rt.run,
     async clusterStatus() {
       let views = rt.sampler.views();
