@@ -14,7 +14,7 @@
 # 10.250.0.0/24 exists on the host.
 #
 # Usage: test-cluster.sh VERB [ARGS]
-#   deps                 install the Debian packages (no host-wide sshd is started)
+#   deps                 install the Debian packages of scripts/test-packages.txt (no host-wide sshd is started)
 #   up [N]               create/refresh a cluster of N nodes (default 3); prints the config path
 #   down                 kill everything in our namespaces, delete them and $DIR
 #   status               namespaces and sshd pids
@@ -76,8 +76,14 @@ our_namespaces() {
 ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
 
 # ---------------------------------------------------------------------------------------------
+# The one list of Debian packages the tests need (comments and blank lines skipped).
+PACKAGES_FILE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/test-packages.txt"
+test_packages() { sed -e 's/#.*//' "$PACKAGES_FILE" | awk 'NF { print $1 }'; }
+
 install_deps() {
-  local pkgs=(openssh-server openssh-client iproute2 procps util-linux)
+  local pkgs=()
+  mapfile -t pkgs < <(test_packages)
+  ((${#pkgs[@]} > 0)) || die "no packages listed in $PACKAGES_FILE"
   local missing=() p
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -99,16 +105,17 @@ install_deps() {
     chmod 755 "$policy"
     own_policy=1
   fi
-  local rc=0
+  local rc=0 sshd_before
+  sshd_before="$(cat /run/sshd.pid 2>/dev/null || true)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || rc=$?
   if ((own_policy)); then rm -f "$policy"; fi
   ((rc == 0)) || die "apt-get install failed ($rc)"
-  # Belt and braces: if a host-wide sshd got started anyway, stop it (never ours: those run
-  # with -f $DIR/... inside namespaces).
+  # Belt and braces: if the install started a host-wide sshd anyway, stop it (never ours: those
+  # run with -f $DIR/... inside namespaces; never one that was running before the install).
   if [[ -f /run/sshd.pid ]]; then
     local hp
     hp="$(cat /run/sshd.pid 2>/dev/null || true)"
-    if [[ -n "$hp" ]] && [[ "$(readlink "/proc/$hp/ns/net" 2>/dev/null)" == "$(readlink /proc/1/ns/net)" ]]; then
+    if [[ -n "$hp" && "$hp" != "$sshd_before" ]] && [[ "$(readlink "/proc/$hp/ns/net" 2>/dev/null)" == "$(readlink /proc/1/ns/net)" ]]; then
       log "deps: stopping host-wide sshd $hp started by the package"
       kill "$hp" 2>/dev/null || true
     fi
