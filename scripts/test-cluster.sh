@@ -5,9 +5,9 @@
 #   ${ID}-ctl  controller (the program under test), 10.250.0.2/24
 #   ${ID}-nI   node nI, 10.250.0.(10+I)/24, own sshd (user cetest), hostname nI,
 #              fake /proc/{loadavg,meminfo,stat} from $DIR/nodes/nI/proc/, and a PATH of its own:
-#              $DIR/nodes/nI/bin:/usr/bin:/bin (a test gives one node a tool by putting a stand-in
-#              there; /usr/local/bin is left out so what this machine has installed there stays
-#              out of the nodes)
+#              $DIR/nodes/nI/bin:$DIR/sysbin, sysbin being this machine's /usr/bin and /bin without
+#              the tools cluster-exec's probe looks for (HIDDEN_TOOLS): a node has such a tool only
+#              when a test puts a stand-in into its bin, whatever this machine has installed
 #
 # Network rule: nothing of the test network ever touches the host namespace. Interfaces are
 # created directly inside our namespaces, the bridge has no uplink, no address or route of
@@ -49,6 +49,9 @@ CTL_IP="$NET_PREFIX.2"
 TEST_USER="cetest"
 SSHD="/usr/sbin/sshd"
 PORT_WAIT_S=5
+# The tools the probe detects capabilities by (src/cluster/capabilities.ts; a test keeps the two in
+# step): kept out of the nodes' PATH so that tests decide which node has which.
+HIDDEN_TOOLS=(docker podman kubectl nvidia-smi ollama swift xcodebuild bwrap srun sbatch)
 
 log() { echo "[test-cluster $ID] $*" >&2; }
 die() {
@@ -383,7 +386,7 @@ MaxStartups 100:30:200
 UsePAM no
 PermitRootLogin no
 AllowUsers $TEST_USER
-SetEnv PATH=$nd/bin:/usr/bin:/bin
+SetEnv PATH=$nd/bin:$DIR/sysbin
 LogLevel ERROR
 PrintMotd no
 PrintLastLog no
@@ -465,6 +468,15 @@ do_up() {
     new_ns "$(ns_node "$node")"
     make_link "$(ns_node "$node")" "v-$node" "$(node_ip "$node")"
   done
+
+  # The nodes' system PATH: every program of /bin and /usr/bin (links, made in two process starts),
+  # minus the tools capabilities are detected by.
+  mkdir -p "$DIR/sysbin"
+  ln -sf -t "$DIR/sysbin" /bin/* 2>/dev/null || true
+  ln -sf -t "$DIR/sysbin" /usr/bin/* 2>/dev/null || true
+  local t
+  for t in "${HIDDEN_TOOLS[@]}"; do rm -f "$DIR/sysbin/$t"; done
+  chmod 755 "$DIR/sysbin"
 
   log "preparing $n nodes"
   mkdir -p /run/sshd # privilege separation dir, needed by sshd -t too

@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   capabilitiesFrom,
   mergeCapabilities,
+  PROBED_TOOLS,
   parseToolsSection,
   toolsProbeScript,
 } from "./capabilities.ts";
@@ -100,4 +101,13 @@ describe("capabilities from what a node has", () => {
       parseRemoteProbe(`@@probe\n${JSON.stringify({ ...base, capabilities: "gpu" })}\n`),
     ).toThrow("capabilities is not a list of words");
   });
+});
+
+test("the test cluster keeps every probed tool out of its nodes' PATH (scripts/test-cluster.sh)", () => {
+  const script = readFileSync(
+    join(import.meta.dir, "..", "..", "scripts", "test-cluster.sh"),
+    "utf8",
+  );
+  const hidden = /^HIDDEN_TOOLS=\(([^)]*)\)/m.exec(script)?.[1]?.trim().split(/\s+/) ?? [];
+  expect([...hidden].sort()).toEqual([...PROBED_TOOLS].sort());
 });
