@@ -10,7 +10,7 @@ export interface Detector {
   tools: string[];
   /** ...or any of these device files exists. */
   devices?: string[];
-  /** Only on this OS: macOS ships /usr/bin/swift and xcodebuild as stubs that ask to install Xcode. */
+  /** On macOS only with Xcode: /usr/bin/swift and xcodebuild are stubs that ask to install it. */
   needsXcode?: boolean;
 }
 
@@ -60,9 +60,17 @@ export function detectLocalCapabilities(os: Os): string[] {
   ];
   const xcode =
     os === "macos" && present.some((t) => t === "swift" || t === "xcodebuild")
-      ? Bun.spawnSync(["xcode-select", "-p"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0
+      ? xcodeInstalled()
       : undefined;
   return capabilitiesFrom({ present, os, xcode });
+}
+
+let hasXcode: boolean | undefined;
+/** Asked once per process: installing Xcode is rare, and every sample would pay a spawn. */
+function xcodeInstalled(): boolean {
+  hasXcode ??=
+    Bun.spawnSync(["xcode-select", "-p"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+  return hasXcode;
 }
 
 /** The part of the POSIX probe script that lists what it finds, one name per line. */
