@@ -1,6 +1,7 @@
 // The process-wide wiring: one SSH pool, the sampler, executors per node, the run pipeline.
 import { raceAbort, withTimeout } from "../abort.ts";
 import type { Sampler } from "../cluster/sampler.ts";
+import type { NodeView } from "../cluster/view.ts";
 import type { Config } from "../config/load.ts";
 import type { Executor } from "../exec/executor.ts";
 import type { RouteDecision } from "../routing/types.ts";
@@ -20,6 +21,8 @@ export interface Runtime {
   sampler: Sampler;
   /** Runs in flight per node, shared by every caller of this runtime (placement counts them). */
   inFlight: RunsInFlight;
+  /** Calls `listener` after every sampling attempt (success or failure); returns the unsubscribe. */
+  onSampled(listener: (view: NodeView) => void): () => void;
   /**
    * One-shot verbs have no background sampler: when a routing choice exists (several nodes) and a
    * sample is stale, sample now, bounded by status_timeout. Servers keep samples fresh instead.
@@ -37,7 +40,15 @@ export interface RuntimeOptions {
 export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtime {
   const pool = new SshPool(poolOptionsFrom(config));
   const inFlight = createRunsInFlight();
-  const sampler = createClusterSampler(config, { pool, running: inFlight.count });
+  // Listeners (the status page) come and go; the sampler keeps its one callback.
+  const sampled = new Set<(view: NodeView) => void>();
+  const sampler = createClusterSampler(config, {
+    pool,
+    running: inFlight.count,
+    onUpdate: (view) => {
+      for (const listener of sampled) listener(view);
+    },
+  });
   if (opts.sampleInBackground) sampler.start();
   const executors = new Map<string, Executor>();
   const executorFor = (node: string): Executor => {
@@ -72,6 +83,10 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     decide,
     sampler,
     inFlight,
+    onSampled(listener) {
+      sampled.add(listener);
+      return () => sampled.delete(listener);
+    },
     async refreshIfStale(signal) {
       if (Object.keys(config.nodes).length < 2 || !sampler.views().some((v) => v.stale)) return;
       const sampled = sampler.sampleNow({
