@@ -21,6 +21,7 @@ interface Item {
   command: string;
   stdout: string;
   exit_code: number | null;
+  duration_ms: number;
   route: { reason: string };
 }
 
@@ -94,7 +95,7 @@ describe("parallel_execute spreads over the nodes", () => {
       });
       const used = new Set(results.map((x) => x.node));
       console.log(
-        `six sleeps: ${Math.round(ms)} ms on ${[...used].join(", ")} (${results.map((x) => x.node).join(" ")})`,
+        `six sleeps: ${Math.round(ms)} ms on ${[...used].join(", ")} (${results.map((x) => `${x.node} ${x.duration_ms} ms`).join(", ")})`,
       );
       expect(used.size).toBeGreaterThanOrEqual(3);
       // Every node has 2 cores: none takes more than its two slots while others are free.
