@@ -20,7 +20,8 @@
 # as plain sacct, gotchas): test/slurm/NOTES.md.
 #
 # Usage: test-slurm.sh VERB [ARGS]
-#   deps           install slurmctld slurmd munge slurm-client (no service is started)
+#   deps           install the test packages, Slurm's among them (scripts/test-packages.txt, one
+#                  list for every test: this runs `test-cluster.sh deps`; no service is started)
 #   up [NODE]      start Slurm inside NODE (default n1) of the running test cluster, wait until
 #                  the node is idle; idempotent; prints the slurm.conf path on stdout
 #   down           cancel every job, stop the daemons, unmount, remove $SLURM_DIR
@@ -65,47 +66,12 @@ alive() {
 }
 
 # ---------------------------------------------------------------------------------------------
-install_deps() {
-  local pkgs=(slurmctld slurmd munge slurm-client util-linux)
-  local missing=() p
-  for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if ((${#missing[@]} == 0)); then
-    log "deps: all installed"
-    return 0
-  fi
-  log "deps: installing ${missing[*]}"
-  if ! apt-cache policy "${missing[@]}" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-    log "deps: apt-get update"
-    apt-get update -qq >&2
-  fi
-  # Keep any existing policy-rc.d (e.g. Docker's); otherwise put a temporary one in place so
-  # the maintainer scripts start no host-wide munged, slurmctld or slurmd.
-  local policy=/usr/sbin/policy-rc.d own_policy=0
-  if [[ ! -e "$policy" ]]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy"
-    chmod 755 "$policy"
-    own_policy=1
-  fi
-  local rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || rc=$?
-  if ((own_policy)); then rm -f "$policy"; fi
-  ((rc == 0)) || die "apt-get install failed ($rc)"
-  # Belt and braces: stop a host-wide daemon that a package started anyway (never ours: ours
-  # have pid files under a test cluster's directory and live in a node's namespace).
-  local f hp
-  for f in /run/munge/munged.pid /run/slurmctld.pid /run/slurmd.pid /run/slurm/slurmctld.pid \
-    /run/slurm/slurmd.pid; do
-    [[ -f "$f" ]] || continue
-    hp="$(cat "$f" 2>/dev/null || true)"
-    if [[ "$hp" =~ ^[0-9]+$ ]] && alive "$hp" &&
-      [[ "$(readlink "/proc/$hp/ns/net")" == "$(readlink /proc/1/ns/net)" ]]; then
-      log "deps: stopping host-wide daemon $hp ($f) started by a package"
-      kill "$hp" 2>/dev/null || true
-    fi
-  done
-  log "deps: done"
+# Slurm's tools that test-cluster.sh keeps out of every node's PATH (the probe detects the "slurm"
+# capability by them): the Slurm node gets them back in its own bin, first in its PATH.
+CLIENT_TOOLS=(srun sbatch)
+client_tools() {
+  local node="$1" t
+  for t in "${CLIENT_TOOLS[@]}"; do ln -sf "$(command -v "$t")" "$(node_dir "$node")/bin/$t"; done
 }
 
 need_tools() {
@@ -283,6 +249,7 @@ do_up() {
     slurmd_pid >/dev/null && grep -qx "CPUs=$cpus" <(grep -o 'CPUs=[0-9]*' "$CONF"); then
     # Running: make sure the current sshd (maybe restarted since) sees /etc/slurm.
     slurm_etc_mounted "$pid" || in_node "$node" mount --bind "$S/etc" /etc/slurm
+    client_tools "$node"
     node_ready "$node" || wait_for "node $node" "$READY_WAIT_S" node_ready "$node" ||
       die "Slurm runs but $node is not ready: $(in_node "$node" sinfo -h -N -o '%N %T %E' 2>&1)"
     open_jobcomp
@@ -299,6 +266,7 @@ do_up() {
   prepare_dir "$node" "$cpus"
   mkdir -p /etc/slurm # the packages make it; the bind target must exist
   slurm_etc_mounted "$pid" || in_node "$node" mount --bind "$S/etc" /etc/slurm
+  client_tools "$node"
 
   # Daemons: stdio to their logs, the lock fd closed (a daemon holding fd 9 would hold the lock).
   log "starting munged"
@@ -404,6 +372,10 @@ do_down() {
   if [[ -n "$node" ]] && pid="$(sshd_pid "$node")" && slurm_etc_mounted "$pid"; then
     in_node "$node" umount /etc/slurm || log "warning: could not unmount /etc/slurm in $node"
   fi
+  if [[ -n "$node" ]]; then
+    local t
+    for t in "${CLIENT_TOOLS[@]}"; do rm -f "$(node_dir "$node")/bin/$t"; done
+  fi
   if [[ -e "$S" ]]; then
     log "removing $S"
     rm -rf "$S"
@@ -431,7 +403,7 @@ main() {
   local verb="${1:-}"
   [[ $# -gt 0 ]] && shift
   case "$verb" in
-  deps) install_deps ;;
+  deps) exec bash "$(dirname "${BASH_SOURCE[0]}")/test-cluster.sh" deps ;;
   up)
     [[ $# -le 1 ]] || die "usage: $0 up [NODE]"
     with_lock

@@ -5,6 +5,7 @@ import si from "systeminformation";
 import { detectLocalFacts } from "../config/local-facts.ts";
 import type { Arch, Os } from "../config/schema.ts";
 import type { PartitionSample } from "../slurm/sinfo.ts";
+import { detectLocalCapabilities } from "./capabilities.ts";
 
 export interface LoadSample {
   hostname: string;
@@ -18,6 +19,8 @@ export interface LoadSample {
   memory_percent: number;
   /** Bytes. */
   mem_total: number;
+  /** Capabilities found on the node (tools on its PATH, devices); absent from older probes. */
+  capabilities?: string[];
   /** Static facts, informational. */
   cpu_model?: string;
   os_release?: string;
@@ -48,6 +51,7 @@ export async function sampleLocal(): Promise<LoadSample> {
     arch: facts.arch,
     cores: facts.cores,
     ...dynamic,
+    capabilities: detectLocalCapabilities(facts.os),
   };
 }
 

@@ -26,6 +26,8 @@ export function parseSlurmSample(partition: string, stdout: string): LoadSample 
       ? round1(100 * (1 - (p.mem_free_mb as number) / Math.max(1, p.mem_total_mb as number)))
       : 0,
     mem_total: memOk ? (p.mem_total_mb as number) * 1024 * 1024 : 0,
+    // Node features are the partition's detected capabilities (routing matches them).
+    capabilities: p.features,
     slurm: p,
   };
 }

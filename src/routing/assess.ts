@@ -5,18 +5,18 @@ import type { RouteCandidate } from "../exec/result.ts";
 import { checkNodeRules } from "../policy/rules.ts";
 import type { PolicyVerdict } from "../policy/types.ts";
 import type { Analysis } from "../shell/analysis.ts";
-import { freeCapacity, overThresholds } from "./capacity.ts";
+import { describeSlots, freeCapacity, hasFreeSlot, overThresholds } from "./capacity.ts";
 import type { Classification } from "./classify.ts";
 import { describeRequirement, nodeFacts, type Requirement, unmetReason } from "./requirements.ts";
 import type { Thresholds } from "./types.ts";
 
 /**
- * Tiers, best first: 0 healthy and under every threshold; 1 a Slurm partition with idle CPUs — the
- * overflow: heavy work goes there when no SSH node is free, since a job pays the scheduler's
- * latency; 2 degraded or over a threshold (a partition without idle CPUs: its job would queue);
- * 3 health unknown (no sample yet, or the sampler cannot tell). Unknown nodes are usable, since
- * they may well be fine, but never preferred over a node whose load we know. Unreachable nodes
- * are excluded.
+ * Tiers, best first: 0 healthy, under every threshold and with a free slot; 1 a Slurm partition
+ * with idle CPUs and a free slot — the overflow: heavy work goes there when no SSH node is free,
+ * since a job pays the scheduler's latency; 2 degraded, over a threshold or full (every core taken
+ * by a run in flight; a partition without idle CPUs, whose job would queue); 3 health unknown (no
+ * sample yet, or the sampler cannot tell). Unknown nodes are usable, since they may well be fine,
+ * but never preferred over a node whose load we know. Unreachable nodes are excluded.
  */
 export type Tier = 0 | 1 | 2 | 3;
 
@@ -34,6 +34,8 @@ export interface Assessed {
   softMisses: string[];
   specialty: string | undefined;
   over: string[];
+  /** Every slot of its cores is taken by runs in flight. */
+  full: boolean;
 }
 
 export function assessNode(
@@ -46,17 +48,18 @@ export function assessNode(
   const unmet: string[] = [];
   const softMisses: string[] = [];
   if (reqs.length > 0) {
-    const facts = nodeFacts(view.config, view.sample);
+    const facts = nodeFacts(view.config, view.sample, view.detected);
     for (const req of reqs) {
       const why = unmetReason(facts, req);
       if (why) (req.hard ? unmet : softMisses).push(req.hard ? why : describeRequirement(req));
     }
   }
   const over = overThresholds(view, thresholds);
+  const full = !hasFreeSlot(view);
   const tier: Tier =
     view.health === "unknown" || !view.sample
       ? 3
-      : view.health === "degraded" || over.length > 0
+      : view.health === "degraded" || over.length > 0 || full
         ? 2
         : view.sample.slurm
           ? 1
@@ -73,6 +76,7 @@ export function assessNode(
     softMisses,
     specialty,
     over,
+    full,
   };
   const verdict = checkNodeRules(analysis, view.config);
   if (!verdict.allowed) {
@@ -109,9 +113,10 @@ export function toCandidate(a: Assessed): RouteCandidate {
     a.view.health === "degraded" && a.over.length === 0
       ? "degraded"
       : (TIER_NOTE[a.tier] as string);
-  if (a.over.length > 0) note += `: ${a.over.join(", ")}`;
+  const busy = [...a.over, ...(a.full ? [`full, ${describeSlots(a.view)}`] : [])];
+  if (busy.length > 0) note += `: ${busy.join(", ")}`;
   if (a.softMisses.length > 0) note += `; lacks preferred ${a.softMisses.join(", ")}`;
   if (a.specialty) note += `; specialty ${a.specialty}`;
-  if (a.view.running > 0) note += `; ${a.view.running} running`;
+  if (a.view.running > 0 && !a.full) note += `; ${a.view.running} running`;
   return { node: a.view.name, eligible: true, score: a.score, note };
 }

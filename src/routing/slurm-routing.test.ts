@@ -21,6 +21,26 @@ describe("a Slurm partition as a node", () => {
     expect(freeCapacity(fakePartition({ name: "hpc", cpusIdle: 0 }))).toBe(0);
   });
 
+  test("runs in flight there take cpus_per_task each; a partition they fill ranks as busy", () => {
+    const p = fakePartition({
+      name: "hpc",
+      cpusIdle: 16,
+      cpusTotal: 16,
+      cpusPerTask: 4,
+      running: 2,
+    });
+    expect(freeCapacity(p)).toBe(8);
+    const full = fakePartition({
+      name: "hpc",
+      cpusIdle: 16,
+      cpusTotal: 16,
+      cpusPerTask: 4,
+      running: 4,
+    });
+    const d = route("make", [fakeNode({ name: "a", load: 5, cores: 8 }), full]);
+    expect(d.candidates.find((c) => c.node === "hpc")?.note).toContain("full, 4 of 4 slots in use");
+  });
+
   test("heavy work stays on a free SSH node even when the partition has more idle CPUs", () => {
     const d = route("make -j8", [
       ...originCluster(),

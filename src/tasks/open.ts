@@ -3,6 +3,7 @@ import type { Config } from "../config/load.ts";
 import { adoptJob } from "./adopt.ts";
 import { AuditLog } from "./audit.ts";
 import { pruneExpired, sweepInterrupted } from "./housekeeping.ts";
+import { pruneStoredOutput } from "./output-prune.ts";
 import { createTaskRecorder } from "./recorder.ts";
 import type { RunRecorder } from "./request.ts";
 import { type TaskRow, TaskStore } from "./store.ts";
@@ -37,7 +38,11 @@ export function openTasks(config: Config): Tasks {
     stateDir,
     store,
     audit,
-    recorder: createTaskRecorder(store, audit),
+    recorder: createTaskRecorder(store, audit, undefined, {
+      stateDir,
+      outputLimit: config.settings.output_limit,
+      storeMaxBytes: config.settings.output_store_max_bytes,
+    }),
     adopt: (row) => adoptJob(store, config, row),
     housekeep(force = false) {
       const now = Date.now();
@@ -45,6 +50,7 @@ export function openTasks(config: Config): Tasks {
       last = now;
       sweepInterrupted(tasks, now);
       pruneExpired(store, stateDir, config.settings.task_retention, now);
+      pruneStoredOutput(store, config.settings.output_store_max_bytes);
     },
   };
   tasks.housekeep(true);

@@ -6,7 +6,6 @@ import { toClusterError } from "../errors.ts";
 import type { BatchOptions } from "../exec/executor.ts";
 import { describeJob, failedBeforeStart, type RunResult } from "../exec/result.ts";
 import type { Tasks } from "./open.ts";
-import { CappedFileWriter } from "./output-file.ts";
 import { selfRunner } from "./recorder.ts";
 import type { RunFn, RunRecorder, RunRequest } from "./request.ts";
 import { isFinished } from "./state.ts";
@@ -85,15 +84,14 @@ async function execute(
   opts: { resume?: TaskRow },
 ): Promise<TaskRow | undefined> {
   const id = row.id;
-  const limit = tasks.config.settings.output_limit;
-  const out = row.stdout_path ? new CappedFileWriter(row.stdout_path, limit) : undefined;
-  const err = row.stderr_path ? new CappedFileWriter(row.stderr_path, limit) : undefined;
-  // The end is recorded after the files are closed, so whoever sees the task finished reads
-  // its whole output.
+  // The output goes to the task's files as for every run; the end is recorded (files completed
+  // first) only once the runtime has closed, so whoever sees the task finished reads it all.
   let ended: { result: RunResult; meta: Parameters<RunRecorder["finished"]>[1] } | undefined;
   const recorder: RunRecorder = {
-    // A resumed task started long ago: its start is recorded already.
+    // A resumed task started long ago: its start is recorded already (its files are rewritten
+    // from the job's output files, read again from the start).
     started: (rec) => (opts.resume ? undefined : tasks.recorder.started(rec)),
+    output: tasks.recorder.output?.bind(tasks.recorder),
     finished: (result, meta) => {
       ended = { result: opts.resume ? resumedRoute(result, opts.resume) : result, meta };
     },
@@ -109,21 +107,11 @@ async function execute(
   try {
     rt = makeRuntime(recorder);
     if (!req.node) await rt.refreshIfStale?.(abort.signal);
-    result = await rt.run(req, {
-      signal: abort.signal,
-      onOutput: (stream, chunk) => (stream === "stdout" ? out : err)?.push(chunk),
-      batch,
-    });
+    result = await rt.run(req, { signal: abort.signal, batch });
   } catch (e) {
     result = failedBeforeStart(toClusterError(e), { task_id: id, node: "", command: req.command });
   } finally {
     await rt?.close().catch(() => {});
-  }
-  for (const file of [out, err]) {
-    file?.close();
-    // The runner's stderr is its log beside the task's files.
-    if (file?.failure)
-      process.stderr.write(`cluster-exec: task ${id}: output lost: ${file.failure.message}\n`);
   }
   if (!ended) {
     // The runtime returned without recording (it should not): record it here, start included.
@@ -136,7 +124,7 @@ async function execute(
 
 /** The route a resumed task keeps: how it was first routed, and the job that was followed again. */
 function resumedRoute(result: RunResult, first: TaskRow): RunResult {
-  const job = result.route.job ?? (first.route?.job as RunResult["route"]["job"]);
+  const job = result.route.job;
   const again = "Its runner was replaced; the job was followed to its end by a new one.";
   return {
     ...result,
