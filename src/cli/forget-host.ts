@@ -2,7 +2,7 @@
 import type { Config } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
 import { unknownNodeError } from "../run/nodes.ts";
-import { fingerprint, KnownHosts, knownHostsPath } from "../ssh/host-keys.ts";
+import { fingerprint, KnownHosts, knownHostsPath } from "../remote/host-keys.ts";
 import { parseVerbArgs } from "./args.ts";
 
 export const FORGET_HOST_HELP = `Usage: cluster-exec forget-host NAME

@@ -6,7 +6,7 @@ import type { NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
 import { planAuth } from "./auth.ts";
 import { type ConnectionOptions, SshConnection } from "./connection.ts";
-import { hostKeyChangedError } from "./host-keys.ts";
+import { hostKeyChangedError } from "../remote/host-keys.ts";
 
 /** Opens a connection: TCP (connectTimeoutMs), then handshake + auth (handshakeTimeoutMs). */
 export async function openConnection(

@@ -12,9 +12,9 @@ import {
   NotSentError,
   type SshConnection,
 } from "./connection.ts";
-import { KnownHosts, knownHostsPath } from "./host-keys.ts";
+import { KnownHosts, knownHostsPath } from "../remote/host-keys.ts";
 import { openConnection } from "./open-connection.ts";
-import { buildKillScript } from "./remote-command.ts";
+import { buildKillScript } from "../remote/remote-command.ts";
 import type { RemoteProcess } from "./remote-process.ts";
 
 export interface PoolOptions extends ConnectionOptions {

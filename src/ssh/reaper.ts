@@ -3,7 +3,7 @@
 // new channel and shell (~0.3 ms instead of ~2.7 ms per run).
 
 import { shellQuote } from "../shell/quote.ts";
-import { KILL_FUNCTIONS } from "./remote-command.ts";
+import { KILL_FUNCTIONS } from "../remote/remote-command.ts";
 import type { RemoteProcess } from "./remote-process.ts";
 
 /**

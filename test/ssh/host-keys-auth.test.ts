@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClusterError } from "../../src/errors.ts";
 import { planAuth } from "../../src/ssh/auth.ts";
-import { fingerprint, hostKeyChangedError, KnownHosts, keyType } from "../../src/ssh/host-keys.ts";
+import { fingerprint, hostKeyChangedError, KnownHosts, keyType } from "../../src/remote/host-keys.ts";
 
 let dir: string;
 
