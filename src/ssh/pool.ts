@@ -39,7 +39,7 @@ export function poolOptionsFrom(config: Config, overrides: Partial<PoolOptions> 
     handshakeTimeoutMs: settings.ssh_timeout * 1000,
     retries: settings.ssh_retries,
     backoffMs: 250,
-    keepaliveIntervalMs: 5000,
+    keepaliveIntervalMs: settings.ssh_keepalive * 1000,
     keepaliveCountMax: 3,
     idleTimeoutMs: 60_000,
     runSessions: 5,
