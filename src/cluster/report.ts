@@ -27,6 +27,9 @@ export interface NodeStatus {
   /** Every resolution step and its outcome (rejected answers included). */
   resolution: string | null;
   is_local: boolean;
+  /** local, ssh2 or openssh (null until decided), and why. */
+  transport: string | null;
+  transport_reason: string | null;
   running: number;
   specialties: string[];
   reasons: string[];
@@ -65,6 +68,8 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
       address_age_s: v.address_age_s ?? null,
       resolution: v.resolution ?? null,
       is_local: v.isLocal,
+      transport: v.transport?.transport ?? null,
+      transport_reason: v.transport?.reason ?? null,
       running: v.running,
       specialties: v.config.specialties,
       reasons: v.reasons,
@@ -84,6 +89,7 @@ const HEADERS = [
   "CORES",
   "OS/ARCH",
   "CAPABILITIES",
+  "TRANSPORT",
   "ADDRESS (VIA)",
   "AGE",
   "LAST ERROR / NOTES",
@@ -100,6 +106,7 @@ export function statusTable(report: StatusReport): string {
     num(n.cores),
     `${n.os ?? "?"}/${n.arch ?? "?"}`,
     n.capabilities.join(",") || "-",
+    n.transport ?? "-",
     address(n),
     n.sample_age_s === null ? "-" : age(n.sample_age_s),
     notes(n),
@@ -113,12 +120,16 @@ export function statusTable(report: StatusReport): string {
   const footer = report.local_node
     ? `* this machine (${report.local_node}): sampled in-process, never over SSH`
     : "this machine is not one of the nodes";
-  return [line(HEADERS), ...rows.map(line), footer].join("\n");
+  const why = Object.entries(report.nodes)
+    .filter(([, n]) => n.transport && n.transport !== "local" && n.transport_reason)
+    .map(([name, n]) => `transport of ${name}: ${n.transport} (${n.transport_reason})`);
+  return [line(HEADERS), ...rows.map(line), footer, ...why].join("\n");
 }
 
 function address(n: NodeStatus): string {
   if (n.is_local) return "local";
   if (!n.address) return "-";
+  if (n.resolved_via === "ssh_config") return `${n.address} (ssh config)`;
   if (n.resolved_via === "cache")
     return `${n.address} (cache: ${n.address_source ?? "?"}, ${age(n.address_age_s ?? 0)})`;
   return `${n.address} (${n.resolved_via ?? "?"})`;

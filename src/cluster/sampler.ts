@@ -5,6 +5,7 @@ import { withTimeout } from "../abort.ts";
 import type { Config, NodeConfig } from "../config/load.ts";
 import { type Resolver, summarise } from "../discovery/resolve.ts";
 import { ClusterError, toClusterError } from "../errors.ts";
+import type { TransportChoice } from "../openssh/choose-transport.ts";
 import { bestEffortWrite } from "../state/db.ts";
 import { backoffMs } from "./health.ts";
 import { type LoadSample, sampleLocal } from "./probe.ts";
@@ -36,6 +37,11 @@ export interface SamplerOptions {
   local?: () => Promise<LoadSample>;
   /** Running tasks per node, from the task runner. */
   running?: (node: string) => number;
+  /**
+   * How a remote node is reached (asked before each remote sample; the caller caches it). An
+   * openssh node's address is what ssh itself resolves: discovery is skipped for it.
+   */
+  transport?: (node: NodeConfig) => Promise<TransportChoice>;
   /** Is this node the machine we run on? Asked at start and again after each address lookup. */
   isLocal: (node: string) => boolean;
   /** Called after every attempt (tests, progress). */
@@ -73,6 +79,7 @@ interface Slot {
   isLocal: boolean;
   sample?: StoredSample;
   state: NodeState;
+  transport?: TransportChoice;
   inflight?: Promise<void>;
 }
 
@@ -108,6 +115,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       state: s.state,
       resolution: opts.resolver?.peek(s.node.name),
       isLocal: s.isLocal,
+      transport: s.transport,
       running: opts.running?.(s.node.name) ?? 0,
       now: clock(),
       settings: config.settings,
@@ -118,7 +126,8 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const sample = await (opts.local ?? sampleLocal)();
       return { ...sample, sampled_at: clock(), method: "local" };
     }
-    if (opts.resolver) {
+    if (opts.transport) s.transport = await opts.transport(s.node);
+    if (opts.resolver && s.transport?.transport !== "openssh") {
       // Resolve here rather than inside the pool: a node whose name turns out to be one of this
       // machine's addresses is sampled in-process, and a failed lookup needs no SSH attempt.
       const where = await opts.resolver.resolve(s.node.name, { signal });
@@ -164,7 +173,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const base = timedOut ? timeoutMessage(s, attemptMs) : e.message;
       // Say which address failed and how it was found: a wrong fallback ip is then plain to see.
       const message =
-        e.details.stage !== "resolve" && where?.address && !s.isLocal
+        e.details.stage !== "resolve" && where?.address && !s.isLocal && !viaOpenssh(s)
           ? `${base} [address ${where.address} via ${where.source}${where.attempts.length ? `: ${summarise(where.attempts)}` : ""}]`
           : base;
       const now = clock();
@@ -176,7 +185,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       };
       // A connect that failed may have used a stale address: resolve afresh next time. A failed
       // resolution is already cached negatively on purpose.
-      if (e.code === "UNREACHABLE" && e.details.stage !== "resolve")
+      if (e.code === "UNREACHABLE" && e.details.stage !== "resolve" && !viaOpenssh(s))
         opts.resolver?.invalidate(s.node.name);
     }
     opts.onUpdate?.(viewOf(s));
@@ -201,6 +210,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
 
   function stage(s: Slot): string {
     if (s.isLocal) return "sampling this machine";
+    if (viaOpenssh(s)) return `sampling ${s.node.name} over ssh (${s.transport?.address ?? "?"})`;
     const r = opts.resolver?.peek(s.node.name);
     if (!r) return `resolving the address of ${s.node.name}`;
     if (!r.address) return r.error ?? "no address";
@@ -240,6 +250,10 @@ export function createSampler(opts: SamplerOptions): Sampler {
       await withTimeout(Promise.allSettled([...slots.values()].map((s) => s.inflight)), 2000);
     },
   };
+}
+
+function viaOpenssh(s: Slot): boolean {
+  return s.transport?.transport === "openssh";
 }
 
 function timeoutMessage(s: Slot, ms: number): string {

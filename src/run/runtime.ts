@@ -1,15 +1,16 @@
-// The process-wide wiring: one SSH pool, the sampler, executors per node, the run pipeline.
+// The process-wide wiring: the transports (one SSH pool, one set of ControlMasters), the sampler,
+// executors per node, the run pipeline.
 import { raceAbort, withTimeout } from "../abort.ts";
 import type { Sampler } from "../cluster/sampler.ts";
 import type { Config } from "../config/load.ts";
 import type { Executor } from "../exec/executor.ts";
 import type { RouteDecision } from "../routing/types.ts";
-import { poolOptionsFrom, SshPool } from "../ssh/pool.ts";
 import type { RunFn, RunRecorder } from "../tasks/request.ts";
 import { createClusterSampler } from "./cluster-sampler.ts";
 import { createDecider } from "./decide.ts";
 import { createExecutorFor } from "./for-node.ts";
 import { createRunFn } from "./pipeline.ts";
+import { createTransports } from "./transports.ts";
 
 export interface Runtime {
   config: Config;
@@ -33,9 +34,12 @@ export interface RuntimeOptions {
 }
 
 export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtime {
-  const pool = new SshPool(poolOptionsFrom(config));
+  const transports = createTransports(config);
   const running = new Map<string, number>();
-  const sampler = createClusterSampler(config, { pool, running: (n) => running.get(n) ?? 0 });
+  const sampler = createClusterSampler(config, {
+    transports,
+    running: (n) => running.get(n) ?? 0,
+  });
   if (opts.sampleInBackground) sampler.start();
   const executors = new Map<string, Executor>();
   const executorFor = (node: string): Executor => {
@@ -44,7 +48,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     const key = isLocal ? `${node}\u0000local` : node;
     let e = executors.get(key);
     if (!e) {
-      e = createExecutorFor(node, config, { pool, isLocal });
+      e = createExecutorFor(node, config, { transports, isLocal });
       executors.set(key, e);
     }
     return e;
@@ -52,7 +56,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
   const decide = createDecider({ config, views: () => sampler.views() });
   const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, running });
   // Runs in flight, so that close() can stop them: a closed SSH channel does not kill a remote
-  // command, only the kill over a second channel does, and that needs the pool still open.
+  // command, only the kill over a second channel does, and that needs the transports still open.
   const inflight = new Set<Promise<unknown>>();
   const shutdown = new AbortController();
   const run: RunFn = (req, hooks = {}) => {
@@ -85,7 +89,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
       await withTimeout(Promise.allSettled([...inflight]), (kill_grace + ssh_timeout + 1) * 1000);
       await sampler.close();
       await Promise.all([...executors.values()].map((e) => e.close()));
-      await pool.close();
+      await transports.close();
     },
   };
 }

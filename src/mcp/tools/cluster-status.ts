@@ -15,6 +15,8 @@ const nodeStatus = z.looseObject({
   address: z.string().nullable(),
   resolved_via: z.string().nullable(),
   sampled_at: z.string().nullable(),
+  transport: z.string().nullable(),
+  transport_reason: z.string().nullable(),
 });
 
 export function registerClusterStatusTool(server: McpServer, deps: McpDeps): void {
@@ -24,8 +26,8 @@ export function registerClusterStatusTool(server: McpServer, deps: McpDeps): voi
       title: "Cluster nodes: health, load and capabilities",
       description:
         "Lists every node with its health (healthy, degraded = over a load threshold, unreachable, unknown), " +
-        "CPU %, memory %, 1-minute load, cores, os/arch, capabilities, address and how it was resolved, and when " +
-        "it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
+        "CPU %, memory %, 1-minute load, cores, os/arch, capabilities, address and how it was resolved, its " +
+        "transport (ssh2, openssh or local) and why, and when it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
         "why a command was routed where it was.",
       inputSchema: {},
       outputSchema: { local_node: z.string().nullable(), nodes: z.record(z.string(), nodeStatus) },
