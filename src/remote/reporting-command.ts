@@ -9,11 +9,11 @@ import { envExports, MARK_PRINTF, type RemoteCommandSpec } from "./remote-comman
  * The waiter, in perl (on every macOS and every Debian-family Linux): the only common tool that
  * tells a signal from an exit code (a shell's `$?` folds both into 128+N). It stays OUTSIDE the
  * command's group, so the group kill never hits it and it always reports. Arguments: NONCE CWD
- * NENV (K V)... COMMAND. The status line names the signal as the node spells it, and says whether
- * the group was already empty (then no leftover kill is needed: one round trip saved per run).
+ * NENV (K V)... COMMAND. The status line names the signal as the node spells it (Config, loaded
+ * only then: it doubles perl's start), and says whether the group was already empty (then no
+ * leftover kill is needed: one round trip saved per run).
  */
-const PERL_WAITER = `use Config;
-my ($t, $d, $n) = splice @ARGV, 0, 3;
+const PERL_WAITER = `my ($t, $d, $n) = splice @ARGV, 0, 3;
 my %e = splice @ARGV, 0, 2 * $n;
 my $c = shift @ARGV;
 delete $ENV{CDPATH};
@@ -30,8 +30,9 @@ $SIG{$_} = "IGNORE" for qw(HUP INT TERM QUIT);
 waitpid($p, 0);
 my $s = $?;
 my $g = kill(0, -$p) ? "" : ",empty";
-my @names = split " ", $Config{sig_name};
-printf STDERR "\\036cluster-exec:%s:%s%s\\n", $t, ($s & 127) ? "sig=$names[$s & 127]" : "exit=" . ($s >> 8), $g;
+my $how = "exit=" . ($s >> 8);
+if ($s & 127) { require Config; my @n = split " ", $Config::Config{sig_name}; $how = "sig=$n[$s & 127]" }
+printf STDERR "\\036cluster-exec:%s:%s%s\\n", $t, $how, $g;
 exit(($s & 127) ? 128 + ($s & 127) : $s >> 8);`;
 
 /** The setsid'd child of the shell fallback: prints its own pid (= its new group) and becomes the command. */
