@@ -8,6 +8,11 @@ export type TrailerStatus =
   | { kind: "signal"; signal: string; empty: boolean }
   /** A shell waiter's `$?`: 128+N may be an exit code or signal N. */
   | { kind: "approx"; code: number; empty: boolean }
+  /**
+   * The bash waiter's `$?` (with `kill -l`'s name for it over 128) and the exit code the command's
+   * shell recorded on a normal end, if it did: equal means an exit, else over 128 a signal.
+   */
+  | { kind: "wait"; code: number; signal?: string; rec?: number; empty: boolean }
   /** No waiter on the node: the command was exec'd; the transport's exit code is the status. */
   | { kind: "exec" };
 
@@ -26,8 +31,21 @@ const PORTABLE_SIGNALS: Record<number, string> = {
   15: "SIGTERM",
 };
 
-export function parseStatus(text: string): TrailerStatus | undefined {
+/** One status line's text; `rec=N` is the command shell's own record, not yet the end. */
+export function parseStatus(
+  text: string,
+): TrailerStatus | { kind: "rec"; code: number } | undefined {
   if (text === "exec") return { kind: "exec" };
+  const rec = /^rec=(\d{1,3})$/.exec(text);
+  if (rec) return { kind: "rec", code: Number(rec[1]) };
+  const wait = /^wait=(\d{1,3})(?:,sig=([A-Za-z0-9+-]{1,16}))?(,empty)?$/.exec(text);
+  if (wait)
+    return {
+      kind: "wait",
+      code: Number(wait[1]),
+      ...(wait[2] ? { signal: wait[2] } : {}),
+      empty: wait[3] !== undefined,
+    };
   const m = /^(exit|sig|approx)=([A-Za-z0-9+-]{1,16})(,empty)?$/.exec(text);
   if (!m) return undefined;
   const empty = m[3] !== undefined;
@@ -55,6 +73,10 @@ export function exitOf(
       const sig = status.code > 128 ? PORTABLE_SIGNALS[status.code - 128] : undefined;
       return sig ? { code: null, signal: sig } : { code: status.code, signal: null };
     }
+    case "wait":
+      if (status.code <= 128 || status.rec === status.code || !status.signal)
+        return { code: status.code, signal: null };
+      return { code: null, signal: `SIG${status.signal}` };
     case "exec":
       return { code: transportCode, signal: null };
   }
@@ -65,6 +87,8 @@ export class TrailerReader {
   private readonly prefix: Buffer;
   private held: Buffer = Buffer.alloc(0);
   status: TrailerStatus | undefined;
+  /** The command shell's recorded exit code, until the waiter's line comes. */
+  private rec: number | undefined;
 
   constructor(nonce: string) {
     this.prefix = Buffer.from(`\x1ecluster-exec:${nonce}:`);
@@ -73,26 +97,38 @@ export class TrailerReader {
   /** Feeds stderr; returns the command's own stderr in this chunk (possibly empty). */
   push(chunk: Uint8Array): Uint8Array {
     if (this.status && this.held.length === 0) return chunk;
-    const all = this.held.length ? Buffer.concat([this.held, chunk]) : Buffer.from(chunk);
+    let all = this.held.length ? Buffer.concat([this.held, chunk]) : Buffer.from(chunk);
     this.held = Buffer.alloc(0);
-    if (this.status) return all;
-    const at = all.indexOf(this.prefix);
-    if (at >= 0) {
+    const out: Buffer[] = [];
+    while (!this.status) {
+      const at = all.indexOf(this.prefix);
+      if (at < 0) {
+        // Keep back a tail that could be the start of the prefix.
+        const keep = partialPrefixAt(all, this.prefix);
+        out.push(all.subarray(0, keep));
+        this.held = all.subarray(keep);
+        return Buffer.concat(out);
+      }
       const start = at + this.prefix.length;
       const nl = all.indexOf(10, start);
       if (nl < 0 && all.length - start <= MAX_STATUS) {
+        out.push(all.subarray(0, at));
         this.held = all.subarray(at);
-        return all.subarray(0, at);
+        return Buffer.concat(out);
       }
       const status = nl >= 0 ? parseStatus(all.toString("latin1", start, nl)) : undefined;
-      if (!status) return all; // not ours after all: output
-      this.status = status;
-      return Buffer.concat([all.subarray(0, at), all.subarray(nl + 1)]);
+      if (!status) {
+        out.push(all.subarray(0, start)); // not ours after all: output, and look further on
+        all = all.subarray(start);
+        continue;
+      }
+      out.push(all.subarray(0, at));
+      all = all.subarray(nl + 1);
+      if (status.kind === "rec") this.rec = status.code;
+      else this.status = status.kind === "wait" ? { ...status, rec: this.rec } : status;
     }
-    // Keep back a tail that could be the start of the prefix.
-    const keep = partialPrefixAt(all, this.prefix);
-    this.held = all.subarray(keep);
-    return all.subarray(0, keep);
+    out.push(all);
+    return Buffer.concat(out);
   }
 
   /** At end of stream: whatever was held back. */

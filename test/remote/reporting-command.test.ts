@@ -25,10 +25,10 @@ function toolDir(tools: string[]): string {
 
 async function viaLoginShell(
   spec: Spec,
-  opts: { path?: string; onMark?: (pgid: number) => void } = {},
+  opts: { shell?: string; path?: string; onMark?: (pgid: number) => void } = {},
 ) {
   const nonce = newNonce();
-  const proc = Bun.spawn(["/bin/bash", "-c", buildReportingCommand(spec, nonce)], {
+  const proc = Bun.spawn([opts.shell ?? "/bin/bash", "-c", buildReportingCommand(spec, nonce)], {
     stdout: "pipe",
     stderr: "pipe",
     detached: true, // sshd setsid()s every session
@@ -53,26 +53,34 @@ async function viaLoginShell(
   return { pid: proc.pid, mark: marks.mark, stdout, stderr, status: trailer.status, proc };
 }
 
-const WAITERS: [string, () => string | undefined][] = [
-  ["perl waiter", () => undefined],
-  ["shell waiter (no perl)", () => toolDir(["bash", "sh", "setsid", "ps", "tr", "sleep", "kill"])],
+/** name, login shell, PATH maker, the status kind it reports, whether exit 128+N is exact. */
+const WAITERS: [string, string, () => string | undefined, TrailerStatus["kind"], boolean][] = [
+  ["bash waiter (bash login shell)", "/bin/bash", () => undefined, "wait", true],
+  ["perl waiter (sh login shell)", "/bin/sh", () => undefined, "exit", true],
+  [
+    "shell waiter (sh login shell, no perl)",
+    "/bin/sh",
+    () => toolDir(["bash", "sh", "setsid", "ps", "tr", "sleep", "kill"]),
+    "approx",
+    false,
+  ],
 ];
 
 describe("reporting wrapper", () => {
-  for (const [name, pathOf] of WAITERS) {
+  for (const [name, shell, pathOf, kind, exact] of WAITERS) {
     test(`${name}: exit codes, a group of its own, output untouched`, async () => {
       const path = pathOf();
       try {
         const r = await viaLoginShell(
           { command: 'echo "pgid=$(ps -o pgid= -p $$ | tr -d " ") pid=$$"; echo err >&2; exit 42' },
-          { path },
+          { shell, path },
         );
         expect(r.mark?.kind).toBe("pgid");
         const pgid = r.mark?.kind === "pgid" ? r.mark.pgid : -1;
         expect(pgid).not.toBe(r.pid); // the waiter is outside the command's group
         expect(r.stdout).toBe(`pgid=${pgid} pid=${pgid}\n`);
         expect(r.stderr).toBe("err\n");
-        expect(r.status?.kind).toBe(path ? "approx" : "exit");
+        expect(r.status?.kind).toBe(kind);
         expect(exitOf(r.status as TrailerStatus, r.proc.exitCode)).toEqual({
           code: 42,
           signal: null,
@@ -86,11 +94,19 @@ describe("reporting wrapper", () => {
     test(`${name}: a command killed by a signal is reported as that signal`, async () => {
       const path = pathOf();
       try {
-        const r = await viaLoginShell({ command: "kill -TERM $$" }, { path });
+        const r = await viaLoginShell({ command: "kill -TERM $$" }, { shell, path });
         expect(exitOf(r.status as TrailerStatus, r.proc.exitCode)).toEqual({
           code: null,
           signal: "SIGTERM",
         });
+        const usr = await viaLoginShell({ command: "kill -USR1 $$" }, { shell, path });
+        expect(exitOf(usr.status as TrailerStatus, usr.proc.exitCode)).toEqual(
+          exact ? { code: null, signal: "SIGUSR1" } : { code: 138, signal: null },
+        );
+        const exit143 = await viaLoginShell({ command: "exit 143" }, { shell, path });
+        expect(exitOf(exit143.status as TrailerStatus, exit143.proc.exitCode)).toEqual(
+          exact ? { code: 143, signal: null } : { code: null, signal: "SIGTERM" },
+        );
       } finally {
         if (path) rmSync(path, { recursive: true, force: true });
       }
@@ -102,7 +118,7 @@ describe("reporting wrapper", () => {
       try {
         const r = await viaLoginShell(
           { command: `trap '' TERM; sleep ${s} & sleep ${s}` },
-          { path, onMark: (pgid) => setTimeout(() => process.kill(-pgid, "SIGKILL"), 200) },
+          { shell, path, onMark: (pgid) => setTimeout(() => process.kill(-pgid, "SIGKILL"), 200) },
         );
         expect(exitOf(r.status as TrailerStatus, r.proc.exitCode)).toEqual({
           code: null,
@@ -118,11 +134,12 @@ describe("reporting wrapper", () => {
       const path = pathOf();
       const s = uniqueSleep();
       try {
-        const clean = await viaLoginShell({ command: "true" }, { path });
+        const clean = await viaLoginShell({ command: "true" }, { shell, path });
         expect(clean.status).toMatchObject({ empty: true });
         const r = await viaLoginShell(
           { command: `sleep ${s} >/dev/null 2>&1 & echo left` },
           {
+            shell,
             path,
             onMark: (pgid) => setTimeout(() => process.kill(-pgid, "SIGKILL"), 500),
           },
@@ -144,10 +161,13 @@ describe("reporting wrapper", () => {
             cwd: "/tmp",
             env: { X: 'it\'s "$(not run)" `nor this`', Y: "a\nb" },
           },
-          { path },
+          { shell, path },
         );
         expect(r.stdout).toBe('/tmp|it\'s "$(not run)" `nor this`|a\nb\n');
-        const missing = await viaLoginShell({ command: "echo ran", cwd: "/no/such" }, { path });
+        const missing = await viaLoginShell(
+          { command: "echo ran", cwd: "/no/such" },
+          { shell, path },
+        );
         expect(missing.mark).toEqual({ kind: "nocwd" });
         expect(missing.stdout).toBe("");
         expect(missing.proc.exitCode).toBe(126);
@@ -157,10 +177,10 @@ describe("reporting wrapper", () => {
     });
   }
 
-  test("with neither perl nor setsid the command is exec'd and says so", async () => {
+  test("with neither perl nor setsid (nor a bash login shell) the command is exec'd and says so", async () => {
     const path = toolDir(["bash", "sh"]);
     try {
-      const r = await viaLoginShell({ command: "echo hi; exit 9" }, { path });
+      const r = await viaLoginShell({ command: "echo hi; exit 9" }, { shell: "/bin/sh", path });
       expect(r.status).toEqual({ kind: "exec" });
       expect(r.mark).toEqual({ kind: "pgid", pgid: r.pid });
       expect(r.stdout).toBe("hi\n");
@@ -186,6 +206,31 @@ describe("TrailerReader", () => {
       expect(Buffer.concat(out).toString()).toBe("before\x1eclusterafter");
       expect(r.status).toEqual({ kind: "signal", signal: "TERM", empty: true });
     }
+  });
+
+  test("the bash waiter's two lines: the shell's own record, then the wait status", () => {
+    const read = (text: string) => {
+      const r = new TrailerReader(nonce);
+      const out = Buffer.concat([Buffer.from(r.push(Buffer.from(text))), Buffer.from(r.flush())]);
+      return { out: out.toString(), status: r.status as TrailerStatus };
+    };
+    const p = `\x1ecluster-exec:${nonce}:`;
+    const exit = read(`a${p}rec=143\nb${p}wait=143,sig=TERM,empty\nc`);
+    expect(exit.out).toBe("abc");
+    expect(exitOf(exit.status, null)).toEqual({ code: 143, signal: null });
+    const killed = read(`${p}rec=0\n${p}wait=143,sig=TERM\n`);
+    expect(killed.status).toEqual({
+      kind: "wait",
+      code: 143,
+      signal: "TERM",
+      rec: 0,
+      empty: false,
+    });
+    expect(exitOf(killed.status, null)).toEqual({ code: null, signal: "SIGTERM" });
+    expect(exitOf(read(`${p}wait=137,sig=KILL\n`).status, null)).toEqual({
+      code: null,
+      signal: "SIGKILL",
+    });
   });
 
   test("another nonce, or a line that is no status, is plain output", () => {
