@@ -126,11 +126,16 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const sample = await (opts.local ?? sampleLocal)();
       return { ...sample, sampled_at: clock(), method: "local" };
     }
+    // The first time, the transport is not known yet (`ssh -G` runs): look the address up
+    // meanwhile rather than after; an openssh node's lookup is then simply not used.
+    const lookup = () => opts.resolver?.resolve(s.node.name, { signal });
+    const early = s.transport || !opts.transport ? undefined : lookup();
+    early?.catch(() => {});
     if (opts.transport) s.transport = await opts.transport(s.node);
     if (opts.resolver && s.transport?.transport !== "openssh") {
       // Resolve here rather than inside the pool: a node whose name turns out to be one of this
       // machine's addresses is sampled in-process, and a failed lookup needs no SSH attempt.
-      const where = await opts.resolver.resolve(s.node.name, { signal });
+      const where = (await (early ?? lookup())) as Awaited<ReturnType<Resolver["resolve"]>>;
       if (opts.isLocal(s.node.name)) {
         s.isLocal = true;
         return takeSample(s, signal);

@@ -15,8 +15,8 @@ const nodeStatus = z.looseObject({
   address: z.string().nullable(),
   resolved_via: z.string().nullable(),
   sampled_at: z.string().nullable(),
-  transport: z.string().nullable(),
-  transport_reason: z.string().nullable(),
+  transport: z.string().nullable().optional(),
+  transport_reason: z.string().nullable().optional(),
 });
 
 export function registerClusterStatusTool(server: McpServer, deps: McpDeps): void {
