@@ -3,57 +3,16 @@
 // multiplex over the master. Retries (with backoff) only what certainly did not send a command.
 import { join } from "node:path";
 import { abortableSleep, abortError, raceAbort } from "../abort.ts";
-import type { Config, NodeConfig } from "../config/load.ts";
+import type { NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
-import { KnownHosts, knownHostsPath } from "../remote/host-keys.ts";
 import { type ChannelKind, SessionSlots } from "../remote/session-slots.ts";
 import { ensureDir } from "../state/dir.ts";
 import { configArgv, controlArgv, masterArgv, type SshArgvOptions, sessionArgv } from "./argv.ts";
 import { sshAddress } from "./choose-transport.ts";
 import { ControlMaster } from "./master.ts";
+import type { OpensshOptions } from "./options.ts";
 import { first, readSshConfig, type SshConfigView } from "./ssh-config.ts";
 import { classifySshFailure, type SshFailure, sshMessage } from "./ssh-errors.ts";
-
-export interface OpensshOptions {
-  ssh: string;
-  stateDir: string;
-  sshConfig?: string;
-  connectTimeoutS: number;
-  handshakeTimeoutS: number;
-  keepaliveS: number;
-  /** Extra attempts after a failure before the command was sent. */
-  retries: number;
-  backoffMs: number;
-  /** ControlPersist: seconds a master with no session stays up. */
-  persistS: number;
-  /** Concurrent runs per master (sshd's MaxSessions, 10 by default, counts every session). */
-  runSessions: number;
-  /** Extra sessions for kills and probes, so a full master can still stop its own commands. */
-  controlSessions: number;
-  knownHosts: KnownHosts;
-}
-
-export function opensshOptionsFrom(
-  config: Config,
-  overrides: Partial<OpensshOptions> = {},
-): OpensshOptions {
-  const s = config.settings;
-  return {
-    ssh: "ssh",
-    stateDir: s.state_dir,
-    sshConfig: s.ssh_config,
-    connectTimeoutS: s.ssh_connect_timeout,
-    handshakeTimeoutS: s.ssh_timeout,
-    keepaliveS: s.ssh_keepalive,
-    retries: s.ssh_retries,
-    backoffMs: 250,
-    persistS: 60,
-    runSessions: 5,
-    controlSessions: 3,
-    knownHosts: new KnownHosts(knownHostsPath(s.state_dir)),
-    ...overrides,
-  };
-}
 
 /** Longest unix socket path (macOS: 104 bytes) minus the 17 that ssh appends while binding. */
 const MAX_SOCKET_PATH = 104 - 17 - 1;
@@ -200,7 +159,8 @@ export class OpensshHub {
   }
 
   stats(): OpensshStats {
-    return { masters: this.masterStarts, processes: this.procs.size };
+    const masters = this.masters.reduce((n, m) => n + m.starts, 0);
+    return { masters, processes: this.procs.size };
   }
 
   /** Stops the masters this process started; kills ssh processes still running (bounded). */
@@ -213,7 +173,7 @@ export class OpensshHub {
     );
   }
 
-  private masterStarts = 0;
+  private readonly masters: ControlMaster[] = [];
 
   private link(node: NodeConfig): Promise<Link> {
     let l = this.links.get(node.name);
@@ -247,10 +207,8 @@ export class OpensshHub {
         socketPath,
         logPath: join(this.opts.stateDir, "cm", `${node.name}.log`),
         boundMs: hops * (this.opts.connectTimeoutS + this.opts.handshakeTimeoutS) * 1000 + 1000,
-        startArgv: () => {
-          this.masterStarts++;
-          return masterArgv(this.opts.ssh, node, this.argvOptions(node), this.opts.persistS);
-        },
+        startArgv: () =>
+          masterArgv(this.opts.ssh, node, this.argvOptions(node), this.opts.persistS),
         controlArgv: (c) => controlArgv(this.opts.ssh, node, this.argvOptions(node), c),
         failure: (log) => {
           const f = classifySshFailure(log, this.context(node, link), "connect");
@@ -263,6 +221,7 @@ export class OpensshHub {
         },
       }),
     };
+    this.masters.push(link.master);
     return link;
   }
 
@@ -276,4 +235,4 @@ export class OpensshHub {
   }
 }
 
-export type { Link };
+export type { Link, OpensshOptions };

@@ -10,7 +10,8 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { loadConfig } from "../../src/config/load.ts";
-import { OpensshHub, opensshOptionsFrom } from "../../src/openssh/hub.ts";
+import { OpensshHub } from "../../src/openssh/hub.ts";
+import { opensshOptionsFrom } from "../../src/openssh/options.ts";
 import { createExecutorFor } from "../../src/run/for-node.ts";
 import { createTransports } from "../../src/run/transports.ts";
 import { poolOptionsFrom, SshPool } from "../../src/ssh/pool.ts";
