@@ -6,16 +6,14 @@ import { abortableSleep, abortError, raceAbort } from "../abort.ts";
 import type { NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
 import { type ChannelKind, SessionSlots } from "../remote/session-slots.ts";
-import { ensureDir } from "../state/dir.ts";
 import { configArgv, controlArgv, masterArgv, type SshArgvOptions, sessionArgv } from "./argv.ts";
 import { sshAddress } from "./choose-transport.ts";
+import { controlDir, ensureControlDir, MAX_SOCKET_PATH } from "./control-dir.ts";
 import { ControlMaster } from "./master.ts";
 import type { OpensshOptions } from "./options.ts";
 import { first, readSshConfig, type SshConfigView } from "./ssh-config.ts";
 import { classifySshFailure, type SshFailure, sshMessage } from "./ssh-errors.ts";
 
-/** Longest unix socket path (macOS: 104 bytes) minus the 17 that ssh appends while binding. */
-const MAX_SOCKET_PATH = 104 - 17 - 1;
 /** How many refused sessions in a row (with nothing of ours done meanwhile) fail a run. */
 const REFUSALS_BEFORE_GIVING_UP = 30;
 
@@ -43,7 +41,12 @@ export class OpensshHub {
   private readonly procs = new Set<Bun.Subprocess>();
   private closed = false;
 
-  constructor(readonly opts: OpensshOptions) {}
+  /** The sockets' directory (<state_dir>/cm when the path fits a unix socket). */
+  private readonly cmDir: string;
+
+  constructor(readonly opts: OpensshOptions) {
+    this.cmDir = controlDir(opts.stateDir);
+  }
 
   /** `ssh -G` for the node, asked once per process (failures too: a broken config stays broken). */
   sshConfig(node: NodeConfig): Promise<SshConfigView> {
@@ -61,7 +64,7 @@ export class OpensshHub {
     return {
       sshConfig: this.opts.sshConfig,
       knownHostsPath: this.opts.knownHosts.path,
-      controlPath: join(this.opts.stateDir, "cm", "%C"),
+      controlPath: join(this.cmDir, "%C"),
       connectTimeoutS: this.opts.connectTimeoutS,
       keepaliveS: this.opts.keepaliveS,
       pinnedKeyType: this.opts.knownHosts.lookup(node.name)?.type,
@@ -191,10 +194,10 @@ export class OpensshHub {
     if (socketPath.length === 0 || socketPath.length > MAX_SOCKET_PATH)
       throw new ClusterError(
         "CONFIG_INVALID",
-        `state_dir ${JSON.stringify(this.opts.stateDir)}: the ControlMaster socket ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes (unix sockets are limited); choose a shorter state_dir (CLUSTER_STATE_DIR)`,
+        `node ${node.name}: the ControlMaster socket ${JSON.stringify(socketPath)} is empty or longer than ${MAX_SOCKET_PATH} bytes (unix sockets are limited); is a ControlPath set in the ssh config?`,
         { node: node.name },
       );
-    ensureDir(join(this.opts.stateDir, "cm"));
+    ensureControlDir(this.cmDir);
     const address = sshAddress(view);
     const where = `ssh ${node.host}${address ? ` → ${address}` : ""}`;
     const hops =
@@ -205,7 +208,7 @@ export class OpensshHub {
       slots: new SessionSlots({ run: this.opts.runSessions, control: this.opts.controlSessions }),
       master: new ControlMaster({
         socketPath,
-        logPath: join(this.opts.stateDir, "cm", `${node.name}.log`),
+        logPath: join(this.cmDir, `${node.name}.log`),
         boundMs: hops * (this.opts.connectTimeoutS + this.opts.handshakeTimeoutS) * 1000 + 1000,
         startArgv: () =>
           masterArgv(this.opts.ssh, node, this.argvOptions(node), this.opts.persistS),
