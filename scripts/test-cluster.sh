@@ -89,7 +89,8 @@ ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
 
 # ---------------------------------------------------------------------------------------------
 install_deps() {
-  local pkgs=(openssh-server openssh-client iproute2 procps util-linux)
+  # chromium: the headless browser the status page's tests drive (through playwright-core).
+  local pkgs=(openssh-server openssh-client iproute2 procps util-linux chromium)
   local missing=() p
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -69,6 +69,28 @@ export function exitCodeFor(code: ErrorCode): number {
   return exitByCode[code];
 }
 
+/** Codes not named here are 500: a code added later is an internal error until it gets its row. */
+const httpByCode: Partial<Record<ErrorCode, number>> = {
+  USAGE: 400,
+  CONFIG_INVALID: 400,
+  NODE_UNKNOWN: 404,
+  TASK_UNKNOWN: 404,
+  TASK_INTERRUPTED: 409,
+  TASK_RUNNING: 409,
+  DEADLINE_PASSED: 504,
+  NO_NODE: 503,
+  UNREACHABLE: 503,
+  AUTH_FAILED: 503,
+  HOST_KEY_CHANGED: 503,
+  POLICY_DENIED: 403,
+  CONNECTION_LOST: 502,
+};
+
+/** The HTTP status of an error answered over HTTP (the status page's API). */
+export function httpStatusFor(code: ErrorCode): number {
+  return httpByCode[code] ?? 500;
+}
+
 export function toClusterError(err: unknown): ClusterError {
   if (err instanceof ClusterError) return err;
   const message = err instanceof Error ? err.message : String(err);

@@ -3,10 +3,10 @@
 // is executed. Prints refused/total per family, the overall figures, then every miss.
 // Run: npx bun scripts/bench/policy-corpus.ts
 import { chooseNode } from "../../src/routing/choose.ts";
-import { DEFAULT_THRESHOLDS, fakeNode } from "../../test/fixtures/routing.ts";
 import { DANGEROUS } from "../../test/fixtures/policy-corpus/dangerous.ts";
 import { HARMLESS } from "../../test/fixtures/policy-corpus/harmless.ts";
 import { DANGER_FAMILIES } from "../../test/fixtures/policy-corpus/types.ts";
+import { DEFAULT_THRESHOLDS, fakeNode } from "../../test/fixtures/routing.ts";
 
 // ---- Adapter: the only code that knows the product's API. The policy is being restructured;
 // when its entry moves or `route` gains --cwd, update this function and nothing else.

@@ -2,6 +2,7 @@
 // executors per node, the run pipeline.
 import { raceAbort, withTimeout } from "../abort.ts";
 import type { Sampler } from "../cluster/sampler.ts";
+import type { NodeView } from "../cluster/view.ts";
 import type { Config } from "../config/load.ts";
 import type { Executor } from "../exec/executor.ts";
 import type { RouteDecision } from "../routing/types.ts";
@@ -19,6 +20,8 @@ export interface Runtime {
   decide: (req: Parameters<RunFn>[0]) => RouteDecision;
   sampler: Sampler;
   running: Map<string, number>;
+  /** Calls `listener` after every sampling attempt (success or failure); returns the unsubscribe. */
+  onSampled(listener: (view: NodeView) => void): () => void;
   /**
    * One-shot verbs have no background sampler: when a routing choice exists (several nodes) and a
    * sample is stale, sample now, bounded by status_timeout. Servers keep samples fresh instead.
@@ -36,9 +39,14 @@ export interface RuntimeOptions {
 export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtime {
   const transports = createTransports(config);
   const running = new Map<string, number>();
+  // Listeners (the status page) come and go; the sampler keeps its one callback.
+  const sampled = new Set<(view: NodeView) => void>();
   const sampler = createClusterSampler(config, {
     transports,
     running: (n) => running.get(n) ?? 0,
+    onUpdate: (view) => {
+      for (const listener of sampled) listener(view);
+    },
   });
   if (opts.sampleInBackground) sampler.start();
   const executors = new Map<string, Executor>();
@@ -74,6 +82,10 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     decide,
     sampler,
     running,
+    onSampled(listener) {
+      sampled.add(listener);
+      return () => sampled.delete(listener);
+    },
     async refreshIfStale(signal) {
       if (Object.keys(config.nodes).length < 2 || !sampler.views().some((v) => v.stale)) return;
       const sampled = sampler.sampleNow({
