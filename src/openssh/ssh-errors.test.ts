@@ -59,6 +59,7 @@ describe("ssh's failures before a command", () => {
       "ssh: connect to host 10.250.0.11 port 22: Connection refused\n",
       "channel 0: open failed: connect failed: No route to host\nstdio forwarding failed\n",
       "ssh: Could not resolve hostname nowhere: Name or service not known\n",
+      "mux_client_hello_exchange: write packet: Broken pipe\n", // the master went away first
     ]) {
       const f = classifySshFailure(text, ctx, "session");
       if (f?.kind !== "error") throw new Error(`not classified: ${text}`);

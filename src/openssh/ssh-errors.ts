@@ -99,7 +99,7 @@ export function classifySshFailure(
   )
     return fail("CONFIG_INVALID", `node ${ctx.node}: ssh rejects its configuration: ${text}`);
   const beforeAuth =
-    /Could not resolve hostname|Name or service not known|Connection refused|Connection timed out|timed out during banner exchange|No route to host|Network is unreachable|Connection closed by \S+ port|kex_exchange_identification|connect failed|stdio forwarding failed|ControlPath too long/;
+    /Could not resolve hostname|Name or service not known|Connection refused|Connection timed out|timed out during banner exchange|No route to host|Network is unreachable|Connection closed by \S+ port|kex_exchange_identification|connect failed|stdio forwarding failed|ControlPath too long|mux_client_hello_exchange/;
   const anyBreak = /Connection reset|Broken pipe|Connection to .* closed|closed by remote host/;
   if (beforeAuth.test(stderr) || (phase === "connect" && anyBreak.test(stderr)))
     return fail("UNREACHABLE", `node ${ctx.node} (${ctx.where}) unreachable: ${text}`, true);
