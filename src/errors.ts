@@ -13,6 +13,7 @@ export type ErrorCode =
   | "TASK_UNKNOWN" // no task with that id
   | "TASK_INTERRUPTED" // the task's runner died (killed, crash, reboot): outcome unknown
   | "TASK_RUNNING" // `wait --timeout` expired with the task still running
+  | "OUTPUT_PRUNED" // the task's stored output was removed (output_store_max_bytes)
   | "DEADLINE_PASSED" // a batch's deadline passed before this command could start
   | "SPAWN_FAILED" // the local shell could not be started
   | "INTERNAL";
@@ -54,6 +55,7 @@ const exitByCode: Record<ErrorCode, number> = {
   TASK_UNKNOWN: EXIT.usage,
   TASK_INTERRUPTED: EXIT.connectionLost,
   TASK_RUNNING: EXIT.connectionLost,
+  OUTPUT_PRUNED: EXIT.usage,
   DEADLINE_PASSED: EXIT.timedOut,
   NO_NODE: EXIT.noNode,
   UNREACHABLE: EXIT.noNode,

@@ -10,6 +10,7 @@ import type { RunFn, RunRecorder } from "../tasks/request.ts";
 import { createClusterSampler } from "./cluster-sampler.ts";
 import { createDecider } from "./decide.ts";
 import { createExecutorFor } from "./for-node.ts";
+import { createRunsInFlight, type RunsInFlight } from "./in-flight.ts";
 import { createRunFn } from "./pipeline.ts";
 import { createTransports } from "./transports.ts";
 
@@ -19,7 +20,8 @@ export interface Runtime {
   /** Policy + routing from cached samples only. */
   decide: (req: Parameters<RunFn>[0]) => RouteDecision;
   sampler: Sampler;
-  running: Map<string, number>;
+  /** Runs in flight per node, shared by every caller of this runtime (placement counts them). */
+  inFlight: RunsInFlight;
   /** Calls `listener` after every sampling attempt (success or failure); returns the unsubscribe. */
   onSampled(listener: (view: NodeView) => void): () => void;
   /**
@@ -38,12 +40,12 @@ export interface RuntimeOptions {
 
 export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtime {
   const transports = createTransports(config);
-  const running = new Map<string, number>();
+  const inFlight = createRunsInFlight();
   // Listeners (the status page) come and go; the sampler keeps its one callback.
   const sampled = new Set<(view: NodeView) => void>();
   const sampler = createClusterSampler(config, {
     transports,
-    running: (n) => running.get(n) ?? 0,
+    running: inFlight.count,
     onUpdate: (view) => {
       for (const listener of sampled) listener(view);
     },
@@ -62,7 +64,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     return e;
   };
   const decide = createDecider({ config, views: () => sampler.views() });
-  const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, running });
+  const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, inFlight });
   // Runs in flight, so that close() can stop them: a closed SSH channel does not kill a remote
   // command, only the kill over a second channel does, and that needs the transports still open.
   const inflight = new Set<Promise<unknown>>();
@@ -81,7 +83,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     run,
     decide,
     sampler,
-    running,
+    inFlight,
     onSampled(listener) {
       sampled.add(listener);
       return () => sampled.delete(listener);
