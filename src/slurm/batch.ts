@@ -115,7 +115,7 @@ export async function runBatch(
         const phase =
           performance.now() - stopSince >= spec.killGraceMs ? "KILL" : ("TERM" as const);
         if (sent !== phase && sent !== "KILL") {
-          const r = await runShort(t.host, scancelLine(job.job_id, name, phase), {
+          const r = await runShort(t.host, scancelLine(job.job_id, name, phase, true), {
             timeoutMs: t.answerMs,
           });
           if (!r.error && !r.timedOut) sent = phase;

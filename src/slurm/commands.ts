@@ -58,14 +58,21 @@ export function srunLine(node: NodeConfig, taskName: string, command: string, ti
 
 /**
  * Stopping a job, phase by phase, so that cluster-exec's kill_grace holds rather than the cluster's
- * KillWait: "TERM" signals every process of the job (`scancel --signal=TERM --full`; a job still
- * pending, which has none, is cancelled outright), "KILL" the same with SIGKILL and then cancels
- * whatever is left. Before the job id is known the job is cancelled by its name.
+ * KillWait: "TERM" signals the processes of the job's steps (`scancel --signal=TERM`; a batch job
+ * needs `--full` to reach its batch script — which, on an srun job, makes the signal reach nothing;
+ * a job still pending, which has no processes, is cancelled outright), "KILL" the same with
+ * SIGKILL and then cancels whatever is left. Before the job id is known it is cancelled by name.
  */
-export function scancelLine(jobId: string | null, name: string, phase: "TERM" | "KILL" = "TERM") {
+export function scancelLine(
+  jobId: string | null,
+  name: string,
+  phase: "TERM" | "KILL" = "TERM",
+  batch = false,
+): string {
   if (!jobId) return `scancel --name=${shellQuote(name)}`;
   const id = shellQuote(jobId);
-  return `scancel --signal=${phase} --full ${id} 2>/dev/null${phase === "KILL" ? ";" : " ||"} scancel ${id}`;
+  const full = batch ? " --full" : "";
+  return `scancel --signal=${phase}${full} ${id} 2>/dev/null${phase === "KILL" ? ";" : " ||"} scancel ${id}`;
 }
 
 /**
