@@ -1,8 +1,9 @@
 // A kind = "slurm" node end to end, on a real one-node Slurm inside a netns test-cluster node (the
 // submit host, reached over SSH like any node): foreground runs through srun (streamed, exit code,
 // timeout and Ctrl-C scancel the job), background tasks through sbatch (over MCP, surviving the
-// server and the runner), cluster-status against sinfo, and routing to the partition when the SSH
-// nodes are busy.
+// server and the runner), cluster-status against sinfo, routing to the partition when the SSH
+// nodes are busy — and the executor contract suite against the slurm adapter (in this file so that
+// the cluster and its Slurm are started once).
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -13,8 +14,10 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { StatusReport } from "../../src/cluster/report.ts";
 import type { RunResult } from "../../src/exec/result.ts";
 import type { RouteDecision } from "../../src/routing/types.ts";
+import { executorContract } from "../contract/executor-contract.ts";
 import { startCluster, type TestCluster } from "../helpers/cluster.ts";
-import { CLI, cli, inCtl, testEnv } from "../helpers/ctl-harness.ts";
+import { CLI, cli, type Harness, inCtl, startHarness, testEnv } from "../helpers/ctl-harness.ts";
+import type { RunAnswer } from "../helpers/exec-record.ts";
 import { liveProcesses, uniqueSleep, waitGone } from "../helpers/procs.ts";
 import { startSlurm, type TestSlurm, writeSlurmConfig } from "../helpers/slurm.ts";
 import { eventually } from "../tasks/helpers.ts";
@@ -24,6 +27,7 @@ let c: TestCluster;
 let s: TestSlurm;
 let config: string;
 let env: Record<string, string>;
+let harness: Harness;
 const markers: string[] = [];
 
 beforeAll(async () => {
@@ -32,9 +36,11 @@ beforeAll(async () => {
   config = writeSlurmConfig(s);
   // One-shot verbs sample every node before routing; on a loaded machine that takes a while.
   env = testEnv(c, { CLUSTER_STATUS_TIMEOUT: "20" });
+  harness = startHarness({ ...c, configPath: config }, testEnv(c));
 }, 90_000);
 
 afterAll(async () => {
+  await harness?.close();
   for (const m of markers)
     for (const line of liveProcesses(m)) {
       try {
@@ -365,3 +371,23 @@ describe("the partition as a node", () => {
     T,
   );
 });
+
+/** Where the Slurm adapter cannot have the contract's semantics (README, Slurm section). */
+const SLURM_NOT_APPLICABLE: Record<string, string> = {
+  "leftovers of the group are killed once the shell exits":
+    "the job step, not cluster-exec, owns the task's processes: with proctrack/cgroup (usual on clusters) Slurm kills leftovers when the step ends; with proctrack/linuxproc (this test Slurm) a backgrounded child is reparented out of the step, survives, and srun waits ~60 s for its stdout to close",
+};
+
+executorContract(
+  "slurm (srun through the submit host's ssh executor)",
+  () => ({
+    run: async (req) => {
+      const a = await harness.run("hpc", req);
+      if (a.thrown || !a.outcome) throw new Error(`harness: ${a.thrown?.message ?? "no outcome"}`);
+      return a as RunAnswer;
+    },
+  }),
+  // 20 one-CPU jobs on the test partition's 2 CPUs queue in ~10 waves (~12 s): the queue counts
+  // toward a run's timeout.
+  { notApplicable: SLURM_NOT_APPLICABLE, timeoutMs: 25_000 },
+);
