@@ -9,7 +9,14 @@ import { CappedOutput } from "../exec/limits.ts";
 import { type ExecOutcome, endedOutcome, type JobInfo, notStartedOutcome } from "../exec/result.ts";
 import { stopTrigger } from "../exec/stop-trigger.ts";
 import { newTaskId } from "../exec/task-id.ts";
-import { jobName, POLL_MAX_BYTES, pollScript, sbatchLine, scancelLine } from "./commands.ts";
+import {
+  jobName,
+  POLL_MAX_BYTES,
+  pollScript,
+  removeFilesLine,
+  sbatchLine,
+  scancelLine,
+} from "./commands.ts";
 import { jobEnding } from "./job-state.ts";
 import { type PollResult, parsePoll } from "./poll.ts";
 import type { SlurmTarget } from "./srun.ts";
@@ -164,6 +171,10 @@ export async function runBatch(
       if (more) continue;
       if (status.final) {
         await deliver("stderr", noise.flush());
+        // Read to the end into the task's own files: the copies on the submit host would only pile up.
+        await runShort(t.host, removeFilesLine([job.stdout_path, job.stderr_path]), {
+          timeoutMs: t.answerMs,
+        }).catch(() => undefined);
         const ending = jobEnding(job.job_id, status);
         const flagsNow = flags(trigger);
         return {

@@ -98,6 +98,11 @@ export function sbatchLine(
   ].join("\n");
 }
 
+/** Removes a finished batch job's output files (read to their end by then). */
+export function removeFilesLine(files: string[]): string {
+  return `rm -f -- ${files.map(shellQuote).join(" ")}`;
+}
+
 /** Most bytes of each output file one poll brings back. */
 export const POLL_MAX_BYTES = 1024 * 1024;
 

@@ -239,6 +239,9 @@ describe("background tasks on a Slurm partition (sbatch)", () => {
         expect(route.reason).toContain("followed to its end by a new one");
         const page = await call(client, "task_output", { task_id: id });
         expect(page).toMatchObject({ chunk: "begin\ndone\n", eof: true });
+        // Its output files on the submit host were removed once read to the end.
+        const left = await s.ssh(`ls ~/.cluster-exec/slurm/ | grep -c ${id} || true`);
+        expect(left.stdout.trim()).toBe("0");
       } finally {
         await client.close();
       }
