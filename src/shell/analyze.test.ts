@@ -125,11 +125,22 @@ describe("expansion", () => {
   });
 
   test("cd sets the working directory for later commands", () => {
-    expect(analyzeCommand("cd /srv && cd app && ls").invocations[2]?.cwd).toEqual([
+    // After `cd X &&` only X is possible; after `cd X;` the old directory too (cd may fail).
+    expect(analyzeCommand("cd /srv && cd app && ls").invocations[2]?.cwd).toEqual(["/srv/app"]);
+    expect(analyzeCommand("cd /srv; cd app; ls").invocations[2]?.cwd).toEqual([
+      "?",
       "/srv",
       "/srv/app",
     ]);
-    expect(analyzeCommand("ls").invocations[0]?.cwd).toEqual(["."]);
+    expect(analyzeCommand("set -e; cd /srv; cd app; ls").invocations.at(-1)?.cwd).toEqual([
+      "/srv/app",
+    ]);
+    expect(analyzeCommand("cd /srv || exit 1; ls").invocations.at(-1)?.cwd).toEqual(["/srv"]);
+    expect(analyzeCommand("ls").invocations[0]?.cwd).toEqual(["?"]);
+    expect(analyzeCommand("ls", { cwd: ["/home/u"] }).invocations[0]?.cwd).toEqual(["/home/u"]);
+    expect(analyzeCommand("(cd /; ls); ls", { cwd: ["/x"] }).invocations.at(-1)?.cwd).toEqual([
+      "/x",
+    ]);
   });
 
   test("function calls are expanded with their arguments", () => {

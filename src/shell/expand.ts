@@ -2,6 +2,7 @@
 // field splitting, brace expansion. A variable may hold several possible values (assigned in
 // branches or loops); every combination is produced, so a check sees each possible command.
 import { mergeTaint, type Value } from "./analysis.ts";
+import { evaluateArithmetic } from "./arith.ts";
 import { expandBraces, globSource } from "./glob.ts";
 import type { ParamOp, Part, Script, Word } from "./shell-ast.ts";
 
@@ -36,7 +37,7 @@ export function expandArgv(words: Word[], env: ExpandEnv): Value[][] {
 /** Every possible field list of one word (brace expansion may make several words of it). */
 export function expandWord(word: Word, env: ExpandEnv): Value[][] {
   const separators = splitter(env);
-  const perVariant = braceVariants(word).map((parts) =>
+  const perVariant = braceVariants(tilde(word, env)).map((parts) =>
     combine(parts.map((p) => partValues(p, env))).map((values) =>
       splitFields(parts, values, separators),
     ),
@@ -46,14 +47,35 @@ export function expandWord(word: Word, env: ExpandEnv): Value[][] {
 
 /** Every possible value of a word in a place without field splitting (x=WORD, > WORD). */
 export function expandText(word: Word, env: ExpandEnv): Value[] {
-  return combine(word.parts.map((p) => partValues(p, env))).map((values) => ({
+  return combine(tilde(word, env).parts.map((p) => partValues(p, env))).map((values) => ({
     text: values.map((v) => (v.fields ? v.fields.join(" ") : v.text)).join(""),
     dynamic: values.some((v) => v.dynamic),
     taint: values.reduce<Value["taint"]>((t, v) => mergeTaint(t, v.taint), undefined),
     ...(values.length === 1 && values[0]?.content !== undefined
       ? { content: values[0].content }
       : {}),
+    ...originOf(values),
   }));
+}
+
+function originOf(values: Value[]): { origin?: string } {
+  const origin = values.find((v) => v.dynamic && v.origin)?.origin;
+  return origin ? { origin } : {};
+}
+
+/**
+ * `~` at the start of a word is the home: kept as the `~` marker, unless the line assigned HOME,
+ * whose value it then is (`HOME=/; rm -rf ~/*`).
+ */
+function tilde(word: Word, env: ExpandEnv): Word {
+  const first = word.parts[0];
+  if (first?.kind !== "lit" || first.quoted || !/^~(\/|$)/.test(first.value)) return word;
+  const home = env.lookup("HOME");
+  if (!home) return word;
+  const rest = first.value.slice(1);
+  const parts: Part[] = [{ kind: "param", name: "HOME", quoted: true }];
+  if (rest) parts.push({ kind: "lit", value: rest, quoted: false });
+  return { ...word, parts: [...parts, ...word.parts.slice(1)] };
 }
 
 export function combine<T>(lists: T[][]): T[][] {
@@ -99,7 +121,22 @@ function partValues(part: Part, env: ExpandEnv): Value[] {
     case "lit":
       return [{ text: part.value, dynamic: false }];
     case "param":
+      if (part.indirect)
+        return lookupParam(part.name, env).flatMap((v) =>
+          v.dynamic || !/^[A-Za-z_]\w*$|^\d+$/.test(v.text)
+            ? [UNKNOWN]
+            : paramValues(v.text, part.op, env),
+        );
       return paramValues(part.name, part.op, env);
+    case "arith": {
+      for (const s of part.scripts) env.substitute(s);
+      const scalar = (name: string) => {
+        const values = lookupParam(name, env);
+        return values.length === 1 && !values[0]?.dynamic ? values[0]?.text : undefined;
+      };
+      const v = evaluateArithmetic(part.expression, scalar);
+      return [v === undefined ? UNKNOWN : { text: String(v), dynamic: false }];
+    }
     case "subst":
       return [env.substitute(part.script)];
     case "procsubst": {
@@ -116,11 +153,21 @@ function partValues(part: Part, env: ExpandEnv): Value[] {
   }
 }
 
+/**
+ * Variables the node's environment sets that we can still name: HOME is the home marker `~`,
+ * TMPDIR a temporary directory. PWD and OLDPWD come from the walk's directories.
+ */
+const ENVIRONMENT: Record<string, Value> = {
+  HOME: { text: "~", dynamic: false },
+  TMPDIR: { text: "/tmp", dynamic: false },
+  IFS: { text: " \t\n", dynamic: false },
+};
+
 function lookupParam(name: string, env: ExpandEnv): Value[] {
-  if (name === "IFS") return env.lookup("IFS") ?? [{ text: " \t\n", dynamic: false }];
-  if (name === "HOME") return [{ text: "~", dynamic: false }];
-  if (name === "PWD") return env.lookup("PWD") ?? [{ text: ".", dynamic: false }];
-  return env.lookup(name) ?? [UNKNOWN];
+  const known = env.lookup(name);
+  if (known) return known;
+  const fallback = ENVIRONMENT[name];
+  return [fallback ?? { ...UNKNOWN, origin: `$${name}` }];
 }
 
 function paramValues(name: string, op: ParamOp | undefined, env: ExpandEnv): Value[] {
