@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { checkCommand as check } from "./check.ts";
 
 const checkCommand = (command: string, node?: { name: string; deny?: string[] }) =>
-  check(command, node).verdict;
+  check(command, node ? { node } : {}).verdict;
 
 describe("checkCommand", () => {
   test("allowed commands give { allowed: true }", () => {

@@ -37,8 +37,23 @@ const INERT_BUILTINS = new Set([
   "wait",
 ]);
 
-export function checkNodeRules(analysis: Analysis, node: NodeRules): PolicyVerdict {
-  const { allow, deny } = node;
+/** `rule:NAME` in a node's allow list waives that (waivable) rule there. */
+const WAIVER = "rule:";
+
+/**
+ * The node's own rules on an analysed command. `pending`: a refusal by a rule the node may waive
+ * (containers), which stands unless its allow list has `rule:NAME` (globs allowed).
+ */
+export function checkNodeRules(
+  analysis: Analysis,
+  node: NodeRules,
+  pending?: PolicyVerdict & { allowed: false },
+): PolicyVerdict {
+  const waivers =
+    node.allow?.filter((g) => g.startsWith(WAIVER)).map((g) => g.slice(WAIVER.length)) ?? [];
+  if (pending && !waivers.some((w) => matches(w, pending.rule))) return pending;
+  const allow = node.allow?.filter((g) => !g.startsWith(WAIVER));
+  const { deny } = node;
   if (!allow?.length && !deny?.length) return ALLOWED;
   const functions = new Set(analysis.functions);
   for (const inv of analysis.invocations) {

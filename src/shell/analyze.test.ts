@@ -66,7 +66,8 @@ describe("wrappers are taken off", () => {
     expect(argvs("eval 'make -j2'")).toContain("make -j2");
     expect(argvs("echo a b | xargs rm")).toContain("rm a b");
     expect(argvs("echo a | xargs -I{} cp {} {}.bak")).toContain("cp a a.bak");
-    expect(argvs("find /tmp -name x -exec rm {} \\;")).toContain("rm /tmp");
+    expect(argvs("find /tmp -name x -exec rm {} \\;")).toContain("rm /tmp/**/x");
+    expect(argvs("find /tmp -exec rm {} \\;")).toContain("rm /tmp");
     expect(argvs("watch -n 5 make")).toContain("make");
     expect(argvs("su -c 'make install' root")).toContain("make install");
     expect(argvs("env -S 'make -j2'")).toContain("make -j2");

@@ -124,9 +124,13 @@ function mapLines(args: Value[], stdin: Output, run: Runner): void {
 }
 
 function setArray(name: string, elements: string[] | undefined, stdin: Output, run: Runner): void {
-  const fields = elements ?? [];
+  // Unknown lines: an array of unknown elements, not an empty one.
+  if (!elements) {
+    run.setVar(name, [{ ...stdinValue(stdin), text: "", dynamic: true }]);
+    return;
+  }
   run.setVar(name, [
-    { ...stdinValue(stdin), text: fields.join(" "), fields, dynamic: elements === undefined },
+    { ...stdinValue(stdin), text: elements.join(" "), fields: elements, dynamic: false },
   ]);
 }
 

@@ -11,8 +11,8 @@ export interface ExpandEnv {
   lookup(name: string): Value[] | undefined;
   /** ${x:=w}: the assignment happens during expansion. */
   assign(name: string, values: Value[]): void;
-  /** Records the commands of $(...) / <(...) and returns their output. */
-  substitute(script: Script): Value;
+  /** Records the commands of $(...) / <(...) and returns their output (every possible one). */
+  substitute(script: Script): Value | Value[];
 }
 
 /** Beyond this many combinations we take each value at least once instead of every mix. */
@@ -27,9 +27,13 @@ export function expandArgv(words: Word[], env: ExpandEnv): Value[][] {
   return combine(perWord).map((choice) => {
     const fields = choice.flat();
     const first = fields.findIndex((f) => !f.vanished);
+    if (first < 0) return [];
     // `$CC -O2`: when an unknown expansion vanished, the command word is not really known.
-    const kept = fields.filter((f) => !f.vanished);
-    if (first > 0 && kept[0]) kept[0] = { ...kept[0], dynamic: true };
+    // Later on, an unknown unquoted expansion may be any number of arguments (`rm -rf $DIRS`):
+    // it stays as one unknown argument.
+    const kept = fields.slice(first);
+    if (first > 0 && kept[0])
+      kept[0] = { ...kept[0], dynamic: true, ...originOf(fields.slice(0, first)) };
     return kept;
   });
 }
@@ -138,15 +142,16 @@ function partValues(part: Part, env: ExpandEnv): Value[] {
       return [v === undefined ? UNKNOWN : { text: String(v), dynamic: false }];
     }
     case "subst":
-      return [env.substitute(part.script)];
+      return [env.substitute(part.script)].flat();
     case "procsubst": {
-      const out = env.substitute(part.script);
+      const out = [env.substitute(part.script)].flat()[0] as Value;
       const content = out.dynamic ? {} : { content: out.text };
-      return [{ text: "/dev/fd/63", dynamic: true, taint: out.taint, ...content }];
+      const origin = out.origin ? { origin: out.origin } : {};
+      return [{ text: "/dev/fd/63", dynamic: true, taint: out.taint, ...content, ...origin }];
     }
     case "opaque": {
       const taint = part.scripts
-        .map((s) => env.substitute(s).taint)
+        .flatMap((s) => [env.substitute(s)].flat().map((v) => v.taint))
         .reduce<Value["taint"]>(mergeTaint, undefined);
       return [{ ...UNKNOWN, taint }];
     }
@@ -317,10 +322,15 @@ function splitFields(parts: Part[], values: Value[], separators: RegExp): Value[
     cur = { text: "", dynamic: false };
     started = false;
   };
+  const carry = (v: Value) => {
+    if (v.dynamic && v.origin && !cur.origin) cur.origin = v.origin;
+    if (v.many) cur.many = true;
+  };
   parts.forEach((part, i) => {
     const v = values[i] as Value;
     cur.dynamic ||= v.dynamic;
     cur.taint = mergeTaint(cur.taint, v.taint);
+    carry(v);
     const quoted = part.kind !== "procsubst" && part.quoted;
     if (part.kind === "lit" || (quoted && !v.fields)) {
       cur.text += v.text;
@@ -334,6 +344,7 @@ function splitFields(parts: Part[], values: Value[], separators: RegExp): Value[
         flush();
         cur.dynamic = v.dynamic;
         cur.taint = v.taint;
+        carry(v);
       }
       cur.text += piece;
       // Tainted unknown data keeps its field, so `eval $x` still shows what x came from.
@@ -341,6 +352,16 @@ function splitFields(parts: Part[], values: Value[], separators: RegExp): Value[
     });
   });
   flush();
-  const dynamic = values.some((v) => v.dynamic);
-  return fields.length === 0 && dynamic ? [{ text: "", dynamic: true, vanished: true }] : fields;
+  const unknown = values.find((v) => v.dynamic);
+  if (fields.length > 0 || !unknown) return fields;
+  return [{ text: "", dynamic: true, vanished: true, ...unknownMarks(unknown) }];
+}
+
+/** What an unknown value keeps when it stands for fields not known: origin, taint, many. */
+function unknownMarks(v: Value): Partial<Value> {
+  return {
+    ...(v.origin ? { origin: v.origin } : {}),
+    ...(v.taint ? { taint: v.taint } : {}),
+    ...(v.many ? { many: true } : {}),
+  };
 }

@@ -98,10 +98,39 @@ export function findArgs(args: string[]): { roots: string[]; expression: number 
   return { roots: roots.length > 0 ? roots : ["."], expression: i };
 }
 
+// What find acts on: each root, or, with a -name/-path filter and no -o, the matching files below
+// it, written ROOT/**/PATTERN (find ~ -name '*.o' acts on ~/**/*.o, not on ~ itself).
+export function findTargets(args: string[]): { targets: string[]; rootIndex: number[] } {
+  const { roots, expression } = findArgs(args);
+  const rootIndex = roots
+    .map((r) => args.indexOf(r))
+    .map((i) => (i < 0 || i >= expression ? -1 : i));
+  const expr = args.slice(expression);
+  const or = expr.some((a) => a === "-o" || a === "-or" || a === ",");
+  let name: string | undefined;
+  let path: string | undefined;
+  for (let k = 0; k < expr.length && !or; k++) {
+    const a = expr[k] as string;
+    const v = expr[k + 1];
+    if (/^-i?name$/.test(a) && v && !/^[*?]*$/.test(v)) name = v;
+    if (/^-(i?path|i?wholename)$/.test(a) && v && !/^[*?]*$/.test(v)) path = v;
+  }
+  const targets = roots.map((root) => {
+    const base = root.replace(/\/+$/, "") || "/";
+    if (path) return path.startsWith("/") || path.startsWith(".") ? path : `${base}/${path}`;
+    return name ? `${base === "/" ? "" : base}/**/${name}` : root;
+  });
+  return { targets, rootIndex };
+}
+
 /** find ROOTS... EXPR: -exec/-execdir/-ok commands run with {} standing for each found path. */
 export function runFind(args: Value[], ctx: Ctx, run: Runner): Output {
-  const { roots, expression } = findArgs(args.map((a) => a.text));
-  const rootValues = args.slice(0, expression).filter((a) => roots.includes(a.text));
+  const { expression } = findArgs(args.map((a) => a.text));
+  const { targets, rootIndex } = findTargets(args.map((a) => a.text));
+  const rootValues = targets.map((text, k) => ({
+    text,
+    dynamic: args[rootIndex[k] ?? -1]?.dynamic ?? false,
+  }));
   for (let i = expression; i < args.length; i++) {
     if (!/^-(exec|execdir|ok|okdir)$/.test((args[i] as Value).text)) continue;
     const end = args.findIndex((a, k) => k > i && (a.text === ";" || a.text === "+"));
@@ -119,7 +148,8 @@ export function runFind(args: Value[], ctx: Ctx, run: Runner): Output {
       );
     i = end < 0 ? args.length : end;
   }
-  return { roots };
+  // `find ... | xargs rm`: the items are what find matched.
+  return { roots: targets };
 }
 
 /** parallel [OPTIONS] COMMAND ::: ARGS...: COMMAND (shell code) runs once per argument. */

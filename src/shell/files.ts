@@ -130,7 +130,12 @@ export function downloadTargets(name: string, args: string[]): string[] {
   if (name === "scp" || name === "rsync" || name === "sftp") {
     const operands = args.filter((a) => !a.startsWith("-"));
     const target = operands.at(-1);
-    if (target && !isRemote(target) && operands.slice(0, -1).some(isRemote)) files.push(target);
+    if (target && !isRemote(target))
+      for (const source of operands.slice(0, -1).filter(isRemote)) {
+        // scp host:x.sh . (or dir/): the file keeps its name in that directory.
+        const base = source.replace(/\/+$/, "").split(/[:/]/).pop() ?? "";
+        files.push(target === "." || target.endsWith("/") ? join(target, base) : target);
+      }
   }
   return files;
 }

@@ -27,10 +27,18 @@ function inputOn(
 ): Output | undefined {
   const input = [...list]
     .reverse()
-    .find((r) => INPUT.has(r.op) && (r.fd ?? "0") === fd && (r.op !== "<>" || fd !== "0"));
+    .find(
+      (r) =>
+        (INPUT.has(r.op) || (r.op === "<&" && /^\d+$/.test(r.target.source))) &&
+        (r.fd ?? "0") === fd &&
+        (r.op !== "<>" || fd !== "0"),
+    );
   if (!input) return undefined;
   const value = expandText(input.heredoc ?? input.target, env)[0];
   if (!value) return {};
+  // <&5: what descriptor 5 reads.
+  if (input.op === "<&")
+    return fileContent?.(`/dev/fd/${value.text}`) ?? { origin: `descriptor ${value.text}` };
   if (input.op === "<" || input.op === "<>") {
     if (value.content !== undefined) return { text: value.content };
     if (NETWORK_PATH.test(value.text)) return { taint: "downloaded", producer: value.text };

@@ -181,7 +181,7 @@ function tmux(args: Value[], ctx: Ctx, run: Runner): Output | undefined {
     return runText("tmux send-keys", keys, ctx, run);
   }
   if (!runs.test(sub)) return undefined;
-  const words = afterOptions(rest, "stncxyeFlpSTwhbdEBRM");
+  const words = afterOptions(rest, "cefFnstxyl");
   return words.length > 0 ? runText("tmux", [{ ...joined(words) }], ctx, run) : {};
 }
 

@@ -88,6 +88,11 @@ export function scriptFile(
   if (file.content !== undefined)
     return run.runCode(file.content, via, ctx, { ...opts, subshell: true });
   const fd = descriptorOf(file.text);
+  // <(cmd) whose output is not known: what cmd prints runs.
+  if (file.dynamic && fd !== undefined && file.origin) {
+    run.dynamicCode(via, undefined, undefined, file.origin);
+    return {};
+  }
   if (fd === "0") return runStdin(via, ctx, run);
   if (fd !== undefined) {
     const content = run.descriptor(fd, ctx);

@@ -92,7 +92,10 @@ class Walker implements Runner {
     const ctx: Ctx = { ...outer, background: outer.background || stmt.background };
     const env = this.env(ctx);
     const redirects = resolveRedirects(stmt.redirects, env);
-    const read = (path: string) => this.fileContent(path);
+    const read = (path: string) => {
+      const fd = /^\/dev\/fd\/(\d+)$/.exec(path)?.[1];
+      return fd ? this.descriptor(fd, ctx) : this.fileContent(path);
+    };
     const stdin = redirectedStdin(stmt.redirects, env, read) ?? ctx.stdin;
     const fds = redirectedFds(stmt.redirects, env, read);
     const inner = { ...ctx, stdin, fds: fds ? { ...ctx.fds, ...fds } : ctx.fds };
@@ -283,6 +286,8 @@ class Walker implements Runner {
     if (word?.dynamic && word.taint) this.dynamicCode("the command word", word.taint, undefined);
     // ./f where f was written earlier in this line: what was written is what runs.
     if (word && !word.dynamic && word.text.includes("/")) this.runWritten(word.text, ctx);
+    // `$SHELL -c CODE`: an unknown program given -c CODE is taken for a shell.
+    if (word?.dynamic) this.maybeShell(current, ctx);
     const callee = this.functionBodies.get(name);
     if (callee && !ctx.calls.includes(name)) {
       this.deeper(ctx);
@@ -310,6 +315,17 @@ class Walker implements Runner {
     if (written.taint) this.dynamicCode(path, written.taint, written.producer);
     else if (written.text !== undefined) this.runCode(written.text, path, ctx, { subshell: true });
     else this.dynamicCode(path, undefined, undefined, written.origin ?? `a file written earlier`);
+  }
+
+  private maybeShell(argv: Value[], ctx: Ctx): void {
+    const c = argv.findIndex((a) => /^-[a-zA-Z]*c$/.test(a.text));
+    const code = c < 0 ? undefined : argv[c + 1];
+    if (!code || code.dynamic) return;
+    try {
+      this.runCode(code.text, "an unknown program given -c", ctx, { subshell: true });
+    } catch (err) {
+      if (!(err instanceof ShellSyntaxError)) throw err;
+    }
   }
 
   fileContent(path: string): Output | undefined {
@@ -351,11 +367,16 @@ class Walker implements Runner {
       assign: (name, values) => this.setVar(name, values),
       substitute: (script) => {
         this.deeper(ctx);
+        // $(pwd) where the directory is one of several known ones: each of them.
+        if (script.source.trim() === "pwd") return this.dirs.current.map(dirValue);
         const out = this.dirs.within(undefined, () =>
           this.script(script, { ...ctx, depth: ctx.depth + 1, piped: false }),
         );
         if (out.text !== undefined) return { text: out.text.replace(/\n+$/, ""), dynamic: false };
         const origin = out.origin ?? (out.file ? `cat ${out.file}` : undefined);
+        // $(ls -d /*), $(find / -maxdepth 1): the paths it lists stand for what it prints.
+        if (out.roots)
+          return { text: out.roots.join(" "), dynamic: false, ...(origin ? { origin } : {}) };
         return {
           text: "",
           dynamic: true,

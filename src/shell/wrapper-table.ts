@@ -56,7 +56,6 @@ const SYSTEMD_RUN: WrapperSpec = {
     "--path-property",
     "--socket-property",
     "--service-type",
-    "--user-unit",
     "--background",
     "--shell-prompt-prefix",
   ],

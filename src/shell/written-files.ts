@@ -28,7 +28,7 @@ export class WrittenFiles {
       const known = this.read(source);
       if (known) this.write(target, known, false);
     }
-    if (name !== "cat") return out;
+    if (name !== "cat" || out.endless) return out;
     const files = texts.filter((t) => t !== "-" && !t.startsWith("-"));
     if (files.length === 0 || args.some((a) => a.content !== undefined)) return out;
     const read = files.map((f) => this.read(f));

@@ -19,6 +19,10 @@ export function readString(
 ): { value: string; end: number; interpolated: boolean } | undefined {
   let start = i;
   const afterWord = i > 0 && /[\w$]/.test(code[i - 1] as string);
+  if (!afterWord && (code[i] === "q" || code[i] === "%")) {
+    const perl = quoteLike(code, i);
+    if (perl) return perl;
+  }
   const prefix = afterWord
     ? ""
     : (/^[rRbBuUfF]{1,2}(?=['"])/.exec(code.slice(i, i + 3))?.[0] ?? "");
@@ -42,6 +46,35 @@ export function readString(
       k += escapeLength(code, k);
       continue;
     }
+    value += c;
+    k++;
+  }
+  return undefined;
+}
+
+const PAIRS: Record<string, string> = { "{": "}", "(": ")", "[": "]", "<": ">" };
+
+/** Perl q{...} / qq{...} and Ruby %q(...) / %Q(...): a string with chosen delimiters. */
+function quoteLike(
+  code: string,
+  i: number,
+): { value: string; end: number; interpolated: boolean } | undefined {
+  const m = /^(qq|q|%q|%Q)([{([</|!#])/.exec(code.slice(i, i + 4));
+  if (!m) return undefined;
+  const open = m[2] as string;
+  const close = PAIRS[open] ?? open;
+  let depth = 1;
+  let k = i + m[0].length;
+  let value = "";
+  while (k < code.length) {
+    const c = code[k] as string;
+    if (c === "\\" && k + 1 < code.length) {
+      value += code[k + 1];
+      k += 2;
+      continue;
+    }
+    if (c === open && close !== open) depth++;
+    else if (c === close && --depth === 0) return { value, end: k + 1, interpolated: false };
     value += c;
     k++;
   }

@@ -23,8 +23,10 @@ export function pwshActions(code: string): Action[] {
       (w, k) =>
         !w.startsWith("-") && !/^-(Path|LiteralPath|Value|Encoding)$/i.test(rest[k - 1] ?? ""),
     );
-    const named = (p: string) =>
-      rest[rest.findIndex((w) => new RegExp(`^-${p}$`, "i").test(w)) + 1];
+    const named = (p: string) => {
+      const k = rest.findIndex((w) => new RegExp(`^-${p}$`, "i").test(w));
+      return k < 0 ? undefined : rest[k + 1];
+    };
     const path = named("(Path|LiteralPath|FilePath)") ?? operands[0];
     if (REMOVE.test(verb)) {
       const recurse = params.some((p) => /^-r(e(c(u(r(se?)?)?)?)?)?$/i.test(p));

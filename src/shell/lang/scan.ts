@@ -3,7 +3,7 @@
 // handed to system/exec/subprocess/backticks (shell code), argument lists (a program run), tree
 // deletes, file writes, chdir, kill, fork loops, and code executed from a decode or a download.
 import type { Taint } from "../analysis.ts";
-import { type Arg, readArgs, readBareArgs, stringLiterals } from "./literals.ts";
+import { type Arg, readArgs, readBareArgs, skipGroup, stringLiterals } from "./literals.ts";
 import { pathOf } from "./paths-in-code.ts";
 
 export type Lang =
@@ -105,7 +105,7 @@ const CALLS: CallRule[] = [
     effect: "delete",
   },
   {
-    name: /\b(fs\.(writeFileSync|writeFile|appendFileSync|appendFile|createWriteStream|truncateSync)|Deno\.(writeFileSync|writeTextFileSync|writeFile|writeTextFile)|Bun\.write|file_put_contents|File\.write|IO\.write|write_text|write_bytes|writeLines)$/,
+    name: /\b((fs\.|fsPromises\.)?(writeFileSync|writeFile|appendFileSync|appendFile|createWriteStream|truncateSync)|Deno\.(writeFileSync|writeTextFileSync|writeFile|writeTextFile)|Bun\.write|file_put_contents|File\.write|IO\.write|write_text|write_bytes|writeLines)$/,
     effect: "write",
   },
   { name: /(^|[^.\w])(open|fopen|io\.open|File\.open|file|sysopen)$/, effect: "open" },
@@ -135,10 +135,7 @@ const DOWNLOADS =
 
 export function scanCode(code: string, lang: Lang): Action[] {
   const actions: Action[] = [];
-  const calls = /([A-Za-z_$][\w$.:-]*)\s*(\(|(?=["'`]))/g;
-  for (const m of code.matchAll(calls)) {
-    const name = m[1] as string;
-    const paren = m[2] === "(";
+  for (const { name, paren, args, at } of lang === "elisp" ? lispCalls(code) : calls(code)) {
     for (const rule of CALLS) {
       if (
         (rule.langs && !rule.langs.includes(lang)) ||
@@ -146,10 +143,7 @@ export function scanCode(code: string, lang: Lang): Action[] {
         !rule.name.test(name)
       )
         continue;
-      const at = (m.index ?? 0) + m[0].length;
-      const args = paren ? readArgs(code, at - 1) : readBareArgs(code, at);
-      const call = snippet(code, m.index ?? 0, name);
-      actions.push(...effectOf(rule.effect, args, call, code, lang));
+      actions.push(...effectOf(rule.effect, args(), snippet(code, at, name), code, lang));
       break;
     }
   }
@@ -157,6 +151,46 @@ export function scanCode(code: string, lang: Lang): Action[] {
   if (/\bfork\b/.test(code) && /\b(while|loop|until|for)\b/.test(code))
     actions.push({ kind: "fork-loop", call: snippet(code, code.search(/\bfork\b/), "fork") });
   return actions;
+}
+
+interface Call {
+  name: string;
+  paren: boolean;
+  args: () => Arg[];
+  at: number;
+}
+
+/** name(args) and, for Perl and Ruby, name "args" without parentheses. */
+function* calls(code: string): Generator<Call> {
+  for (const m of code.matchAll(/([A-Za-z_$][\w$.:-]*)\s*(\(|(?=["'`]))/g)) {
+    const at = m.index ?? 0;
+    const end = at + m[0].length;
+    const paren = m[2] === "(";
+    yield {
+      name: m[1] as string,
+      paren,
+      at,
+      args: () => (paren ? readArgs(code, end - 1) : readBareArgs(code, end)),
+    };
+  }
+}
+
+/** (name arg arg...) forms of Lisp: the arguments are the words and strings up to the closing paren. */
+function* lispCalls(code: string): Generator<Call> {
+  for (const m of code.matchAll(/\(\s*([A-Za-z][\w:*+/<>=-]*)/g)) {
+    const at = m.index ?? 0;
+    const open = at;
+    yield {
+      name: m[1] as string,
+      paren: true,
+      at,
+      args: () => {
+        const inner = code.slice(open + m[0].length, skipGroup(code, open) - 1);
+        const words = inner.match(/"(?:[^"\\]|\\.)*"|\([^()]*\)|[^\s()]+/g) ?? [];
+        return readArgs(`(${words.join(", ")})`, 0);
+      },
+    };
+  }
 }
 
 function effectOf(effect: Effect, args: Arg[], call: string, code: string, lang: Lang): Action[] {
@@ -276,6 +310,11 @@ function shellLiterals(code: string, lang: Lang): Action[] {
   if (lang === "awk") {
     add(/"((?:[^"\\]|\\.)*)"\s*\|\s*getline/g, "shell");
     add(/\|\s*"((?:[^"\\]|\\.)*)"/g, "shell");
+    // print "CMD" | "sh": the printed text is the shell's script.
+    add(
+      /print[f]?\s*\(?\s*"((?:[^"\\]|\\.)*)"\s*\)?\s*\|\s*"(?:\/bin\/)?(?:ba|da|z|k)?sh"/g,
+      "shell",
+    );
   }
   if (lang === "tcl") add(/(?:^|[;\n[{]\s*)(?:spawn|exec)\s+([^;\n\]}]+)/g, "argv");
   if (lang === "tcl" || lang === "elisp") add(/do shell script\s+"((?:[^"\\]|\\.)*)"/g, "shell");
