@@ -84,24 +84,31 @@ export class ProtectedPaths {
     const parts = partsOf(p);
     const above = aboveHome(parts);
     if (above) return { reason: `${p}, ${above}`, home: false };
+    // Everything in a protected directory: /*, /usr/bin/*, ~/.*, /etc/.[!.]*
+    const last = parts.at(-1) as string;
+    if (parts.length > 0 && isBroad(last)) {
+      const parent = parts.slice(0, -1);
+      const dir = parent.length === 0 ? "/" : join(parent);
+      const e =
+        parent.length === 0
+          ? this.entries.find((x) => x.parts.length === 0)
+          : this.entries.find(
+              (x) =>
+                x.parts.length === parent.length &&
+                parent.every((c, k) => overlap(c, x.parts[k] as string)),
+            );
+      if (e)
+        return {
+          reason: `everything in ${parent.length === 0 ? "/" : `the protected path ${dir}`} (${p})`,
+          home,
+        };
+    }
     for (const e of this.entries) {
       if (parts.length > e.parts.length) continue;
       if (!parts.every((c, k) => overlap(c, e.parts[k] as string))) continue;
       if (parts.length === e.parts.length)
         return { reason: `the protected path ${p}${p === e.raw ? "" : ` (${e.raw})`}`, home };
       return { reason: `${p}, which holds the protected path ${example(e, parts)}`, home };
-    }
-    // Everything in a protected directory: /usr/bin/*, ~/.*, /etc/.[!.]*
-    const last = parts.at(-1) as string;
-    if (parts.length > 0 && isBroad(last)) {
-      const parent = parts.slice(0, -1);
-      const dir = join(parent);
-      const e = this.entries.find(
-        (x) =>
-          x.parts.length === parent.length &&
-          parent.every((c, k) => overlap(c, x.parts[k] as string)),
-      );
-      if (e) return { reason: `everything in the protected path ${dir} (${p})`, home };
     }
     return undefined;
   }
