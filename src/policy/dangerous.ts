@@ -26,12 +26,12 @@ import {
 } from "./rules-disks.ts";
 import {
   crontabRemove,
-  firewallLockout,
+  fallocateHuge,
   kernelDevices,
   mounts,
-  networkDown,
   systemServices,
 } from "./rules-machine.ts";
+import { firewallLockout, networkDown, reverseShell } from "./rules-network.ts";
 import { recursivePermissions, systemPermissions } from "./rules-perms.ts";
 import { killAll, powerOff } from "./rules-processes.ts";
 import { forkBomb, hazards } from "./rules-system.ts";
@@ -55,6 +55,7 @@ const INVOCATION_RULES: InvocationRule[] = [
   wipeDisk,
   partitionTable,
   fillDisk,
+  fallocateHuge,
   protectedDelete,
   systemPermissions,
   powerOff,
@@ -65,6 +66,7 @@ const INVOCATION_RULES: InvocationRule[] = [
   kernelDevices,
   mounts,
   crontabRemove,
+  reverseShell,
   containerWipe,
   unknownProgram,
   containerHostMount,
@@ -116,7 +118,8 @@ export const DANGER_RULES: Record<string, string> = {
   "crontab-remove": "crontab -r (the whole table, no copy kept)",
   "fork-bomb":
     "a function that starts copies of itself, code forking in a loop, a loop without end of background jobs",
-  "reverse-shell": "a shell or interpreter with its input or output on /dev/tcp, /dev/udp",
+  "reverse-shell":
+    "a shell or interpreter with its input or output on /dev/tcp, /dev/udp; nc -e, ncat --sh-exec, socat TCP:... EXEC:sh",
   "container-wipe":
     "docker system prune -a/--volumes, system reset, volume prune/rm of every volume, rm -f of every container",
   "container-host-mount":

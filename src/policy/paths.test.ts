@@ -37,6 +37,8 @@ describe("protected paths (the built-in list)", () => {
       "~/../other",
       "~/../..",
       "/**/*.so",
+      "/var/lib/docker",
+      "/usr/lib/x86_64-linux-gnu",
     ])
       expect(`${p}: ${isProtected(p)}`).toBe(`${p}: true`);
   });
@@ -47,7 +49,9 @@ describe("protected paths (the built-in list)", () => {
       "/tmp/*",
       "/tmp/build-*",
       "/usr/local/lib/node_modules/foo",
-      "/usr/lib/libfoo*",
+      "/usr/share/libfoo*",
+      "/var/lib/apt/lists/*",
+      "/usr/local/go",
       "~/project",
       "~/.cache/*",
       "~/**/*.o",

@@ -41,6 +41,10 @@ export const SYSTEM_DIRS = [
 export const DEFAULT_PROTECTED: readonly string[] = [
   "/",
   ...SYSTEM_DIRS.flatMap((d) => [`/${d}`, `/${d}/*`]),
+  // The packages' libraries and every service's state (dpkg, rpm, docker, databases).
+  "/usr/lib/*",
+  "/usr/lib64/*",
+  "/var/lib/*",
   "~",
   "~/.ssh",
   "~/..",

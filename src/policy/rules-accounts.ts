@@ -35,6 +35,17 @@ const ADMIN_GROUPS = /^(sudo|wheel|admin|root|adm|docker|lxd|staff)$/;
 export function accountChange(inv: Invocation): Refusal | undefined {
   const args = inv.argv.slice(1);
   const has = (re: RegExp) => args.some((a) => re.test(a));
+  /** -u 0, --uid 0, -ou 0, -u0: the value of a short (or long) option. */
+  const valueOf = (letter: string, long: string) => {
+    for (let k = 0; k < args.length; k++) {
+      const a = args[k] as string;
+      if (a === long || new RegExp(`^-[a-zA-Z]*${letter}$`).test(a)) return args[k + 1];
+      const attached = new RegExp(`^-[a-zA-Z]*${letter}(.+)$`).exec(a);
+      if (attached && !a.startsWith("--")) return attached[1];
+      if (a.startsWith(`${long}=`)) return a.slice(long.length + 1);
+    }
+    return undefined;
+  };
   const user = args.filter((a) => !a.startsWith("-")).at(-1);
   const refuse = (what: string): Refusal => ({
     rule: "account-change",
@@ -52,10 +63,8 @@ export function accountChange(inv: Invocation): Refusal | undefined {
       const gIndex = args.findIndex((a) => a === "-G" || a === "--groups");
       if (
         has(/^-[a-zA-Z]*[Lpoel]|^--(lock|password|non-unique|expiredate|login)$/) ||
-        args.some((a, k) => /^(-u|--uid)$/.test(args[k - 1] ?? "") && a === "0") ||
-        args.some(
-          (a, k) => /^(-s|--shell)$/.test(args[k - 1] ?? "") && /(nologin|false)$/.test(a),
-        ) ||
+        valueOf("u", "--uid") === "0" ||
+        /(nologin|false)$/.test(valueOf("s", "--shell") ?? "") ||
         (gIndex >= 0 && !has(/^-[a-zA-Z]*a|^--append$/))
       )
         return refuse("locks, takes over or renames an account, or takes away its groups");
@@ -63,10 +72,7 @@ export function accountChange(inv: Invocation): Refusal | undefined {
     }
     case "useradd":
     case "adduser":
-      if (
-        has(/^-[a-zA-Z]*o$|^--non-unique$/) ||
-        args.some((a, k) => /^(-u|--uid)$/.test(args[k - 1] ?? "") && a === "0")
-      )
+      if (has(/^-[a-zA-Z]*o|^--non-unique$/) || valueOf("u", "--uid") === "0")
         return refuse("creates a second root account (uid 0)");
       return undefined;
     case "userdel":

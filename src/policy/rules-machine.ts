@@ -1,6 +1,6 @@
-// Rules on what keeps a machine running and reachable: services (ssh, networking), the firewall,
-// network interfaces and routes, kernel modules and devices, mounts, and the user's cron table.
-// Each is data: the programs, the verbs, and the objects that matter.
+// Rules on what keeps a machine running: services (ssh, networking), kernel modules and devices,
+// mounts, the user's cron table, a disk filled by fallocate. Each is data: the programs, the verbs,
+// and the objects that matter.
 import type { Invocation } from "../shell/analysis.ts";
 import { normalisePath } from "../shell/paths.ts";
 import { resolveOperand } from "./paths.ts";
@@ -40,122 +40,6 @@ export function systemServices(inv: Invocation): Refusal | undefined {
     args.some((a) => /ssh/i.test(a))
   )
     return refuse("the ssh service");
-  return undefined;
-}
-
-const IPTABLES = /^(ip6?tables(-nft|-legacy)?|ebtables|arptables)$/;
-
-/** Firewall changes that drop everything (and so the cluster's ssh with it). */
-export function firewallLockout(inv: Invocation): Refusal | undefined {
-  const args = inv.argv.slice(1);
-  const refuse = (what: string): Refusal => ({
-    rule: "firewall-lockout",
-    message: `${[inv.name, ...args].join(" ")} ${what}, which can cut the machine off, ssh included`,
-  });
-  if (IPTABLES.test(inv.name)) {
-    const policy = args.findIndex((a) => a === "-P" || a === "--policy");
-    if (policy >= 0 && /^(DROP|REJECT)$/i.test(args[policy + 2] ?? ""))
-      return refuse("drops every packet by default");
-    if (args.some((a) => a === "-F" || a === "--flush" || /^-[a-zA-Z]*F$/.test(a)))
-      return refuse("flushes the firewall rules");
-    const adds = args.some((a) => /^(-A|-I|--append|--insert)$/.test(a));
-    const drops = args.some(
-      (a, k) => /^(-j|--jump)$/.test(args[k - 1] ?? "") && /^(DROP|REJECT)$/i.test(a),
-    );
-    const selective = args.some((a) =>
-      /^(-p|--protocol|-s|--source|--src|-d|--destination|--dst|--dport|--sport|--dports|--sports|-i|--in-interface|-o|--out-interface|-m|--match)$/.test(
-        a,
-      ),
-    );
-    if (adds && drops && !selective) return refuse("drops every packet");
-    return undefined;
-  }
-  if (inv.name === "nft") {
-    const text = args.join(" ");
-    if (/\bflush\s+(ruleset|table|chain)\b|\bdelete\s+(table|chain)\b/.test(text))
-      return refuse("removes firewall rules");
-    if (
-      /\bpolicy\s+drop\b/.test(text) ||
-      (/\badd\s+rule\b/.test(text) &&
-        /\bdrop\b/.test(text) &&
-        !/\b(dport|sport|saddr|daddr|iif|oif)\b/.test(text))
-    )
-      return refuse("drops every packet");
-    return undefined;
-  }
-  if (inv.name === "ufw") {
-    const text = args.filter((a) => !a.startsWith("--")).join(" ");
-    if (
-      /^default (deny|reject)( incoming)?$/.test(text) ||
-      text === "reset" ||
-      /^(deny|reject)( in)? (22|ssh|OpenSSH)(\/tcp)?$/i.test(text)
-    )
-      return refuse("blocks incoming connections");
-    return undefined;
-  }
-  if (
-    inv.name === "firewall-cmd" &&
-    args.some((a) => /^--(panic-on|set-default-zone=(drop|block)|remove-service=ssh)/.test(a))
-  )
-    return refuse("blocks incoming connections");
-  if (inv.name === "pfctl" && args.some((a) => /^-[a-zA-Z]*F/.test(a)))
-    return refuse("flushes the packet filter");
-  return undefined;
-}
-
-/** ip OBJECT COMMAND: unique prefixes count (ip l s eth0 down, ip a f dev eth0, ip r d default). */
-const prefix = (word: string | undefined, full: string, min = 1) =>
-  word !== undefined && word.length >= min && full.startsWith(word);
-
-/** Interfaces taken down, addresses and routes removed: the node drops off the network. */
-export function networkDown(inv: Invocation): Refusal | undefined {
-  const args = inv.argv.slice(1);
-  const refuse = (what: string): Refusal => ({
-    rule: "network-down",
-    message: `${[inv.name, ...args].join(" ")} ${what}, which cuts the machine off the network`,
-  });
-  if (inv.name === "ip") {
-    const words = args.filter(
-      (a, k) => !a.startsWith("-") && !/^-(n|netns|b|batch|rc|rcvbuf)$/.test(args[k - 1] ?? ""),
-    );
-    const [object, command] = words;
-    const link = prefix(object, "link");
-    const addr = prefix(object, "address") || prefix(object, "addr");
-    const route = prefix(object, "route") || prefix(object, "r");
-    if (link && prefix(command, "set") && words.includes("down"))
-      return refuse("takes an interface down");
-    if (link && prefix(command, "delete", 1) && words.length > 2)
-      return refuse("deletes an interface");
-    if ((addr || route) && (prefix(command, "flush", 1) || prefix(command, "delete", 1)))
-      return refuse(addr ? "removes addresses" : "removes routes");
-    return undefined;
-  }
-  if (inv.name === "ifconfig" && args.includes("down")) return refuse("takes an interface down");
-  if (
-    inv.name === "ifdown" ||
-    (inv.name === "networkctl" && /^(down|reconfigure)$/.test(args[0] ?? ""))
-  )
-    return refuse("takes an interface down");
-  if (inv.name === "nmcli") {
-    const words = args.filter((a) => !a.startsWith("-"));
-    const [object, command, arg] = words;
-    if (prefix(object, "networking") && command === "off") return refuse("turns networking off");
-    if (prefix(object, "radio") && words.includes("off")) return refuse("turns the radios off");
-    if (prefix(object, "connection", 1) && prefix(command, "down"))
-      return refuse("takes a connection down");
-    if (
-      prefix(object, "device", 1) &&
-      (prefix(command, "disconnect") ||
-        prefix(command, "down") ||
-        (prefix(command, "delete") && arg))
-    )
-      return refuse("disconnects a device");
-  }
-  if (
-    (inv.name === "dhclient" && args.some((a) => a === "-r" || a === "-x")) ||
-    (inv.name === "rfkill" && args[0] === "block")
-  )
-    return refuse("releases the address or blocks the radio");
   return undefined;
 }
 
@@ -213,6 +97,26 @@ export function mounts(inv: Invocation, ctx: RuleContext): Refusal | undefined {
   if (mountpoint && !/(^|,)remount(,|$)/.test(options) && system(mountpoint))
     return refuse(`hides ${mountpoint} under another filesystem`);
   return undefined;
+}
+
+/** fallocate -l 10T f: a file that takes the whole disk at once. */
+export function fallocateHuge(inv: Invocation): Refusal | undefined {
+  if (inv.name !== "fallocate") return undefined;
+  const args = inv.argv.slice(1);
+  const at = args.findIndex((a) => a === "-l" || a === "--length");
+  const raw =
+    at >= 0
+      ? args[at + 1]
+      : (args.find((a) => a.startsWith("--length="))?.slice(9) ??
+        args.find((a) => /^-l\d/.test(a))?.slice(2));
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGTPE]?)(i?B)?$/i.exec(raw ?? "");
+  if (!m) return undefined;
+  const size = Number(m[1]) * 1024 ** Math.max(0, " KMGTPE".indexOf((m[2] || " ").toUpperCase()));
+  if (size < 100 * 2 ** 30) return undefined;
+  return {
+    rule: "fill-disk",
+    message: `fallocate -l ${raw} reserves more than a disk usually has free, filling it at once`,
+  };
 }
 
 /** crontab -r deletes the user's whole cron table, with no copy kept. */

@@ -45,6 +45,16 @@ export function knownOutput(
       const list = name === "basename" ? operands.slice(0, 1) : operands;
       return { text: list.map((a) => `${fn(a.text)}\n`).join("") };
     }
+    case "git":
+      // git rev-parse --show-toplevel: the repository this directory is in, taken as here.
+      if (
+        texts.includes("rev-parse") &&
+        texts.includes("--show-toplevel") &&
+        dirs.length === 1 &&
+        dirs[0] !== UNKNOWN_DIR
+      )
+        return { text: `${dirs[0]}\n` };
+      return undefined;
     case "yes":
       return { endless: true, origin: "yes" };
     case "seq":

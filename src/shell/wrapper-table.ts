@@ -24,6 +24,8 @@ export interface WrapperSpec {
   subcommand?: string[];
   /** Long options written with one dash (mpirun -np 4, -hostfile f). */
   singleDashLong?: boolean;
+  /** With an argument like this it is no wrapper (runuser -c CODE runs shell code instead). */
+  notWith?: RegExp;
 }
 
 const TIMEOUT: WrapperSpec = {
@@ -205,7 +207,11 @@ export const WRAPPERS: Record<string, WrapperSpec> = {
   proxychains: { valueShort: "f" },
   proxychains4: { valueShort: "f" },
   torsocks: { valueShort: "uapP" },
-  runuser: { valueShort: "ugG", valueLong: ["--user", "--group", "--supp-group"] },
+  runuser: {
+    valueShort: "ugG",
+    valueLong: ["--user", "--group", "--supp-group"],
+    notWith: /^(-[a-zA-Z]*c|--command|--session-command)/,
+  },
   sshpass: { valueShort: "pfdP" },
   srun: {
     valueShort: "AbcCdDeiJLmnNopqrStTwxGM",

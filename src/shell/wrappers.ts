@@ -28,6 +28,7 @@ export function unwrapOnce(argv: Value[]): Unwrapped | undefined {
   if (!spec) return undefined;
   let i = spec.subcommand ? 2 : 1;
   if (spec.subcommand && !spec.subcommand.includes(argv[1]?.text ?? "")) return undefined;
+  if (spec.notWith && argv.some((a) => spec.notWith?.test(a.text))) return undefined;
   let operands = spec.operands ?? 0;
   let split: Value[] = [];
   let chdir: Value | undefined;

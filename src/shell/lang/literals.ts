@@ -210,7 +210,8 @@ function concatenation(text: string): string | undefined {
     if (!s || s.interpolated) return undefined;
     out += s.value;
     pieces++;
-    const op = /^\s*(\+|\.\.?|~)\s*/.exec(text.slice(s.end));
+    // "a" + "b", 'a' . 'b', "a" .. "b", and "a" "b" side by side (Python, awk, C).
+    const op = /^(\s*(\+|\.\.?|~)\s*|\s+)(?=\S)/.exec(text.slice(s.end));
     if (!op) return s.end === text.length && pieces > 1 ? out : undefined;
     k = s.end + op[0].length;
   }

@@ -127,29 +127,41 @@ const CALLS: CallRule[] = [
   },
 ];
 
+/** A loop that never ends by itself: while True, while(1), for(;;), loop {}, fork while fork. */
+const ENDLESS =
+  /\bwhile\s*\(?\s*(true|True|1|!0|fork\b)|\bwhile\s+fork\b|\bfork\s+while\b|\bfor\s*\(\s*;\s*;\s*\)|\bloop\s*(\{|do\b)|\buntil\s+false\b/;
+
 /** Text in code that decodes data, or fetches it from the network. */
 const DECODES =
-  /b64decode|base64|decodebytes|unhexlify|fromhex|\bpack\s*\(|atob\s*\(|Buffer\.from|codecs\.decode|rot_?13|decompress|\[::-1\]|\.reverse\(|unpack\s*\(|strrev|gzinflate|hex2bin|\bchr\s*\(|fromCharCode/i;
+  /b64decode|base64|decodebytes|unhexlify|fromhex|\bpack\s*\(|atob\s*\(|Buffer\.from|codecs\.decode|rot_?13|decompress|\[::-1\]|\.reverse\(|unpack\s*\(|strrev|gzinflate|hex2bin|\bchr\b|\bord\b|fromCharCode/i;
 const DOWNLOADS =
   /urlopen|urllib|requests\.|http\.client|httplib|\bfetch\s*\(|https?:\/\/|LWP|HTTP::Tiny|Net::HTTP|open-uri|URI\.open|socket|\bcurl\b|\bwget\b/i;
 
 export function scanCode(code: string, lang: Lang): Action[] {
   const actions: Action[] = [];
-  for (const { name, paren, args, at } of lang === "elisp" ? lispCalls(code) : calls(code)) {
+  const source = lang === "python" ? importsResolved(code) : code;
+  const aliases = lang === "python" ? pythonAliases(source) : undefined;
+  // Perl and Ruby call any method without parentheses: `FileUtils.rm_r "/etc"`.
+  const anyBare = lang === "perl" || lang === "ruby";
+  for (const call of lang === "elisp" ? lispCalls(source) : calls(source)) {
+    const { paren, args, at } = call;
+    const name = aliases ? unalias(call.name, aliases) : call.name;
     for (const rule of CALLS) {
       if (
         (rule.langs && !rule.langs.includes(lang)) ||
-        (!paren && !rule.bare) ||
+        (!paren && !rule.bare && !anyBare) ||
         !rule.name.test(name)
       )
         continue;
-      actions.push(...effectOf(rule.effect, args(), snippet(code, at, name), code, lang));
+      actions.push(...effectOf(rule.effect, args(), snippet(source, at, name), code, lang));
       break;
     }
   }
   actions.push(...shellLiterals(code, lang));
-  if (/\bfork\b/.test(code) && /\b(while|loop|until|for)\b/.test(code))
-    actions.push({ kind: "fork-loop", call: snippet(code, code.search(/\bfork\b/), "fork") });
+  // fork (or an asynchronous spawn) in a loop without end: processes without end.
+  const spawn = /\b(fork|pcntl_fork|spawn|Popen|start_new_thread)\b/;
+  if (spawn.test(code) && ENDLESS.test(code))
+    actions.push({ kind: "fork-loop", call: snippet(code, code.search(spawn), "fork") });
   return actions;
 }
 
@@ -162,7 +174,8 @@ interface Call {
 
 /** name(args) and, for Perl and Ruby, name "args" without parentheses. */
 function* calls(code: string): Generator<Call> {
-  for (const m of code.matchAll(/([A-Za-z_$][\w$.:-]*)\s*(\(|(?=["'`]))/g)) {
+  const bare = /([A-Za-z_$][\w$.:-]*)\s*(\(|(?=["'`]|q{1,2}[{([</|!]|%[qQwW][{([<]))/g;
+  for (const m of code.matchAll(bare)) {
     const at = m.index ?? 0;
     const end = at + m[0].length;
     const paren = m[2] === "(";
@@ -176,6 +189,30 @@ function* calls(code: string): Generator<Call> {
 }
 
 /** (name arg arg...) forms of Lisp: the arguments are the words and strings up to the closing paren. */
+/** `__import__('os').system(...)` is `os.system(...)`. */
+function importsResolved(code: string): string {
+  return code.replace(/__import__\(\s*['"]([\w.]+)['"]\s*\)\s*\./g, "$1.");
+}
+
+/** Python import names: `import subprocess as s` (s → subprocess), `from os import system`. */
+function pythonAliases(code: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of code.matchAll(/\bimport\s+([\w.]+)\s+as\s+(\w+)/g))
+    out.set(m[2] as string, m[1] as string);
+  for (const m of code.matchAll(/\bfrom\s+([\w.]+)\s+import\s+([\w\s,]+?)(?:$|[;\n)])/gm))
+    for (const item of (m[2] as string).split(",")) {
+      const [name, alias] = item.trim().split(/\s+as\s+/);
+      if (name) out.set((alias ?? name).trim(), `${m[1]}.${name.trim()}`);
+    }
+  return out;
+}
+
+function unalias(name: string, aliases: Map<string, string>): string {
+  const [head, ...rest] = name.split(".");
+  const full = aliases.get(head ?? "");
+  return full ? [full, ...rest].join(".") : name;
+}
+
 function* lispCalls(code: string): Generator<Call> {
   for (const m of code.matchAll(/\(\s*([A-Za-z][\w:*+/<>=-]*)/g)) {
     const at = m.index ?? 0;
