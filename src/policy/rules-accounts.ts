@@ -36,7 +36,7 @@ export function accountChange(inv: Invocation): Refusal | undefined {
   const args = inv.argv.slice(1);
   const has = (re: RegExp) => args.some((a) => re.test(a));
   /** -u 0, --uid 0, -ou 0, -u0: the value of a short (or long) option. */
-  const valueOf = (letter: string, long: string) => {
+  const optionValue = (letter: string, long: string) => {
     for (let k = 0; k < args.length; k++) {
       const a = args[k] as string;
       if (a === long || new RegExp(`^-[a-zA-Z]*${letter}$`).test(a)) return args[k + 1];
@@ -63,8 +63,8 @@ export function accountChange(inv: Invocation): Refusal | undefined {
       const gIndex = args.findIndex((a) => a === "-G" || a === "--groups");
       if (
         has(/^-[a-zA-Z]*[Lpoel]|^--(lock|password|non-unique|expiredate|login)$/) ||
-        valueOf("u", "--uid") === "0" ||
-        /(nologin|false)$/.test(valueOf("s", "--shell") ?? "") ||
+        optionValue("u", "--uid") === "0" ||
+        /(nologin|false)$/.test(optionValue("s", "--shell") ?? "") ||
         (gIndex >= 0 && !has(/^-[a-zA-Z]*a|^--append$/))
       )
         return refuse("locks, takes over or renames an account, or takes away its groups");
@@ -72,7 +72,7 @@ export function accountChange(inv: Invocation): Refusal | undefined {
     }
     case "useradd":
     case "adduser":
-      if (has(/^-[a-zA-Z]*o|^--non-unique$/) || valueOf("u", "--uid") === "0")
+      if (has(/^-[a-zA-Z]*o|^--non-unique$/) || optionValue("u", "--uid") === "0")
         return refuse("creates a second root account (uid 0)");
       return undefined;
     case "userdel":
