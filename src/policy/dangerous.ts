@@ -11,6 +11,7 @@ import {
   WAIVABLE,
 } from "./rules-containers.ts";
 import {
+  extractOverSystem,
   findDelete,
   moveSystemPath,
   noPreserveRoot,
@@ -57,6 +58,7 @@ const INVOCATION_RULES: InvocationRule[] = [
   fillDisk,
   fallocateHuge,
   protectedDelete,
+  extractOverSystem,
   systemPermissions,
   powerOff,
   killAll,
@@ -89,6 +91,8 @@ export const DANGER_RULES: Record<string, string> = {
   "system-permissions":
     "chmod that locks or opens a system path (chmod 700 /usr, chmod 777 /etc), setuid on a system program, chown of system paths",
   "move-system-path": "mv of a protected path",
+  "extract-over-system":
+    "tar -x / unzip into /, /etc, /usr, /bin... (an archive's files replace system files)",
   "block-device-write":
     "writes to a disk device, whatever writes them (dd of=, >, tee, cp, curl -o, sort -o, tar -cf, openssl -out...)",
   "format-filesystem": "mkfs*, mke2fs, newfs, mkswap on a disk device (not an image file)",

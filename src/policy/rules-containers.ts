@@ -19,7 +19,8 @@ const HOST_CAPS = /^(ALL|SYS_ADMIN|SYS_MODULE|SYS_RAWIO|SYS_PTRACE|DAC_READ_SEAR
 export const WAIVABLE = new Set(["container-host-mount", "container-privileged"]);
 
 interface RunOptions {
-  mounts: { source: string; index: number }[];
+  /** Host paths bind-mounted; a read-only one can change nothing (unless it is a socket). */
+  mounts: { source: string; index: number; readonly: boolean }[];
   devices: string[];
   privileged: string[];
 }
@@ -44,12 +45,15 @@ function runOptions(args: string[]): RunOptions | undefined {
       args[i + 1];
     const key = short && "veuhlmpwac".includes(short[1] as string) ? `-${short[1]}` : name;
     if (key === "--privileged") out.privileged.push("--privileged");
-    if (key === "-v" || key === "--volume")
-      out.mounts.push({ source: (value ?? "").split(":")[0] ?? "", index: valueAt });
+    if (key === "-v" || key === "--volume") {
+      const [source = "", , options = ""] = (value ?? "").split(":");
+      out.mounts.push({ source, index: valueAt, readonly: /(^|,)ro(,|$)/.test(options) });
+    }
     if (key === "--mount") {
       const m = /(?:^|,)(?:source|src)=([^,]*)/.exec(value ?? "");
+      const readonly = /(^|,)(readonly|ro)(=(true|1))?(,|$)/.test(value ?? "");
       if (m && !/(^|,)type=(volume|tmpfs)(,|$)/.test(value ?? ""))
-        out.mounts.push({ source: m[1] as string, index: valueAt });
+        out.mounts.push({ source: m[1] as string, index: valueAt, readonly });
     }
     if (key === "--device") out.devices.push((value ?? "").split(":")[0] ?? "");
     if (
@@ -82,7 +86,7 @@ export function containerHostMount(inv: Invocation, ctx: RuleContext): Refusal |
   if (!ENGINES.has(inv.name)) return undefined;
   const opts = runOptions(inv.argv.slice(1));
   if (!opts) return undefined;
-  for (const { source, index } of opts.mounts) {
+  for (const { source, index, readonly } of opts.mounts) {
     const info = inv.args[index + 1];
     if (info?.dynamic && !source.startsWith("/") && !source.startsWith("~"))
       return {
@@ -93,11 +97,13 @@ export function containerHostMount(inv: Invocation, ctx: RuleContext): Refusal |
     for (const path of resolveOperand(inv, source, ctx.links)) {
       const why = SOCKETS.test(path)
         ? "the engine's socket, which is root on the host"
-        : isBlockDevice(path)
-          ? "a disk of the host"
-          : isLoginFile(path)
-            ? "a login file of the host"
-            : ctx.table.reason(path)?.reason;
+        : readonly
+          ? undefined
+          : isBlockDevice(path)
+            ? "a disk of the host"
+            : isLoginFile(path)
+              ? "a login file of the host"
+              : ctx.table.reason(path)?.reason;
       if (why)
         return {
           rule: "container-host-mount",

@@ -4,10 +4,21 @@ import type { Invocation } from "../shell/analysis.ts";
 import { findTargets } from "../shell/feeders.ts";
 import { isRemote } from "../shell/files.ts";
 import { LONGS, parseArgs } from "./args.ts";
+import { resolveOperand } from "./paths.ts";
 import { judgeTargets, type RuleContext, type TargetHit, WRITE_IT_OUT } from "./targets.ts";
 import type { Refusal } from "./types.ts";
 
-const DELETERS = new Set(["rm", "srm", "grm", "unlink", "shred", "gshred", "trash", "trash-put"]);
+const DELETERS = new Set([
+  "rm",
+  "srm",
+  "grm",
+  "unlink",
+  "shred",
+  "gshred",
+  "trash",
+  "trash-put",
+  "rimraf",
+]);
 
 /** The refusal for a target hit: RULE for a protected path, `unresolved` for an unknown one. */
 export function targetRefusal(
@@ -43,7 +54,11 @@ export function recursiveDelete(inv: Invocation, ctx: RuleContext): Refusal | un
       valued: inv.name.endsWith("shred") ? "ns" : "",
     });
     // Known paths fed by xargs or find -exec stand for every file below them: recursive in effect.
-    const recursive = args.short.has("r") || args.short.has("R") || args.long.has("--recursive");
+    const recursive =
+      args.short.has("r") ||
+      args.short.has("R") ||
+      args.long.has("--recursive") ||
+      inv.name === "rimraf";
     const indices = operandIndices(args.operandIndex);
     const feeds = fed(inv) && indices.some((i) => !inv.args[i]?.dynamic);
     if (recursive || feeds) {
@@ -54,11 +69,24 @@ export function recursiveDelete(inv: Invocation, ctx: RuleContext): Refusal | un
   }
   if (inv.name === "rsync") {
     const args = parseArgs(inv.argv.slice(1), { valued: "efT", longs: LONGS.rsync });
-    const deletes = [...args.long].some(
-      (l) => l.startsWith("--del") || l === "--remove-source-files",
-    );
+    const deletes = [...args.long].some((l) => l.startsWith("--del"));
     const last = args.operandIndex.at(-1);
-    if (!deletes || last === undefined || args.operands.length < 2) return undefined;
+    if (last === undefined || args.operands.length < 2) return undefined;
+    // --remove-source-files deletes what it sent: the sources.
+    if (args.long.has("--remove-source-files")) {
+      const sources = operandIndices(args.operandIndex.slice(0, -1)).filter(
+        (i) => !isRemote(inv.argv[i] ?? ""),
+      );
+      const hit = judgeTargets(inv, ctx, sources, true);
+      if (hit)
+        return targetRefusal(
+          hit,
+          "recursive-delete",
+          "rsync --remove-source-files would delete",
+          inv,
+        );
+    }
+    if (!deletes) return undefined;
     if (isRemote(inv.argv[last + 1] ?? "")) return undefined; // another machine's files
     const hit = judgeTargets(inv, ctx, [last + 1], true);
     if (hit)
@@ -142,4 +170,45 @@ export function moveSystemPath(inv: Invocation, ctx: RuleContext): Refusal | und
   const hit = judgeTargets(inv, ctx, operandIndices(sources), false);
   if (hit?.kind !== "protected") return undefined;
   return { rule: "move-system-path", message: `mv would move away ${hit.protection.reason}` };
+}
+
+/** Where unpacking an archive overwrites what the system runs (extracting into /usr/local is fine). */
+const SYSTEM_TREES = new Set([
+  "/",
+  "/etc",
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib64",
+  "/boot",
+  "/root",
+  "/var",
+  "/usr/bin",
+  "/usr/sbin",
+  "/usr/lib",
+]);
+
+/** tar -x / unzip into / or a system tree: any file of the archive replaces a system file. */
+export function extractOverSystem(inv: Invocation, ctx: RuleContext): Refusal | undefined {
+  const args = inv.argv.slice(1);
+  let dir: string | undefined;
+  if (inv.name === "tar" || inv.name === "gtar" || inv.name === "bsdtar") {
+    const first = args[0] ?? "";
+    const extracts =
+      /^[a-zA-Z]*x/.test(first) || args.some((a) => /^-[a-zA-Z]*x|^--(extract|get)$/.test(a));
+    if (!extracts) return undefined;
+    const at = args.findIndex((a) => a === "-C" || a === "--directory");
+    dir = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--directory="))?.slice(12);
+  } else if (inv.name === "unzip") {
+    const at = args.indexOf("-d");
+    dir = at >= 0 ? args[at + 1] : undefined;
+  } else return undefined;
+  const targets = dir === undefined ? inv.cwd : resolveOperand(inv, dir, ctx.links);
+  const hit = targets.find((t) => SYSTEM_TREES.has(t));
+  if (!hit) return undefined;
+  return {
+    rule: "extract-over-system",
+    message: `${inv.name} unpacks into ${hit}: any file of the archive replaces a system file`,
+  };
 }

@@ -111,6 +111,8 @@ function verdict(
       return "nobody can read it any more, which stops the system or the logins";
     if (m.locksOthers && system && /^\/[^/]*$|^\/usr\/[^/]+$/.test(path))
       return "users and services can no longer enter this system directory";
+    if (m.dropsExec && system && EXECUTABLES.test(path))
+      return "programs and libraries that cannot be executed stop the system";
     return undefined;
   }
   if (tool === "chattr") {
@@ -126,7 +128,12 @@ function verdict(
     : undefined;
 }
 
+/** Where programs and libraries live: taking x away there stops everything. */
+const EXECUTABLES = /^\/(usr\/(local\/)?)?(s?bin|lib\w*|libexec)(\/|$)/;
+
 interface ModeEffect {
+  /** Execute permission taken from the owner (octal without it, or -x / =rw). */
+  dropsExec: boolean;
   opens: boolean;
   setuid: boolean;
   locksOwner: boolean;
@@ -138,19 +145,31 @@ export function modeEffect(mode: string): ModeEffect {
   if (/^[0-7]{1,4}$/.test(mode)) {
     const n = Number.parseInt(mode, 8);
     return {
+      dropsExec: (n & 0o100) === 0,
       opens: (n & 0o022) !== 0,
       setuid: (n & 0o6000) !== 0,
       locksOwner: (n & 0o400) === 0,
       locksOthers: (n & 0o005) !== 0o005,
     };
   }
-  const out: ModeEffect = { opens: false, setuid: false, locksOwner: false, locksOthers: false };
+  const out: ModeEffect = {
+    dropsExec: false,
+    opens: false,
+    setuid: false,
+    locksOwner: false,
+    locksOthers: false,
+  };
   for (const clause of mode.split(",")) {
     const m = /^([ugoa]*)([-+=])([rwxXst]*)$/.exec(clause);
     if (!m) continue;
     const who = m[1] || "a";
     const [, , op, perms = ""] = m;
     const others = /[goa]/.test(who);
+    if (
+      (op === "-" && perms.includes("x") && /[ua]/.test(who)) ||
+      (op === "=" && !/[xX]/.test(perms) && /[ua]/.test(who))
+    )
+      out.dropsExec = true;
     if ((op === "+" || op === "=") && perms.includes("w") && others) out.opens = true;
     if ((op === "+" || op === "=") && perms.includes("s")) out.setuid = true;
     if (

@@ -119,6 +119,16 @@ export function killAll(inv: Invocation): Refusal | undefined {
     };
   if (inv.name === "pkill" || inv.name === "killall" || inv.name === "pgrep")
     return killByName(inv);
+  if (
+    inv.name === "loginctl" &&
+    args.some((a) =>
+      /^(terminate-user|kill-user|terminate-seat|kill-session|terminate-session)$/.test(a),
+    )
+  )
+    return {
+      rule: "kill-all",
+      message: `loginctl ${args.join(" ")} ends the sessions of a user, ssh ones included`,
+    };
   if (inv.name !== "kill") return undefined;
   const parsed = killArgs(args);
   if (!parsed || parsed.signal === "0") return undefined;
@@ -179,6 +189,9 @@ function killByName(inv: Invocation): Refusal | undefined {
     else if (a === "-r" || a === "--regexp") regex = true;
     else if (!a.startsWith("-") || a === "-") patterns.push(a);
   }
+  // pkill -u bob / killall -u bob with no pattern: every process of the user, sessions included.
+  if (patterns.length === 0 && args.some((a) => /^(-u|-U|--uid|--euid|--user)$/.test(a)))
+    return refuse("signals every process of that user, their ssh sessions included");
   for (const pattern of patterns) {
     const hit = CRITICAL_PROCESSES.find((name) => {
       if (!regex) return name === pattern;

@@ -33,6 +33,17 @@ const MAX_DEPTH = 12;
 const MAX_INVOCATIONS = 2000;
 /** Redirections that send stdout to a file. */
 const STDOUT_TO_FILE = new Set([">", ">>", ">|", "&>", "&>>"]);
+/** Where a program name is looked up: a file written there in the line is what the name runs. */
+const PATH_DIRS = [
+  "/usr/local/bin",
+  "/usr/local/sbin",
+  "/usr/bin",
+  "/usr/sbin",
+  "/bin",
+  "/sbin",
+  "~/bin",
+  "~/.local/bin",
+];
 const INTERPRETER = /^(python[\d.]*|perl|ruby|node|nodejs|php|lua|bun|deno|nc|ncat|socat|telnet)$/;
 
 export interface WalkOptions {
@@ -284,8 +295,12 @@ class Walker implements Runner {
     this.dirs.lastCd = undefined;
     // `$(curl ...)` or `$c` holding decoded data as the command word: its program is unseen code.
     if (word?.dynamic && word.taint) this.dynamicCode("the command word", word.taint, undefined);
-    // ./f where f was written earlier in this line: what was written is what runs.
+    // ./f where f was written earlier in this line: what was written is what runs; `tool` too
+    // when the line wrote /usr/local/bin/tool.
     if (word && !word.dynamic && word.text.includes("/")) this.runWritten(word.text, ctx);
+    else if (word && !word.dynamic && name)
+      for (const dir of PATH_DIRS)
+        if (this.fileContent(`${dir}/${name}`)) this.runWritten(`${dir}/${name}`, ctx);
     // `$SHELL -c CODE`: an unknown program given -c CODE is taken for a shell.
     if (word?.dynamic) this.maybeShell(current, ctx);
     const callee = this.functionBodies.get(name);

@@ -267,6 +267,18 @@ export const WRAPPERS: Record<string, WrapperSpec> = {
   micromamba: ENV_RUNNER,
   pixi: ENV_RUNNER,
   bundle: { subcommand: ["exec"] },
+  // Package runners: `npx rimraf /etc` runs the package's program.
+  npx: { valueShort: "p", valueLong: ["--package", "--call"], notWith: /^(-c|--call)/ },
+  pnpx: { valueShort: "p", valueLong: ["--package"] },
+  bunx: { valueShort: "p", valueLong: ["--package"] },
+  npm: {
+    subcommand: ["exec", "x"],
+    valueShort: "pw",
+    valueLong: ["--package", "--workspace", "--call"],
+    notWith: /^(-c|--call)/,
+  },
+  pnpm: { subcommand: ["dlx", "exec"], valueLong: ["--package", "--filter"] },
+  yarn: { subcommand: ["dlx", "exec"], valueShort: "p", valueLong: ["--package"] },
   direnv: { subcommand: ["exec"], operands: 1 },
   "dbus-launch": { valueLong: ["--config-file"] },
   "ssh-agent": { valueShort: "aEPt", stopShort: "kDscl" },

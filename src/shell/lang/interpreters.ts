@@ -215,7 +215,10 @@ function powershell(args: Value[], ctx: Ctx, run: Runner): Output | undefined {
 
 /** Walks what the scanned code does, as the shell commands that would do the same. */
 export function apply(actions: Action[], via: string, ctx: Ctx, run: Runner): void {
-  const value = (text: string): Value => ({ text, dynamic: false });
+  const value = (text: string | null): Value =>
+    text === null
+      ? { text: "", dynamic: true, origin: `a value ${via} builds at run time` }
+      : { text, dynamic: false };
   const source = (call: string) => `${via}: ${call}`;
   for (const a of actions) {
     switch (a.kind) {
@@ -246,7 +249,7 @@ export function apply(actions: Action[], via: string, ctx: Ctx, run: Runner): vo
         run.runArgv(["kill", `-${a.signal}`, "--", a.pid].map(value), ctx, via, source(a.call));
         break;
       case "hidden":
-        run.dynamicCode(via, a.taint, a.call, a.call);
+        run.dynamicCode(via, a.taint, a.call, `a command ${via} builds at run time (${a.call})`);
         break;
       case "fork-loop":
         run.hazard("fork-loop", `${via} forks without end (${a.call})`);

@@ -21,7 +21,8 @@ export type Lang =
 
 export type Action =
   | { kind: "shell"; code: string; call: string }
-  | { kind: "argv"; argv: string[]; call: string }
+  /** A program run with these arguments; null: an argument built at run time. */
+  | { kind: "argv"; argv: (string | null)[]; call: string }
   | { kind: "delete-tree" | "delete" | "write" | "chdir"; path: string; call: string }
   | { kind: "kill"; pid: string; signal: string; call: string }
   | { kind: "hidden"; taint?: Taint; call: string }
@@ -358,9 +359,10 @@ function shellLiterals(code: string, lang: Lang): Action[] {
   return out;
 }
 
+/** An argument list: its program must be written out; other arguments may be built at run time. */
 function argv(items: Arg[], call: string): Action[] {
-  const words = strings(items);
-  return words.length === items.length && words.length > 0
+  const words = items.map((a) => literal(a) ?? null);
+  return words.length > 0 && words[0] !== null
     ? [{ kind: "argv", argv: words, call }]
     : hidden(items, call, "");
 }
@@ -394,9 +396,11 @@ function hidden(args: Arg[], call: string, code: string): Action[] {
   const text = args.map((a) => (a.kind === "expr" ? a.text : "")).join(" ");
   if (DOWNLOADS.test(text)) return [{ kind: "hidden", taint: "downloaded", call }];
   if (DECODES.test(text)) return [{ kind: "hidden", taint: "decoded", call }];
-  return stringLiterals(code)
+  // Built at run time: refused as unresolved; its literal pieces are checked too, for the message.
+  const pieces: Action[] = stringLiterals(code)
     .filter((s) => /\s|\//.test(s.trim()))
     .map((s) => ({ kind: "shell", code: s, call }));
+  return [...pieces, { kind: "hidden", call }];
 }
 
 function snippet(code: string, at: number, name: string): string {
