@@ -32,7 +32,22 @@ export function accountFiles(inv: Invocation, ctx: RuleContext): Refusal | undef
 const ADMIN_GROUPS = /^(sudo|wheel|admin|root|adm|docker|lxd|staff)$/;
 
 /** Account commands that lock, delete, or take over accounts. */
+const ACCOUNT_TOOLS = new Set([
+  "passwd",
+  "chpasswd",
+  "chgpasswd",
+  "usermod",
+  "useradd",
+  "adduser",
+  "userdel",
+  "deluser",
+  "gpasswd",
+  "groupdel",
+  "chage",
+]);
+
 export function accountChange(inv: Invocation): Refusal | undefined {
+  if (!ACCOUNT_TOOLS.has(inv.name)) return undefined;
   const args = inv.argv.slice(1);
   const has = (re: RegExp) => args.some((a) => re.test(a));
   /** -u 0, --uid 0, -ou 0, -u0: the value of a short (or long) option. */

@@ -121,6 +121,7 @@ export function containerHostMount(inv: Invocation, ctx: RuleContext): Refusal |
 }
 
 export function containerPrivileged(inv: Invocation): Refusal | undefined {
+  if (inv.name !== "kubectl" && !ENGINES.has(inv.name)) return undefined;
   const args = inv.argv.slice(1);
   if (inv.name === "kubectl" && args[0] === "debug" && args.some((a) => /^node\//.test(a)))
     return {

@@ -25,12 +25,12 @@ export function targetRefusal(
   hit: TargetHit,
   rule: string,
   doing: string,
-  inv: Invocation,
+  _inv: Invocation,
 ): Refusal {
   if (hit.kind === "protected") return { rule, message: `${doing} ${hit.protection.reason}` };
   return {
     rule: "unresolved",
-    message: `${doing} ${hit.operand}: ${hit.why}, and ${inv.name} there could destroy a system directory; ${WRITE_IT_OUT}`,
+    message: `${doing} ${hit.operand} ${hit.why}: it could be a system directory; ${WRITE_IT_OUT}`,
   };
 }
 
@@ -191,6 +191,7 @@ const SYSTEM_TREES = new Set([
 
 /** tar -x / unzip into / or a system tree: any file of the archive replaces a system file. */
 export function extractOverSystem(inv: Invocation, ctx: RuleContext): Refusal | undefined {
+  if (!/^(g|bsd)?tar$|^unzip$/.test(inv.name)) return undefined;
   const args = inv.argv.slice(1);
   let dir: string | undefined;
   if (inv.name === "tar" || inv.name === "gtar" || inv.name === "bsdtar") {

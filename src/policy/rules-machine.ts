@@ -13,7 +13,11 @@ const CRITICAL_UNITS =
   /^(ssh|sshd|openssh(-server)?|ssh\.socket|NetworkManager|systemd-networkd|networking|network|wpa_supplicant|systemd-resolved|dbus|dbus-broker|systemd-logind|systemd-journald|systemd-udevd|getty@\S*|serial-getty@\S*|firewalld|cluster-exec)(\.service|\.socket)?$/;
 const STOPPING_VERBS = /^(stop|disable|mask|kill|freeze)$/;
 
+const SERVICE_TOOLS = /^(systemctl|service|rc-service|invoke-rc\.d|update-rc\.d|launchctl)$/;
+
 export function systemServices(inv: Invocation): Refusal | undefined {
+  if (!SERVICE_TOOLS.test(inv.name) && !/^\/etc\/(init\.d|rc\.d)\//.test(inv.argv[0] ?? ""))
+    return undefined;
   const args = inv.argv.slice(1);
   const refuse = (unit: string): Refusal => ({
     rule: "system-services",
@@ -69,6 +73,7 @@ const MOUNT_AREA = /^\/(mnt|media|Volumes|tmp|run\/media)(\/|$)/;
 
 /** The root, a system directory unmounted, remounted read-only, or mounted over. */
 export function mounts(inv: Invocation, ctx: RuleContext): Refusal | undefined {
+  if (inv.name !== "mount" && inv.name !== "umount" && inv.name !== "umount2") return undefined;
   const args = inv.argv.slice(1);
   const operands = args.filter(
     (a, k) => !a.startsWith("-") && !/^(-o|-t|-O|--options|--types|-L|-U)$/.test(args[k - 1] ?? ""),

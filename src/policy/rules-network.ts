@@ -6,7 +6,11 @@ import type { Refusal } from "./types.ts";
 const IPTABLES = /^(ip6?tables(-nft|-legacy)?|ebtables|arptables)$/;
 
 /** Firewall changes that drop everything (and so the cluster's ssh with it). */
+const FIREWALLS = /^(ip6?tables(-nft|-legacy)?|ebtables|arptables|nft|ufw|firewall-cmd|pfctl)$/;
+const NETWORK_TOOLS = /^(ip|ifconfig|ifdown|networkctl|nmcli|dhclient|rfkill)$/;
+
 export function firewallLockout(inv: Invocation): Refusal | undefined {
+  if (!FIREWALLS.test(inv.name)) return undefined;
   const args = inv.argv.slice(1);
   const refuse = (what: string): Refusal => ({
     rule: "firewall-lockout",
@@ -69,6 +73,7 @@ const prefix = (word: string | undefined, full: string, min = 1) =>
 
 /** Interfaces taken down, addresses and routes removed: the node drops off the network. */
 export function networkDown(inv: Invocation): Refusal | undefined {
+  if (!NETWORK_TOOLS.test(inv.name)) return undefined;
   const args = inv.argv.slice(1);
   const refuse = (what: string): Refusal => ({
     rule: "network-down",

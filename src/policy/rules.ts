@@ -49,11 +49,16 @@ export function checkNodeRules(
   node: NodeRules,
   pending?: PolicyVerdict & { allowed: false },
 ): PolicyVerdict {
-  const waivers =
-    node.allow?.filter((g) => g.startsWith(WAIVER)).map((g) => g.slice(WAIVER.length)) ?? [];
-  if (pending && !waivers.some((w) => matches(w, pending.rule))) return pending;
-  const allow = node.allow?.filter((g) => !g.startsWith(WAIVER));
+  const given = node.allow;
+  const waives = (rule: string) =>
+    given?.some((g) => g.startsWith(WAIVER) && matches(g.slice(WAIVER.length), rule)) ?? false;
+  if (pending && !waives(pending.rule)) return pending;
   const { deny } = node;
+  if (!given?.length && !deny?.length) return ALLOWED;
+  // Only command-word globs make a node deny-by-default; waivers alone do not.
+  const allow = given?.some((g) => g.startsWith(WAIVER))
+    ? given.filter((g) => !g.startsWith(WAIVER))
+    : given;
   if (!allow?.length && !deny?.length) return ALLOWED;
   const functions = new Set(analysis.functions);
   for (const inv of analysis.invocations) {

@@ -31,11 +31,7 @@ export function judgeTargets(
     const info = inv.args[i];
     if (text === "" && !info?.dynamic) continue; // rm "" fails: it names nothing
     if (info?.dynamic && text === "") {
-      unresolved ??= {
-        kind: "unresolved",
-        operand: info.origin ?? "an argument",
-        why: whyUnknown(info.origin),
-      };
+      unresolved ??= { kind: "unresolved", operand: "a path", why: whyUnknown(info.origin) };
       continue;
     }
     for (const path of resolveOperand(inv, text, ctx.links)) {
@@ -46,13 +42,13 @@ export function judgeTargets(
         unresolved ??= {
           kind: "unresolved",
           operand: text,
-          why: "the directory it runs in is not known (a cd went somewhere not written out)",
+          why: "in a directory not known before it runs (a cd went somewhere not written out)",
         };
     }
     if (info?.dynamic)
       unresolved ??= {
         kind: "unresolved",
-        operand: info.origin ? `${text} (from ${info.origin})` : text,
+        operand: `a path (known only as "${text}")`,
         why: whyUnknown(info.origin),
       };
   }
@@ -61,8 +57,8 @@ export function judgeTargets(
 
 function whyUnknown(origin: string | undefined): string {
   return origin
-    ? `it comes from ${origin}, which is not known before it runs`
-    : "part of it is not known before it runs";
+    ? `that comes from ${origin}, not known before it runs`
+    : "not known before it runs";
 }
 
 /** The standard advice of an `unresolved` refusal. */

@@ -28,8 +28,20 @@ export interface Write {
   how: string;
 }
 
+/** Several rules ask for the same invocation's writes: computed once. */
+const memo = new WeakMap<Invocation, Write[]>();
+
 /** Every path this invocation writes to, as far as its arguments and redirects say. */
 export function writeTargets(inv: Invocation): Write[] {
+  let out = memo.get(inv);
+  if (!out) {
+    out = computeWrites(inv);
+    memo.set(inv, out);
+  }
+  return out;
+}
+
+function computeWrites(inv: Invocation): Write[] {
   const out: Write[] = [];
   for (const r of inv.redirects) {
     // 2>&1 and >&- name descriptors, not files.
