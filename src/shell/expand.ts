@@ -3,25 +3,22 @@
 // branches or loops); every combination is produced, so a check sees each possible command.
 import { mergeTaint, type Value } from "./analysis.ts";
 import { evaluateArithmetic } from "./arith.ts";
-import { expandBraces, globSource } from "./glob.ts";
-import type { ParamOp, Part, Script, Word } from "./shell-ast.ts";
-
-export interface ExpandEnv {
-  /** Possible values of a variable or positional parameter; undefined when unknown. */
-  lookup(name: string): Value[] | undefined;
-  /** ${x:=w}: the assignment happens during expansion. */
-  assign(name: string, values: Value[]): void;
-  /** Records the commands of $(...) / <(...) and returns their output (every possible one). */
-  substitute(script: Script): Value | Value[];
-}
+import { combine } from "./combine.ts";
+import type { ExpandEnv } from "./expand-env.ts";
+import { expandBraces } from "./glob.ts";
+import { applyOp, eachField } from "./param-ops.ts";
+import type { ParamOp, Part, Word } from "./shell-ast.ts";
 
 /** Beyond this many combinations we take each value at least once instead of every mix. */
-const MAX_COMBINATIONS = 64;
-const MAX_ALTERNATIVES = 256;
+const _MAX_COMBINATIONS = 64;
+const _MAX_ALTERNATIVES = 256;
 const UNKNOWN: Value = { text: "", dynamic: true };
 const PLACEHOLDER = 0xe000;
 
 /** Every possible argument list of a simple command. */
+export type { ExpandEnv };
+export { combine };
+
 export function expandArgv(words: Word[], env: ExpandEnv): Value[][] {
   const perWord = words.map((w) => expandWord(w, env));
   return combine(perWord).map((choice) => {
@@ -80,19 +77,6 @@ function tilde(word: Word, env: ExpandEnv): Word {
   const parts: Part[] = [{ kind: "param", name: "HOME", quoted: true }];
   if (rest) parts.push({ kind: "lit", value: rest, quoted: false });
   return { ...word, parts: [...parts, ...word.parts.slice(1)] };
-}
-
-export function combine<T>(lists: T[][]): T[][] {
-  const sized = lists.map((l) => (l.length > 0 ? l : []));
-  if (sized.some((l) => l.length === 0)) return [];
-  const product = sized.reduce((n, l) => n * l.length, 1);
-  if (product <= MAX_COMBINATIONS) {
-    let out: T[][] = [[]];
-    for (const list of sized) out = out.flatMap((prefix) => list.map((item) => [...prefix, item]));
-    return out;
-  }
-  const count = Math.min(MAX_ALTERNATIVES, Math.max(...sized.map((l) => l.length)));
-  return Array.from({ length: count }, (_, k) => sized.map((l) => l[k % l.length] as T));
 }
 
 /** Brace expansion applies to unquoted literal text only; other parts ride along as placeholders. */
@@ -185,118 +169,13 @@ function paramValues(name: string, op: ParamOp | undefined, env: ExpandEnv): Val
   // "$@" and "$*" are every positional parameter; an operator applies to each of them.
   if (name === "@" || name === "*")
     return op
-      ? base.flatMap((v) => (v.fields ? eachField(v, op, env) : applyOp(name, [v], op, env)))
+      ? base.flatMap((v) =>
+          v.fields ? eachField(v, op, env, expandText) : applyOp(name, [v], op, env, expandText),
+        )
       : base;
   // $a on an array is its first element.
   const scalars = base.map((v) => (v.fields ? pick(v, v.fields[0]) : v));
-  return op ? applyOp(name, scalars, op, env) : scalars;
-}
-
-function eachField(v: Value, op: ParamOp, env: ExpandEnv): Value[] {
-  const fields = v.fields ?? [];
-  if (op.kind === "slice") {
-    // ${@:2:1} slices the list, not each word.
-    const [offset, length] = [op.offset, op.length].map((w) =>
-      w ? Number(expandText(w, env)[0]?.text.trim()) : undefined,
-    );
-    if (!Number.isInteger(offset) || (length !== undefined && !Number.isInteger(length)))
-      return [UNKNOWN];
-    const start = Math.max(0, (offset as number) - 1);
-    const kept = fields.slice(start, length === undefined ? undefined : start + length);
-    return [{ ...v, text: kept.join(" "), fields: kept }];
-  }
-  const perField = fields.map((text) =>
-    applyOp("@", [{ text, dynamic: v.dynamic, taint: v.taint }], op, env),
-  );
-  return combine(perField).map((fs) => ({
-    text: fs.map((f) => f.text).join(" "),
-    fields: fs.map((f) => f.text),
-    dynamic: v.dynamic || fs.some((f) => f.dynamic),
-    taint: v.taint,
-  }));
-}
-
-function applyOp(name: string, scalars: Value[], op: ParamOp, env: ExpandEnv): Value[] {
-  const text = (w: Word) => expandText(w, env);
-  switch (op.kind) {
-    case "default": {
-      const fallback = text(op.word);
-      if (op.assign && scalars.every((v) => v.dynamic || v.text === "")) env.assign(name, fallback);
-      return scalars.flatMap((v) =>
-        v.dynamic ? [v, ...fallback] : v.text === "" ? fallback : [v],
-      );
-    }
-    case "alternative": {
-      const alt = text(op.word);
-      return scalars.flatMap((v) => (v.dynamic ? [v, ...alt] : v.text === "" ? [v] : alt));
-    }
-    case "required":
-      text(op.message); // its $(...) run when the shell aborts
-      // Never empty: a static "" aborts the command; an unknown value is some non-empty text.
-      return scalars.flatMap((v) =>
-        v.text !== "" ? [v] : v.dynamic ? [{ ...v, text: `\${${name}}` }] : [],
-      );
-    case "case":
-      return scalars.map((v) => ({
-        ...v,
-        text: op.upper ? v.text.toUpperCase() : v.text.toLowerCase(),
-      }));
-    case "trim":
-      return scalars.flatMap((v) =>
-        text(op.pattern).map((p) =>
-          v.dynamic ? v : { ...v, text: trim(v.text, p.text, op.from, op.longest) },
-        ),
-      );
-    case "replace": {
-      const replacement = op.with ? text(op.with) : [{ text: "", dynamic: false }];
-      return scalars.flatMap((v) =>
-        text(op.pattern).flatMap((p) =>
-          replacement.map((r) => ({
-            ...v,
-            dynamic: v.dynamic || p.dynamic || r.dynamic,
-            text: replace(v.text, p.text, r.text, op.all),
-          })),
-        ),
-      );
-    }
-    case "slice": {
-      const offset = Number(text(op.offset)[0]?.text.trim());
-      const length = op.length ? Number(text(op.length)[0]?.text.trim()) : undefined;
-      if (!Number.isInteger(offset) || (length !== undefined && !Number.isInteger(length)))
-        return [UNKNOWN];
-      return scalars.map((v) => ({ ...v, text: slice(v.text, offset, length) }));
-    }
-    case "element": // taken apart by paramValues
-      return scalars;
-  }
-}
-
-function pick(v: Value, text: string | undefined): Value {
-  return { text: text ?? "", dynamic: v.dynamic, taint: v.taint };
-}
-
-function trim(s: string, pattern: string, from: "prefix" | "suffix", longest: boolean): string {
-  const re = new RegExp(`^${globSource(pattern, true)}$`);
-  const cuts = Array.from({ length: s.length + 1 }, (_, i) => i);
-  // prefix: shortest first = small i; suffix: shortest first = large i.
-  const order = (from === "prefix") === longest ? cuts.reverse() : cuts;
-  for (const i of order) {
-    if (from === "prefix" && re.test(s.slice(0, i))) return s.slice(i);
-    if (from === "suffix" && re.test(s.slice(i))) return s.slice(0, i);
-  }
-  return s;
-}
-
-function replace(s: string, pattern: string, with_: string, all: boolean): string {
-  if (pattern === "") return s;
-  const re = new RegExp(globSource(pattern, true), all ? "g" : "");
-  return s.replace(re, () => with_);
-}
-
-function slice(s: string, offset: number, length: number | undefined): string {
-  const start = offset < 0 ? Math.max(0, s.length + offset) : offset;
-  if (length === undefined) return s.slice(start);
-  return length < 0 ? s.slice(start, s.length + length) : s.slice(start, start + length);
+  return op ? applyOp(name, scalars, op, env, expandText) : scalars;
 }
 
 /** IFS whitespace, plus every character a script assigned to IFS (IFS=, makes "rm,-rf,/" three words). */
@@ -364,4 +243,8 @@ function unknownMarks(v: Value): Partial<Value> {
     ...(v.taint ? { taint: v.taint } : {}),
     ...(v.many ? { many: true } : {}),
   };
+}
+
+function pick(v: Value, text: string | undefined): Value {
+  return { text: text ?? "", dynamic: v.dynamic, taint: v.taint };
 }

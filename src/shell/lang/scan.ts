@@ -3,21 +3,12 @@
 // handed to system/exec/subprocess/backticks (shell code), argument lists (a program run), tree
 // deletes, file writes, chdir, kill, fork loops, and code executed from a decode or a download.
 import type { Taint } from "../analysis.ts";
-import { type Arg, readArgs, readBareArgs, skipGroup, stringLiterals } from "./literals.ts";
+import { calls, importsResolved, lispCalls, pythonAliases, unalias } from "./call-forms.ts";
+import { CALLS, DECODES, DOWNLOADS, type Effect, ENDLESS, type Lang } from "./calls.ts";
+import { type Arg, readArgs, stringLiterals } from "./literals.ts";
 import { pathOf } from "./paths-in-code.ts";
 
-export type Lang =
-  | "python"
-  | "perl"
-  | "ruby"
-  | "js"
-  | "php"
-  | "lua"
-  | "r"
-  | "julia"
-  | "awk"
-  | "elisp"
-  | "tcl";
+export type { Lang };
 
 export type Action =
   | { kind: "shell"; code: string; call: string }
@@ -27,116 +18,6 @@ export type Action =
   | { kind: "kill"; pid: string; signal: string; call: string }
   | { kind: "hidden"; taint?: Taint; call: string }
   | { kind: "fork-loop"; call: string };
-
-type Effect =
-  | "shell"
-  | "spawn"
-  | "exec-list"
-  | "tree"
-  | "maybe-tree"
-  | "delete"
-  | "write"
-  | "open"
-  | "chdir"
-  | "kill"
-  | "kill-signal-first"
-  | "eval";
-
-interface CallRule {
-  langs?: Lang[];
-  name: RegExp;
-  effect: Effect;
-  /** Also written without parentheses: `system "rm -rf /"` (Perl, Ruby). */
-  bare?: boolean;
-}
-
-const CALLS: CallRule[] = [
-  { langs: ["python"], name: /^(os\.|posix\.)?(system|popen)$/, effect: "shell" },
-  {
-    name: /\bsubprocess\.(run|call|check_call|check_output|Popen|getoutput|getstatusoutput)$/,
-    effect: "shell",
-  },
-  {
-    name: /\b(commands\.getoutput|pty\.spawn|asyncio\.create_subprocess_shell|create_subprocess_shell)$/,
-    effect: "shell",
-  },
-  { name: /\b(os\.(exec|spawn)[lv]p?e?|create_subprocess_exec|pcntl_exec)$/, effect: "exec-list" },
-  {
-    langs: ["js"],
-    name: /^(child_process\.|cp\.|childProcess\.)?(exec|execSync)$/,
-    effect: "shell",
-  },
-  {
-    langs: ["js"],
-    name: /^(child_process\.|cp\.|childProcess\.)?(spawn|spawnSync|execFile|execFileSync)$/,
-    effect: "spawn",
-  },
-  {
-    langs: ["js"],
-    name: /\b(Bun\.spawnSync|Bun\.spawn|Deno\.run|Deno\.Command|new Deno\.Command)$/,
-    effect: "spawn",
-  },
-  { langs: ["perl", "ruby"], name: /(^|[^.\w])(system|exec|spawn)$/, effect: "shell", bare: true },
-  {
-    langs: ["ruby"],
-    name: /\b(Kernel\.system|IO\.popen|Open3\.(capture2e?|capture3|popen[23]e?|pipeline\w*))$/,
-    effect: "shell",
-  },
-  {
-    langs: ["php"],
-    name: /(^|[^>\w$])(system|exec|shell_exec|passthru|popen|proc_open)$/,
-    effect: "shell",
-  },
-  { langs: ["lua"], name: /\b(os\.execute|io\.popen)$/, effect: "shell" },
-  { langs: ["r"], name: /(^|[^.\w])(system|shell|system2)$/, effect: "spawn" },
-  { langs: ["awk"], name: /(^|[^\w])system$/, effect: "shell" },
-  { langs: ["elisp"], name: /(shell-command(-to-string)?|async-shell-command)$/, effect: "shell" },
-  { langs: ["elisp"], name: /(call-process|start-process|process-lines)$/, effect: "spawn" },
-  // Tree deletes and file writes.
-  {
-    name: /\b(shutil\.rmtree|rmtree|remove_tree|rimraf(\.sync)?|rm_rf|rm_r|FileUtils\.(rm_rf|rm_r|remove_dir|remove_entry(_secure)?|rmtree)|fse?\.(removeSync|remove|emptyDirSync|emptyDir)|delete-directory)$/,
-    effect: "tree",
-  },
-  {
-    name: /\b(fs\.|fsPromises\.|promises\.|Deno\.)?(rmSync|rmdirSync|rm|rmdir|remove|removeSync)$|\bunlink$/,
-    effect: "maybe-tree",
-  },
-  {
-    name: /\b(os\.(remove|unlink|removedirs)|unlinkSync|File\.(delete|unlink)|FileUtils\.rm_?f?|delete-file|os\.remove|file\.remove)$/,
-    effect: "delete",
-  },
-  {
-    name: /\b((fs\.|fsPromises\.)?(writeFileSync|writeFile|appendFileSync|appendFile|createWriteStream|truncateSync)|Deno\.(writeFileSync|writeTextFileSync|writeFile|writeTextFile)|Bun\.write|file_put_contents|File\.write|IO\.write|write_text|write_bytes|writeLines)$/,
-    effect: "write",
-  },
-  { name: /(^|[^.\w])(open|fopen|io\.open|File\.open|file|sysopen)$/, effect: "open" },
-  { name: /\b(os\.chdir|process\.chdir|Dir\.chdir|chdir|Deno\.chdir|setwd)$/, effect: "chdir" },
-  {
-    langs: ["python", "js", "php"],
-    name: /\b(os\.(kill|killpg)|process\.kill|posix_kill)$/,
-    effect: "kill",
-  },
-  {
-    langs: ["perl", "ruby"],
-    name: /(^|[^\w])(kill|Process\.kill)$/,
-    effect: "kill-signal-first",
-    bare: true,
-  },
-  {
-    name: /(^|[^.\w])(eval|exec|compile|assert|create_function|loadstring|load|dofile|instance_eval|class_eval|Function)$/,
-    effect: "eval",
-  },
-];
-
-/** A loop that never ends by itself: while True, while(1), for(;;), loop {}, fork while fork. */
-const ENDLESS =
-  /\bwhile\s*\(?\s*(true|True|1|!0|fork\b)|\bwhile\s+fork\b|\bfork\s+while\b|\bfor\s*\(\s*;\s*;\s*\)|\bloop\s*(\{|do\b)|\buntil\s+false\b/;
-
-/** Text in code that decodes data, or fetches it from the network. */
-const DECODES =
-  /b64decode|base64|decodebytes|unhexlify|fromhex|\bpack\s*\(|atob\s*\(|Buffer\.from|codecs\.decode|rot_?13|decompress|\[::-1\]|\.reverse\(|unpack\s*\(|strrev|gzinflate|hex2bin|\bchr\b|\bord\b|fromCharCode/i;
-const DOWNLOADS =
-  /urlopen|urllib|requests\.|http\.client|httplib|\bfetch\s*\(|https?:\/\/|LWP|HTTP::Tiny|Net::HTTP|open-uri|URI\.open|socket|\bcurl\b|\bwget\b/i;
 
 export function scanCode(code: string, lang: Lang): Action[] {
   const actions: Action[] = [];
@@ -164,71 +45,6 @@ export function scanCode(code: string, lang: Lang): Action[] {
   if (spawn.test(code) && ENDLESS.test(code))
     actions.push({ kind: "fork-loop", call: snippet(code, code.search(spawn), "fork") });
   return actions;
-}
-
-interface Call {
-  name: string;
-  paren: boolean;
-  args: () => Arg[];
-  at: number;
-}
-
-/** name(args) and, for Perl and Ruby, name "args" without parentheses. */
-function* calls(code: string): Generator<Call> {
-  const bare = /([A-Za-z_$][\w$.:-]*)\s*(\(|(?=["'`]|q{1,2}[{([</|!]|%[qQwW][{([<]))/g;
-  for (const m of code.matchAll(bare)) {
-    const at = m.index ?? 0;
-    const end = at + m[0].length;
-    const paren = m[2] === "(";
-    yield {
-      name: m[1] as string,
-      paren,
-      at,
-      args: () => (paren ? readArgs(code, end - 1) : readBareArgs(code, end)),
-    };
-  }
-}
-
-/** (name arg arg...) forms of Lisp: the arguments are the words and strings up to the closing paren. */
-/** `__import__('os').system(...)` is `os.system(...)`. */
-function importsResolved(code: string): string {
-  return code.replace(/__import__\(\s*['"]([\w.]+)['"]\s*\)\s*\./g, "$1.");
-}
-
-/** Python import names: `import subprocess as s` (s → subprocess), `from os import system`. */
-function pythonAliases(code: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of code.matchAll(/\bimport\s+([\w.]+)\s+as\s+(\w+)/g))
-    out.set(m[2] as string, m[1] as string);
-  for (const m of code.matchAll(/\bfrom\s+([\w.]+)\s+import\s+([\w\s,]+?)(?:$|[;\n)])/gm))
-    for (const item of (m[2] as string).split(",")) {
-      const [name, alias] = item.trim().split(/\s+as\s+/);
-      if (name) out.set((alias ?? name).trim(), `${m[1]}.${name.trim()}`);
-    }
-  return out;
-}
-
-function unalias(name: string, aliases: Map<string, string>): string {
-  const [head, ...rest] = name.split(".");
-  const full = aliases.get(head ?? "");
-  return full ? [full, ...rest].join(".") : name;
-}
-
-function* lispCalls(code: string): Generator<Call> {
-  for (const m of code.matchAll(/\(\s*([A-Za-z][\w:*+/<>=-]*)/g)) {
-    const at = m.index ?? 0;
-    const open = at;
-    yield {
-      name: m[1] as string,
-      paren: true,
-      at,
-      args: () => {
-        const inner = code.slice(open + m[0].length, skipGroup(code, open) - 1);
-        const words = inner.match(/"(?:[^"\\]|\\.)*"|\([^()]*\)|[^\s()]+/g) ?? [];
-        return readArgs(`(${words.join(", ")})`, 0);
-      },
-    };
-  }
 }
 
 function effectOf(effect: Effect, args: Arg[], call: string, code: string, lang: Lang): Action[] {
