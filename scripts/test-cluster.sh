@@ -4,14 +4,17 @@
 #   ${ID}-hub  bridge br0 (no uplink, no address)
 #   ${ID}-ctl  controller (the program under test), 10.250.0.2/24
 #   ${ID}-nI   node nI, 10.250.0.(10+I)/24, own sshd (user cetest), hostname nI,
-#              fake /proc/{loadavg,meminfo,stat} from $DIR/nodes/nI/proc/
+#              fake /proc/{loadavg,meminfo,stat} from $DIR/nodes/nI/proc/, and a PATH of its own:
+#              $DIR/nodes/nI/bin:$DIR/sysbin, sysbin being this machine's /usr/bin and /bin without
+#              the tools cluster-exec's probe looks for (HIDDEN_TOOLS): a node has such a tool only
+#              when a test puts a stand-in into its bin, whatever this machine has installed
 #
 # Network rule: nothing of the test network ever touches the host namespace. Interfaces are
 # created directly inside our namespaces, the bridge has no uplink, no address or route of
 # 10.250.0.0/24 exists on the host.
 #
 # Usage: test-cluster.sh VERB [ARGS]
-#   deps                 install the Debian packages (no host-wide sshd is started)
+#   deps                 install the Debian packages of scripts/test-packages.txt (no host-wide sshd is started)
 #   up [N]               create/refresh a cluster of N nodes (default 3); prints the config path
 #   down                 kill everything in our namespaces, delete them and $DIR
 #   status               namespaces and sshd pids
@@ -46,6 +49,9 @@ CTL_IP="$NET_PREFIX.2"
 TEST_USER="cetest"
 SSHD="/usr/sbin/sshd"
 PORT_WAIT_S=5
+# The tools the probe detects capabilities by (src/cluster/capabilities.ts; a test keeps the two in
+# step): kept out of the nodes' PATH so that tests decide which node has which.
+HIDDEN_TOOLS=(docker podman kubectl nvidia-smi ollama swift xcodebuild bwrap srun sbatch)
 
 log() { echo "[test-cluster $ID] $*" >&2; }
 die() {
@@ -73,8 +79,14 @@ our_namespaces() {
 ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
 
 # ---------------------------------------------------------------------------------------------
+# The one list of Debian packages the tests need (comments and blank lines skipped).
+PACKAGES_FILE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/test-packages.txt"
+test_packages() { sed -e 's/#.*//' "$PACKAGES_FILE" | awk 'NF { print $1 }'; }
+
 install_deps() {
-  local pkgs=(openssh-server openssh-client iproute2 procps util-linux)
+  local pkgs=()
+  mapfile -t pkgs < <(test_packages)
+  ((${#pkgs[@]} > 0)) || die "no packages listed in $PACKAGES_FILE"
   local missing=() p
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -96,16 +108,17 @@ install_deps() {
     chmod 755 "$policy"
     own_policy=1
   fi
-  local rc=0
+  local rc=0 sshd_before
+  sshd_before="$(cat /run/sshd.pid 2>/dev/null || true)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || rc=$?
   if ((own_policy)); then rm -f "$policy"; fi
   ((rc == 0)) || die "apt-get install failed ($rc)"
-  # Belt and braces: if a host-wide sshd got started anyway, stop it (never ours: those run
-  # with -f $DIR/... inside namespaces).
+  # Belt and braces: if the install started a host-wide sshd anyway, stop it (never ours: those
+  # run with -f $DIR/... inside namespaces; never one that was running before the install).
   if [[ -f /run/sshd.pid ]]; then
     local hp
     hp="$(cat /run/sshd.pid 2>/dev/null || true)"
-    if [[ -n "$hp" ]] && [[ "$(readlink "/proc/$hp/ns/net" 2>/dev/null)" == "$(readlink /proc/1/ns/net)" ]]; then
+    if [[ -n "$hp" && "$hp" != "$sshd_before" ]] && [[ "$(readlink "/proc/$hp/ns/net" 2>/dev/null)" == "$(readlink /proc/1/ns/net)" ]]; then
       log "deps: stopping host-wide sshd $hp started by the package"
       kill "$hp" 2>/dev/null || true
     fi
@@ -373,6 +386,7 @@ MaxStartups 100:30:200
 UsePAM no
 PermitRootLogin no
 AllowUsers $TEST_USER
+SetEnv PATH=$nd/bin:$DIR/sysbin
 LogLevel ERROR
 PrintMotd no
 PrintLastLog no
@@ -455,13 +469,23 @@ do_up() {
     make_link "$(ns_node "$node")" "v-$node" "$(node_ip "$node")"
   done
 
+  # The nodes' system PATH: every program of /bin and /usr/bin (links, made in two process starts),
+  # minus the tools capabilities are detected by.
+  mkdir -p "$DIR/sysbin"
+  ln -sf -t "$DIR/sysbin" /bin/* 2>/dev/null || true
+  ln -sf -t "$DIR/sysbin" /usr/bin/* 2>/dev/null || true
+  local t
+  for t in "${HIDDEN_TOOLS[@]}"; do rm -f "$DIR/sysbin/$t"; done
+  chmod 755 "$DIR/sysbin"
+
   log "preparing $n nodes"
   mkdir -p /run/sshd # privilege separation dir, needed by sshd -t too
   chmod 755 /run/sshd
   for i in $(seq 1 "$n"); do
     node="n$i"
     nd="$(node_dir "$node")"
-    mkdir -p "$nd/proc"
+    mkdir -p "$nd/proc" "$nd/bin"
+    chmod 755 "$nd/bin"
     write_host_key "$nd"
     write_sshd_config "$node"
     cat /proc/loadavg >"$nd/proc/loadavg"

@@ -4,6 +4,7 @@ import os from "node:os";
 import si from "systeminformation";
 import { detectLocalFacts } from "../config/local-facts.ts";
 import type { Arch, Os } from "../config/schema.ts";
+import { detectLocalCapabilities } from "./capabilities.ts";
 
 export interface LoadSample {
   hostname: string;
@@ -17,6 +18,8 @@ export interface LoadSample {
   memory_percent: number;
   /** Bytes. */
   mem_total: number;
+  /** Capabilities found on the node (tools on its PATH, devices); absent from older probes. */
+  capabilities?: string[];
   /** Static facts, informational. */
   cpu_model?: string;
   os_release?: string;
@@ -45,6 +48,7 @@ export async function sampleLocal(): Promise<LoadSample> {
     arch: facts.arch,
     cores: facts.cores,
     ...dynamic,
+    capabilities: detectLocalCapabilities(facts.os),
   };
 }
 

@@ -1,4 +1,5 @@
 // The cluster_status report (SPEC shape, plus detail) and its human table, both from NodeViews.
+import { mergeCapabilities } from "./capabilities.ts";
 import type { NodeView } from "./view.ts";
 
 export interface NodeStatus {
@@ -9,6 +10,7 @@ export interface NodeStatus {
   cores: number | null;
   os: string | null;
   arch: string | null;
+  /** What routing matches: the configured capabilities and those detected on the node. */
   capabilities: string[];
   address: string | null;
   resolved_via: string | null;
@@ -28,6 +30,10 @@ export interface NodeStatus {
   resolution: string | null;
   is_local: boolean;
   running: number;
+  /** As written in the configuration. */
+  capabilities_configured: string[];
+  /** Found by the node's probe (tools on its PATH, devices); null when it was never probed. */
+  capabilities_detected: string[] | null;
   specialties: string[];
   reasons: string[];
   last_error: string | null;
@@ -52,7 +58,7 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
       cores: s?.cores ?? v.config.cores ?? null,
       os: s?.os ?? v.config.os ?? null,
       arch: s?.arch ?? v.config.arch ?? null,
-      capabilities: v.config.capabilities,
+      capabilities: mergeCapabilities(v.config.capabilities, v.detected),
       address: v.address ?? null,
       resolved_via: v.resolved_via,
       sampled_at: s ? new Date(s.sampled_at).toISOString() : null,
@@ -66,6 +72,8 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
       resolution: v.resolution ?? null,
       is_local: v.isLocal,
       running: v.running,
+      capabilities_configured: v.config.capabilities,
+      capabilities_detected: v.detected ?? null,
       specialties: v.config.specialties,
       reasons: v.reasons,
       last_error: v.health === "unreachable" ? (v.last_error ?? null) : null,
@@ -99,7 +107,7 @@ export function statusTable(report: StatusReport): string {
     num(n.load_1m),
     num(n.cores),
     `${n.os ?? "?"}/${n.arch ?? "?"}`,
-    n.capabilities.join(",") || "-",
+    capabilityCell(n),
     address(n),
     n.sample_age_s === null ? "-" : age(n.sample_age_s),
     notes(n),
@@ -113,7 +121,20 @@ export function statusTable(report: StatusReport): string {
   const footer = report.local_node
     ? `* this machine (${report.local_node}): sampled in-process, never over SSH`
     : "this machine is not one of the nodes";
-  return [line(HEADERS), ...rows.map(line), footer].join("\n");
+  const detected = Object.values(report.nodes).some((n) =>
+    n.capabilities.some((c) => !n.capabilities_configured.includes(c)),
+  );
+  const legend = detected
+    ? ["+capability: detected on the node (its PATH or devices), not configured"]
+    : [];
+  return [line(HEADERS), ...rows.map(line), footer, ...legend].join("\n");
+}
+
+/** Configured capabilities as written, then the detected-only ones marked with "+". */
+function capabilityCell(n: NodeStatus): string {
+  const configured = n.capabilities_configured.map((c) => c.toLowerCase());
+  const extra = n.capabilities.filter((c) => !configured.includes(c)).map((c) => `+${c}`);
+  return [...n.capabilities_configured, ...extra].join(",") || "-";
 }
 
 function address(n: NodeStatus): string {

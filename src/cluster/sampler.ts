@@ -3,9 +3,11 @@
 import type { Database } from "bun:sqlite";
 import { withTimeout } from "../abort.ts";
 import type { Config, NodeConfig } from "../config/load.ts";
+import { detectLocalFacts } from "../config/local-facts.ts";
 import { type Resolver, summarise } from "../discovery/resolve.ts";
 import { ClusterError, toClusterError } from "../errors.ts";
 import { bestEffortWrite } from "../state/db.ts";
+import { detectLocalCapabilities } from "./capabilities.ts";
 import { backoffMs } from "./health.ts";
 import { type LoadSample, sampleLocal } from "./probe.ts";
 import { parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
@@ -34,6 +36,8 @@ export interface SamplerOptions {
   clock?: () => number;
   /** In-process sample of this machine; default probe.ts's sampleLocal. */
   local?: () => Promise<LoadSample>;
+  /** This machine's capabilities, known before its first sample; default the PATH and devices. */
+  localCapabilities?: () => string[];
   /** Running tasks per node, from the task runner. */
   running?: (node: string) => number;
   /** Is this node the machine we run on? Asked at start and again after each address lookup. */
@@ -72,6 +76,8 @@ interface Slot {
   node: NodeConfig;
   isLocal: boolean;
   sample?: StoredSample;
+  /** This machine's capabilities (local slots only): a routing decision needs no sample for them. */
+  detected?: string[];
   state: NodeState;
   inflight?: Promise<void>;
 }
@@ -101,6 +107,13 @@ export function createSampler(opts: SamplerOptions): Sampler {
     });
   }
 
+  const localCapabilities =
+    opts.localCapabilities ?? (() => detectLocalCapabilities(detectLocalFacts().os));
+  const detectedHere = (s: Slot): string[] | undefined => {
+    if (!s.isLocal) return undefined;
+    s.detected ??= localCapabilities();
+    return s.detected;
+  };
   const viewOf = (s: Slot): NodeView =>
     buildView({
       node: s.node,
@@ -109,6 +122,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       resolution: opts.resolver?.peek(s.node.name),
       isLocal: s.isLocal,
       running: opts.running?.(s.node.name) ?? 0,
+      detected: detectedHere(s),
       now: clock(),
       settings: config.settings,
     });
@@ -149,6 +163,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const sample = await takeSample(s, signal);
       if (closed) return;
       s.sample = sample;
+      if (s.isLocal && sample.capabilities) s.detected = sample.capabilities;
       s.state = {
         node: s.node.name,
         failures: 0,

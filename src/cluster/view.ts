@@ -12,9 +12,11 @@ export interface NodeSnapshot {
   /** Last load sample; sampled_at in ms since the epoch. */
   sample?: LoadSample & { sampled_at: number };
   health: NodeHealth;
-  /** Runs this program has there now. */
+  /** Runs in flight there now (each takes one slot of the node's cores). */
   running: number;
   isLocal: boolean;
+  /** Capabilities found on the node by its probe (tools on its PATH, devices); undefined: never probed. */
+  detected?: string[];
 }
 
 /** The routing snapshot of a node plus what `cluster-status` shows about it. */
@@ -46,6 +48,8 @@ export interface ViewInputs {
   resolution?: Resolution;
   isLocal: boolean;
   running: number;
+  /** This machine's capabilities, detected in-process (fresher than a stored sample's). */
+  detected?: string[];
   now: number;
   settings: Config["settings"];
 }
@@ -65,6 +69,7 @@ export function buildView(i: ViewInputs): NodeView {
     health: verdict.health,
     running: i.running,
     isLocal: i.isLocal,
+    detected: i.detected ?? i.sample?.capabilities,
     reasons: verdict.reasons,
     method,
     failures,

@@ -153,7 +153,48 @@ export const SETTINGS = {
     env: "CLUSTER_OUTPUT_LIMIT",
     type: bytes(1024, 256 * MiB),
     default: 1_048_576,
-    meaning: "bytes kept per stream (head and tail halves, a marker between); at most 256 MiB",
+    meaning:
+      "bytes of each stream kept in a run's result and in its stored output (head and tail halves, a marker between); at most 256 MiB",
+    kind: "number",
+  },
+  output_store_max_bytes: {
+    env: "CLUSTER_OUTPUT_STORE_MAX_BYTES",
+    type: count
+      .min(1_048_576, "expected at least 1048576 bytes")
+      .max(2 ** 44, "expected at most 17592186044416 bytes (16 TiB)"),
+    default: 536_870_912,
+    meaning:
+      "total bytes of stored run output (every run's, capped by output_limit); past it the oldest runs' output is removed first",
+    kind: "number",
+  },
+  mcp_output_limit: {
+    env: "CLUSTER_MCP_OUTPUT_LIMIT",
+    type: count
+      .min(2000, "expected at least 2000 characters")
+      .max(1_000_000, "expected at most 1000000 characters"),
+    default: 40_000,
+    meaning:
+      "characters an MCP tool result may take when the run succeeded (both blocks, serialized); longer output is cut to head and tail and paged with task_output",
+    kind: "number",
+  },
+  mcp_error_output_limit: {
+    env: "CLUSTER_MCP_ERROR_OUTPUT_LIMIT",
+    type: count
+      .min(2000, "expected at least 2000 characters")
+      .max(1_000_000, "expected at most 1000000 characters"),
+    default: 10_000,
+    meaning:
+      "the same for a run that failed, timed out or was canceled (agents cut error results sooner); stderr is favoured",
+    kind: "number",
+  },
+  mcp_batch_output_limit: {
+    env: "CLUSTER_MCP_BATCH_OUTPUT_LIMIT",
+    type: count
+      .min(20_000, "expected at least 20000 characters")
+      .max(4_000_000, "expected at most 4000000 characters"),
+    default: 100_000,
+    meaning:
+      "characters a parallel_execute result may take in all, shared by its items (failing items get three times the share)",
     kind: "number",
   },
   kill_grace: {

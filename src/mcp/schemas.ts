@@ -102,6 +102,30 @@ export const runResultShape = {
 };
 export const runResult = z.object(runResultShape);
 
+/**
+ * Beside a run result whose output was cut (by output_limit or to fit the result's size): which
+ * streams, how many bytes each produced, and the task_output calls that page what is not shown.
+ */
+export const cutShape = {
+  stdout_truncated: z.boolean().optional(),
+  stderr_truncated: z.boolean().optional(),
+  stdout_bytes: z.number().optional(),
+  stderr_bytes: z.number().optional(),
+  more: z
+    .array(
+      z.object({
+        tool: z.literal("task_output"),
+        arguments: z.object({
+          task_id: z.string(),
+          stream: z.enum(["stdout", "stderr"]),
+          offset: z.number(),
+        }),
+      }),
+    )
+    .optional(),
+};
+export const sizedRunResult = z.object({ ...runResultShape, ...cutShape });
+
 // The schema and the RunResult type are one shape, checked at compile time: the same fields, and
 // every RunResult the program builds is valid output.
 type Assert<T extends true> = T;
@@ -121,6 +145,7 @@ export type RunResultMatchesSchema = Assert<
  */
 export const runOrTaskOutput = z.object({
   ...z.object(runResultShape).partial().shape,
+  ...cutShape,
   task_id: z.string(),
   node: z.string(),
   state: z.string().optional(),

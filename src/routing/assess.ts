@@ -4,16 +4,16 @@ import type { NodeSnapshot } from "../cluster/view.ts";
 import type { RouteCandidate } from "../exec/result.ts";
 import { nodeVerdict, type PolicyCheck } from "../policy/check.ts";
 import type { PolicyVerdict } from "../policy/types.ts";
-import { freeCapacity, overThresholds } from "./capacity.ts";
+import { describeSlots, freeCapacity, hasFreeSlot, overThresholds } from "./capacity.ts";
 import type { Classification } from "./classify.ts";
 import { describeRequirement, nodeFacts, type Requirement, unmetReason } from "./requirements.ts";
 import type { Thresholds } from "./types.ts";
 
 /**
- * Tiers, best first: 0 healthy and under every threshold; 1 degraded or over a threshold;
- * 2 health unknown (no sample yet, or the sampler cannot tell). Unknown nodes are usable, since
- * they may well be fine, but never preferred over a node whose load we know. Unreachable nodes
- * are excluded.
+ * Tiers, best first: 0 healthy, under every threshold and with a free slot; 1 degraded, over a
+ * threshold or full (every core taken by a run in flight); 2 health unknown (no sample yet, or the
+ * sampler cannot tell). Unknown nodes are usable, since they may well be fine, but never preferred
+ * over a node whose load we know. Unreachable nodes are excluded.
  */
 export type Tier = 0 | 1 | 2;
 
@@ -31,6 +31,8 @@ export interface Assessed {
   softMisses: string[];
   specialty: string | undefined;
   over: string[];
+  /** Every slot of its cores is taken by runs in flight. */
+  full: boolean;
 }
 
 export function assessNode(
@@ -43,17 +45,18 @@ export function assessNode(
   const unmet: string[] = [];
   const softMisses: string[] = [];
   if (reqs.length > 0) {
-    const facts = nodeFacts(view.config, view.sample);
+    const facts = nodeFacts(view.config, view.sample, view.detected);
     for (const req of reqs) {
       const why = unmetReason(facts, req);
       if (why) (req.hard ? unmet : softMisses).push(req.hard ? why : describeRequirement(req));
     }
   }
   const over = overThresholds(view, thresholds);
+  const full = !hasFreeSlot(view);
   const tier: Tier =
     view.health === "unknown" || !view.sample
       ? 2
-      : view.health === "degraded" || over.length > 0
+      : view.health === "degraded" || over.length > 0 || full
         ? 1
         : 0;
   const specialty =
@@ -68,6 +71,7 @@ export function assessNode(
     softMisses,
     specialty,
     over,
+    full,
   };
   const verdict = nodeVerdict(check, view.config);
   if (!verdict.allowed) {
@@ -103,9 +107,10 @@ export function toCandidate(a: Assessed): RouteCandidate {
     a.view.health === "degraded" && a.over.length === 0
       ? "degraded"
       : (TIER_NOTE[a.tier] as string);
-  if (a.over.length > 0) note += `: ${a.over.join(", ")}`;
+  const busy = [...a.over, ...(a.full ? [`full, ${describeSlots(a.view)}`] : [])];
+  if (busy.length > 0) note += `: ${busy.join(", ")}`;
   if (a.softMisses.length > 0) note += `; lacks preferred ${a.softMisses.join(", ")}`;
   if (a.specialty) note += `; specialty ${a.specialty}`;
-  if (a.view.running > 0) note += `; ${a.view.running} running`;
+  if (a.view.running > 0 && !a.full) note += `; ${a.view.running} running`;
   return { node: a.view.name, eligible: true, score: a.score, note };
 }

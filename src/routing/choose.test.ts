@@ -150,9 +150,13 @@ describe("ranking", () => {
     );
     expect(bySpecialty.node).toBe("b");
     expect(bySpecialty.reason).toContain("specialty compilation");
+    // Runs in flight take free capacity: equal scores remain only when the load makes up for them.
     const byRunning = route(
       "make",
-      nodes({ name: "a", ...same, running: 3 }, { name: "b", ...same, running: 1 }),
+      nodes(
+        { name: "a", cores: 8, load: 1, memory: 0, running: 1 },
+        { name: "b", cores: 8, load: 2, memory: 0 },
+      ),
     );
     expect(byRunning.node).toBe("b");
     expect(byRunning.reason).toContain("fewer running tasks");
@@ -219,7 +223,8 @@ describe("requirements", () => {
     expect(d).toMatchObject({
       decision: "no_node",
       node: null,
-      reason: "No node satisfies capability cuda.",
+      reason:
+        "No node satisfies capability cuda: checked macpro51, mac-studio, macbook-air, inference; none lists cuda in its capabilities.",
     });
     const both = route("make", originCluster(), {
       requirements: { requires_os: "macos", requires_capabilities: ["tpu"] },

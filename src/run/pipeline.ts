@@ -13,6 +13,7 @@ import { newTaskId } from "../exec/task-id.ts";
 import { decisionError } from "../routing/choose.ts";
 import type { RouteDecision } from "../routing/types.ts";
 import type { RunFn, RunRecorder, RunRequest } from "../tasks/request.ts";
+import type { RunsInFlight } from "./in-flight.ts";
 
 export interface PipelineDeps {
   config: Config;
@@ -20,8 +21,8 @@ export interface PipelineDeps {
   decide(req: RunRequest): RouteDecision;
   executorFor(node: string): Executor;
   recorder?: RunRecorder;
-  /** Load accounting so concurrent work spreads: runs in flight per node. */
-  running: Map<string, number>;
+  /** Load accounting so concurrent work spreads: runs in flight per node, read by decide(). */
+  inFlight: RunsInFlight;
 }
 
 export function createRunFn(deps: PipelineDeps): RunFn {
@@ -85,8 +86,11 @@ export function createRunFn(deps: PipelineDeps): RunFn {
       route_reason: decision.reason,
       started_at: Date.now(),
     });
+    // Every run's output is kept (capped) in its task's files, so a cut result can be paged.
+    const stored = deps.recorder?.output?.(task_id);
     let bytesOut = 0;
-    deps.running.set(node, (deps.running.get(node) ?? 0) + 1);
+    // Taken in the same synchronous stretch as the decision: the next run of a batch sees it.
+    const release = deps.inFlight.take(node);
     let result: RunResult;
     try {
       const outcome = await deps.executorFor(node).run(
@@ -98,6 +102,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
           killGraceMs: settings.kill_grace * 1000,
           onOutput: (stream, chunk) => {
             bytesOut += chunk.length;
+            stored?.write(stream, chunk);
             return hooks.onOutput?.(stream, chunk);
           },
         },
@@ -108,7 +113,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
       // Executors report failures in the outcome; anything thrown is still a result, never a crash.
       result = failedBeforeStart(toClusterError(err), { ...ids, node, route });
     } finally {
-      deps.running.set(node, Math.max(0, (deps.running.get(node) ?? 1) - 1));
+      release();
     }
     deps.recorder?.finished(result, { requester: req.requester, bytes_out: bytesOut });
     return result;

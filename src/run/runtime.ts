@@ -1,6 +1,7 @@
 // The process-wide wiring: one SSH pool, the sampler, executors per node, the run pipeline.
 import { raceAbort, withTimeout } from "../abort.ts";
 import type { Sampler } from "../cluster/sampler.ts";
+import type { NodeView } from "../cluster/view.ts";
 import type { Config } from "../config/load.ts";
 import type { Executor } from "../exec/executor.ts";
 import type { RouteDecision } from "../routing/types.ts";
@@ -9,6 +10,7 @@ import type { RunFn, RunRecorder } from "../tasks/request.ts";
 import { createClusterSampler } from "./cluster-sampler.ts";
 import { createDecider } from "./decide.ts";
 import { createExecutorFor } from "./for-node.ts";
+import { createRunsInFlight, type RunsInFlight } from "./in-flight.ts";
 import { createRunFn } from "./pipeline.ts";
 
 export interface Runtime {
@@ -17,7 +19,10 @@ export interface Runtime {
   /** Policy + routing from cached samples only. */
   decide: (req: Parameters<RunFn>[0]) => RouteDecision;
   sampler: Sampler;
-  running: Map<string, number>;
+  /** Runs in flight per node, shared by every caller of this runtime (placement counts them). */
+  inFlight: RunsInFlight;
+  /** Calls `listener` after every sampling attempt (success or failure); returns the unsubscribe. */
+  onSampled(listener: (view: NodeView) => void): () => void;
   /**
    * One-shot verbs have no background sampler: when a routing choice exists (several nodes) and a
    * sample is stale, sample now, bounded by status_timeout. Servers keep samples fresh instead.
@@ -34,8 +39,16 @@ export interface RuntimeOptions {
 
 export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtime {
   const pool = new SshPool(poolOptionsFrom(config));
-  const running = new Map<string, number>();
-  const sampler = createClusterSampler(config, { pool, running: (n) => running.get(n) ?? 0 });
+  const inFlight = createRunsInFlight();
+  // Listeners (the status page) come and go; the sampler keeps its one callback.
+  const sampled = new Set<(view: NodeView) => void>();
+  const sampler = createClusterSampler(config, {
+    pool,
+    running: inFlight.count,
+    onUpdate: (view) => {
+      for (const listener of sampled) listener(view);
+    },
+  });
   if (opts.sampleInBackground) sampler.start();
   const executors = new Map<string, Executor>();
   const executorFor = (node: string): Executor => {
@@ -50,7 +63,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     return e;
   };
   const decide = createDecider({ config, views: () => sampler.views() });
-  const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, running });
+  const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, inFlight });
   // Runs in flight, so that close() can stop them: a closed SSH channel does not kill a remote
   // command, only the kill over a second channel does, and that needs the pool still open.
   const inflight = new Set<Promise<unknown>>();
@@ -69,7 +82,11 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     run,
     decide,
     sampler,
-    running,
+    inFlight,
+    onSampled(listener) {
+      sampled.add(listener);
+      return () => sampled.delete(listener);
+    },
     async refreshIfStale(signal) {
       if (Object.keys(config.nodes).length < 2 || !sampler.views().some((v) => v.stale)) return;
       const sampled = sampler.sampleNow({

@@ -2,6 +2,7 @@
 import type { Config } from "../config/load.ts";
 import { AuditLog } from "./audit.ts";
 import { pruneExpired, sweepInterrupted } from "./housekeeping.ts";
+import { pruneStoredOutput } from "./output-prune.ts";
 import { createTaskRecorder } from "./recorder.ts";
 import type { RunRecorder } from "./request.ts";
 import { TaskStore } from "./store.ts";
@@ -34,13 +35,18 @@ export function openTasks(config: Config): Tasks {
     stateDir,
     store,
     audit,
-    recorder: createTaskRecorder(store, audit),
+    recorder: createTaskRecorder(store, audit, undefined, {
+      stateDir,
+      outputLimit: config.settings.output_limit,
+      storeMaxBytes: config.settings.output_store_max_bytes,
+    }),
     housekeep(force = false) {
       const now = Date.now();
       if (!force && now - last < HOUSEKEEP_EVERY_MS) return;
       last = now;
       sweepInterrupted(store, audit, now);
       pruneExpired(store, stateDir, config.settings.task_retention, now);
+      pruneStoredOutput(store, config.settings.output_store_max_bytes);
     },
   };
   tasks.housekeep(true);

@@ -30,6 +30,11 @@ export interface RunHooks {
 /** Routes, checks policy, runs and records one command; never throws for a run that failed. */
 export type RunFn = (req: RunRequest, hooks?: RunHooks) => Promise<RunResult>;
 
+/** Where a run's output is kept as it arrives. */
+export interface OutputSink {
+  write(stream: OutputStream, chunk: Uint8Array): void;
+}
+
 /** Where every run is recorded: the task store and the audit log implement it. */
 export interface RunRecorder {
   /** Before the command is sent (refused and unroutable runs too, with node ""). */
@@ -41,6 +46,14 @@ export interface RunRecorder {
     route_reason: string;
     started_at: number;
   }): void;
-  /** After the run ended, however it ended. `bytes_out` counts stdout + stderr before capping. */
+  /**
+   * Where the run's output is kept (the task's files), asked for once after started(). finished()
+   * completes it. A recorder without storage has none.
+   */
+  output?(taskId: string): OutputSink;
+  /**
+   * After the run ended, however it ended (its stored output complete before it returns).
+   * `bytes_out` counts stdout + stderr before capping.
+   */
   finished(result: RunResult, meta: { requester: Requester; bytes_out: number }): void;
 }

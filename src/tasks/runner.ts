@@ -4,7 +4,6 @@
 import { toClusterError } from "../errors.ts";
 import { failedBeforeStart, type RunResult } from "../exec/result.ts";
 import type { Tasks } from "./open.ts";
-import { CappedFileWriter } from "./output-file.ts";
 import { selfRunner } from "./recorder.ts";
 import type { RunFn, RunRecorder, RunRequest } from "./request.ts";
 import type { TaskRow } from "./store.ts";
@@ -35,14 +34,12 @@ export async function runTask(
   const req: RunRequest = { ...(row.request as RunRequest), task_id: id };
   if (claim.cancelRequested) abort.abort();
 
-  const limit = tasks.config.settings.output_limit;
-  const out = row.stdout_path ? new CappedFileWriter(row.stdout_path, limit) : undefined;
-  const err = row.stderr_path ? new CappedFileWriter(row.stderr_path, limit) : undefined;
-  // The end is recorded after the files are closed, so whoever sees the task finished reads
-  // its whole output.
+  // The output goes to the task's files as for every run; the end is recorded (files completed
+  // first) only once the runtime has closed, so whoever sees the task finished reads it all.
   let ended: { result: RunResult; meta: Parameters<RunRecorder["finished"]>[1] } | undefined;
   const recorder: RunRecorder = {
     started: (rec) => tasks.recorder.started(rec),
+    output: tasks.recorder.output?.bind(tasks.recorder),
     finished: (result, meta) => {
       ended = { result, meta };
     },
@@ -54,20 +51,11 @@ export async function runTask(
   try {
     rt = makeRuntime(recorder);
     if (!req.node) await rt.refreshIfStale?.(abort.signal);
-    result = await rt.run(req, {
-      signal: abort.signal,
-      onOutput: (stream, chunk) => (stream === "stdout" ? out : err)?.push(chunk),
-    });
+    result = await rt.run(req, { signal: abort.signal });
   } catch (e) {
     result = failedBeforeStart(toClusterError(e), { task_id: id, node: "", command: req.command });
   } finally {
     await rt?.close().catch(() => {});
-  }
-  for (const file of [out, err]) {
-    file?.close();
-    // The runner's stderr is its log beside the task's files.
-    if (file?.failure)
-      process.stderr.write(`cluster-exec: task ${id}: output lost: ${file.failure.message}\n`);
   }
   if (!ended) {
     // The runtime returned without recording (it should not): record it here, start included.

@@ -4,13 +4,13 @@ import type { RunResult } from "../exec/result.ts";
 import { openStateDb } from "../state/db.ts";
 import type { RunRequest } from "./request.ts";
 import { isFinished, stateOfResult, type TaskState } from "./state.ts";
-import { type Raw, type RunnerRef, SCHEMA, type TaskRow, toRow } from "./task-row.ts";
+import { migrate, type Raw, type RunnerRef, type TaskRow, toRow } from "./task-row.ts";
 
 export type { RunnerRef, TaskRow } from "./task-row.ts";
 
 export class TaskStore {
   constructor(readonly db: Database) {
-    db.exec(SCHEMA);
+    migrate(db);
   }
 
   static open(stateDir: string): TaskStore {
@@ -70,7 +70,10 @@ export class TaskStore {
     return r ? toRow(r) : undefined;
   }
 
-  /** A run starts: the background row turns running, a foreground run gets its row now. */
+  /**
+   * A run starts: the background row turns running, a foreground run gets its row now. `paths`
+   * are where its output is kept (a background task has had them since it was queued).
+   */
   started(
     rec: {
       task_id: string;
@@ -81,15 +84,19 @@ export class TaskStore {
       started_at: number;
     },
     runner: RunnerRef,
+    paths?: { stdout: string; stderr: string },
   ): void {
     this.db
       .query(
-        `INSERT INTO tasks (id, command, requester, node, route_reason, state, created_at, started_at, runner_pid, runner_identity, claimed)
-         VALUES ($id, $command, $requester, $node, $reason, 'running', $at, $at, $pid, $identity, 1)
+        `INSERT INTO tasks (id, command, requester, node, route_reason, state, created_at, started_at, runner_pid, runner_identity, claimed, stdout_path, stderr_path)
+         VALUES ($id, $command, $requester, $node, $reason, 'running', $at, $at, $pid, $identity, 1, $stdout, $stderr)
          ON CONFLICT(id) DO UPDATE SET node = $node, route_reason = $reason, state = 'running',
-           started_at = $at, runner_pid = $pid, runner_identity = $identity, claimed = 1`,
+           started_at = $at, runner_pid = $pid, runner_identity = $identity, claimed = 1,
+           stdout_path = COALESCE(stdout_path, $stdout), stderr_path = COALESCE(stderr_path, $stderr)`,
       )
       .run({
+        stdout: paths?.stdout ?? null,
+        stderr: paths?.stderr ?? null,
         id: rec.task_id,
         command: rec.command,
         requester: rec.requester,
@@ -101,8 +108,16 @@ export class TaskStore {
       });
   }
 
-  /** A run ended, however it ended. Returns the state it was given. */
-  finished(result: RunResult, bytesOut: number, finishedAt = Date.now()): TaskState {
+  /**
+   * A run ended, however it ended. Returns the state it was given. `outputBytes`: the size of its
+   * stored output files.
+   */
+  finished(
+    result: RunResult,
+    bytesOut: number,
+    finishedAt = Date.now(),
+    outputBytes: number | null = null,
+  ): TaskState {
     const state = stateOfResult(result);
     const err = result.error as { code: string; message: string; rule?: string } | undefined;
     this.db
@@ -111,6 +126,7 @@ export class TaskStore {
            signal = $signal, timed_out = $timed_out, canceled = $canceled, truncated = $truncated,
            error_code = $error_code, error_message = $error_message, rule = $rule,
            bytes_out = $bytes_out, finished_at = $at, duration_ms = $duration,
+           output_bytes = COALESCE($output_bytes, output_bytes),
            started_at = COALESCE(started_at, $at)
          WHERE id = $id`,
       )
@@ -128,6 +144,7 @@ export class TaskStore {
         error_message: err?.message ?? null,
         rule: err?.rule ?? null,
         bytes_out: bytesOut,
+        output_bytes: outputBytes,
         at: finishedAt,
         duration: result.duration_ms,
       });

@@ -1,4 +1,5 @@
 // A task's row in the state database: its columns, their SQL and the decoding of a raw row.
+import type { Database } from "bun:sqlite";
 
 import type { RouteInfo } from "../exec/result.ts";
 import type { RunRequest } from "./request.ts";
@@ -29,6 +30,10 @@ export interface TaskRow {
   duration_ms: number | null;
   stdout_path: string | null;
   stderr_path: string | null;
+  /** Bytes of its output files once finished (what output_store_max_bytes counts); 0 when pruned. */
+  output_bytes: number | null;
+  /** Its output files were removed to keep the store under output_store_max_bytes. */
+  output_pruned: boolean;
   runner_pid: number | null;
   runner_identity: string | null;
   claimed: boolean;
@@ -65,6 +70,8 @@ CREATE TABLE IF NOT EXISTS tasks (
   duration_ms INTEGER,
   stdout_path TEXT,
   stderr_path TEXT,
+  output_bytes INTEGER,
+  output_pruned INTEGER NOT NULL DEFAULT 0,
   runner_pid INTEGER,
   runner_identity TEXT,
   claimed INTEGER NOT NULL DEFAULT 0,
@@ -74,6 +81,25 @@ CREATE INDEX IF NOT EXISTS tasks_unfinished ON tasks(state) WHERE state IN ('que
 CREATE INDEX IF NOT EXISTS tasks_finished_at ON tasks(finished_at);
 CREATE INDEX IF NOT EXISTS tasks_created_at ON tasks(created_at);
 `;
+
+/** Columns added after the first release, for state databases created before them. */
+const ADDED_COLUMNS: [string, string][] = [
+  ["output_bytes", "INTEGER"],
+  ["output_pruned", "INTEGER NOT NULL DEFAULT 0"],
+];
+
+/** Creates the table, or brings an older one up to date (SQLite adds columns in place). */
+export function migrate(db: Database): void {
+  db.exec(SCHEMA);
+  const have = new Set(
+    (db.query("PRAGMA table_info(tasks)").all() as { name: string }[]).map((c) => c.name),
+  );
+  for (const [name, type] of ADDED_COLUMNS)
+    if (!have.has(name)) db.exec(`ALTER TABLE tasks ADD COLUMN ${name} ${type}`);
+  db.exec(
+    "CREATE INDEX IF NOT EXISTS tasks_stored_output ON tasks(finished_at) WHERE output_bytes > 0",
+  );
+}
 
 export type Raw = Record<string, unknown>;
 
@@ -87,5 +113,6 @@ export function toRow(r: Raw): TaskRow {
     truncated: r.truncated === 1,
     claimed: r.claimed === 1,
     cancel_requested: r.cancel_requested === 1,
+    output_pruned: r.output_pruned === 1,
   };
 }

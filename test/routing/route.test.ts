@@ -1,6 +1,7 @@
 // Routing on the netns cluster with faked loads: busy nodes are skipped, a capability routes to the
 // only node that has it, and `run` without --node goes where `route` says.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RouteDecision } from "../../src/routing/types.ts";
 import { CLI } from "../helpers/cli.ts";
@@ -67,6 +68,25 @@ describe("route and run on the netns cluster", () => {
       expect(inferred.d.requirements.map((r) => `${r.kind}=${r.value}`)).toContain(
         "capability=docker",
       );
+    },
+    T,
+  );
+
+  test(
+    "a tool found on one node's PATH (not configured anywhere) routes its command there",
+    async () => {
+      const standIn = join(c.dir, "nodes", "n3", "bin", "podman");
+      writeFileSync(standIn, "#!/bin/sh\necho podman-on-$(hostname)\n");
+      chmodSync(standIn, 0o755);
+      const { code, d } = await route("podman ps");
+      expect(code).toBe(0);
+      expect(d).toMatchObject({ decision: "remote", node: "n3" });
+      expect(d.candidates.find((x) => x.node === "n2")?.note).toBe("lacks capability podman");
+      const r = await c.ctl(
+        [process.execPath, CLI, "--config", c.configPath, "run", "--json", "--", "podman ps"],
+        { env: env(), timeoutMs: 30_000 },
+      );
+      expect(JSON.parse(r.stdout)).toMatchObject({ node: "n3", stdout: "podman-on-n3\n" });
     },
     T,
   );

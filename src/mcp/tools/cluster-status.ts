@@ -12,6 +12,8 @@ const nodeStatus = z.looseObject({
   os: z.string().nullable(),
   arch: z.string().nullable(),
   capabilities: z.array(z.string()),
+  capabilities_configured: z.array(z.string()).optional(),
+  capabilities_detected: z.array(z.string()).nullable().optional(),
   address: z.string().nullable(),
   resolved_via: z.string().nullable(),
   sampled_at: z.string().nullable(),
@@ -24,8 +26,9 @@ export function registerClusterStatusTool(server: McpServer, deps: McpDeps): voi
       title: "Cluster nodes: health, load and capabilities",
       description:
         "Lists every node with its health (healthy, degraded = over a load threshold, unreachable, unknown), " +
-        "CPU %, memory %, 1-minute load, cores, os/arch, capabilities, address and how it was resolved, and when " +
-        "it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
+        "CPU %, memory %, 1-minute load, cores, os/arch, capabilities (configured, and detected on the node: " +
+        "tools on its PATH such as docker, podman, kubectl, ollama, nvidia-smi → gpu), address and how it was " +
+        "resolved, and when it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
         "why a command was routed where it was.",
       inputSchema: {},
       outputSchema: { local_node: z.string().nullable(), nodes: z.record(z.string(), nodeStatus) },
@@ -35,7 +38,9 @@ export function registerClusterStatusTool(server: McpServer, deps: McpDeps): voi
       const report = await deps.clusterStatus();
       const lines = Object.entries(report.nodes).map(([name, n]) => {
         const s = n as z.infer<typeof nodeStatus>;
-        return `${name}${name === report.local_node ? " (local)" : ""}: ${s.status}, cpu ${s.cpu_percent ?? "?"}%, mem ${s.memory_percent ?? "?"}%, load ${s.load_1m ?? "?"}, ${s.os ?? "?"}/${s.arch ?? "?"} [${s.capabilities.join(", ")}]`;
+        const configured = s.capabilities_configured ?? s.capabilities;
+        const caps = s.capabilities.map((c) => (configured.includes(c) ? c : `${c} (detected)`));
+        return `${name}${name === report.local_node ? " (local)" : ""}: ${s.status}, cpu ${s.cpu_percent ?? "?"}%, mem ${s.memory_percent ?? "?"}%, load ${s.load_1m ?? "?"}, ${s.os ?? "?"}/${s.arch ?? "?"} [${caps.join(", ")}]`;
       });
       return { content: [{ type: "text", text: lines.join("\n") }], structuredContent: report };
     },
