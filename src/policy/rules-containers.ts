@@ -56,15 +56,8 @@ function runOptions(args: string[]): RunOptions | undefined {
         out.mounts.push({ source: m[1] as string, index: valueAt, readonly });
     }
     if (key === "--device") out.devices.push((value ?? "").split(":")[0] ?? "");
-    if (
-      (key === "--pid" ||
-        key === "--userns" ||
-        key === "--cgroupns" ||
-        key === "--uts" ||
-        key === "--ipc") &&
-      value === "host"
-    )
-      out.privileged.push(`${key}=host`);
+    // The host's processes (nsenter -t 1 reaches its root); a shared network or IPC is no hazard.
+    if (key === "--pid" && value === "host") out.privileged.push("--pid=host");
     if (key === "--cap-add" && HOST_CAPS.test(value ?? ""))
       out.privileged.push(`--cap-add=${value}`);
     if (

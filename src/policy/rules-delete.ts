@@ -138,7 +138,9 @@ export function findDelete(inv: Invocation, ctx: RuleContext): Refusal | undefin
         /^-(exec|execdir|ok|okdir)$/.test(a) &&
         FIND_DELETERS.test((args[k + 1] ?? "").split("/").pop() ?? ""),
     );
-  if (!deletes) return undefined;
+  // Only empty files and directories go: nothing of value is lost (without -o widening it).
+  if (!deletes || (args.includes("-empty") && !args.some((a) => a === "-o" || a === "-or")))
+    return undefined;
   const { targets, rootIndex } = findTargets(args);
   const synthetic: Invocation = {
     ...inv,

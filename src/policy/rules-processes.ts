@@ -136,7 +136,7 @@ export function killAll(inv: Invocation): Refusal | undefined {
   const found = inv.args.find(
     (a) => a.dynamic && a.origin && /\b(pgrep|pidof)\b/.test(a.origin) && critical(a.origin),
   );
-  if (found)
+  if (found && !INIT_SAFE_SIGNALS.has(parsed.signal))
     return {
       rule: "kill-all",
       message: `kill ${found.origin} signals ${critical(found.origin ?? "")}, which keeps the machine up or reachable`,
@@ -174,8 +174,12 @@ function killByName(inv: Invocation): Refusal | undefined {
   });
   const patterns: string[] = [];
   let regex = inv.name === "pkill";
+  let signal = "TERM";
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
+    if (a === "-s" || a === "--signal") signal = args[i + 1] ?? signal;
+    else if (a.startsWith("--signal=")) signal = a.slice(9);
+    else if (/^-([A-Z][A-Z0-9+]*|\d+)$/.test(a)) signal = a.slice(1);
     if (/^(-u|-U|--uid|--euid|--user|-G|--group)$/.test(a)) {
       const who = args[++i] ?? "";
       if (/^(root|0)$/.test(who))
@@ -189,6 +193,8 @@ function killByName(inv: Invocation): Refusal | undefined {
     else if (a === "-r" || a === "--regexp") regex = true;
     else if (!a.startsWith("-") || a === "-") patterns.push(a);
   }
+  // HUP, USR1, USR2, CONT, WINCH, 0: reload, report or check; nothing stops.
+  if (/^(SIG)?(HUP|USR1|USR2|CONT|WINCH|0|1|10|12|18|28)$/i.test(signal)) return undefined;
   // pkill -u bob / killall -u bob with no pattern: every process of the user, sessions included.
   if (patterns.length === 0 && args.some((a) => /^(-u|-U|--uid|--euid|--user)$/.test(a)))
     return refuse("signals every process of that user, their ssh sessions included");

@@ -156,7 +156,9 @@ function lookupParam(name: string, env: ExpandEnv): Value[] {
   const known = env.lookup(name);
   if (known) return known;
   const fallback = ENVIRONMENT[name];
-  return [fallback ?? { ...UNKNOWN, origin: `$${name}` }];
+  const origin =
+    name === "RUNTIME_VALUE" ? "a value computed by the interpreter's code" : `$${name}`;
+  return [fallback ?? { ...UNKNOWN, origin }];
 }
 
 function paramValues(name: string, op: ParamOp | undefined, env: ExpandEnv): Value[] {

@@ -8,6 +8,8 @@ import type { Ctx, Runner } from "./runner.ts";
 import { runShell, runStdin, runText, scriptFile } from "./shells.ts";
 
 const HOME = ["~"];
+/** What `crontab -l` prints: the table installed now. */
+const CURRENT_TABLE = /^crontab (-u \S+ )?-l$/;
 
 /** ssh short options that take a value. */
 const SSH_VALUED = "BbcDEeFIiJLlmOopQRSWw";
@@ -144,7 +146,9 @@ function crontab(args: Value[], ctx: Ctx, run: Runner): Output | undefined {
   if (file && file.text !== "-") {
     const written = run.fileContent(file.text);
     if (written?.text !== undefined) installCron(written.text, ctx, run);
-    else if (written) run.dynamicCode("crontab", written.taint, written.producer, written.origin);
+    // `crontab -l > f; crontab f` re-installs what is installed already: no new code.
+    else if (written && !(written.origin && CURRENT_TABLE.test(written.origin)))
+      run.dynamicCode("crontab", written.taint, written.producer, written.origin);
     return {};
   }
   const input = ctx.stdin;

@@ -70,10 +70,19 @@ describe("what interpreter code does, as shell-equivalent actions", () => {
     expect(kinds(scanCode("exec(urlopen('https://x').read())", "python"))).toEqual([
       "hidden downloaded",
     ]);
-    // Its literal pieces are checked too (each as a command), then it is refused as unresolved.
+    // Written out in part: the command with each computed value as an unknown word.
     expect(kinds(scanCode("d = '/usr'; os.system('rm -rf ' + d)", "python"))).toEqual([
-      "shell /usr",
-      "shell rm -rf ",
+      'shell rm -rf "$RUNTIME_VALUE"',
+    ]);
+    expect(kinds(scanCode('BEGIN { system("mkdir -p " $1 "/out") }', "awk"))).toEqual([
+      'shell mkdir -p "$RUNTIME_VALUE"/out',
+    ]);
+    expect(
+      kinds(scanCode('subprocess.run(f"git checkout {branch}", shell=True)', "python")),
+    ).toEqual(['shell git checkout "$RUNTIME_VALUE"']);
+    // Nothing written out: its literals are checked, then it is refused as unresolved.
+    expect(kinds(scanCode("cmd = 'ls -l'; os.system(cmd)", "python"))).toEqual([
+      "shell ls -l",
       "hidden",
     ]);
     expect(kinds(scanCode("print(eval('1+1'))", "python"))).toEqual([]);

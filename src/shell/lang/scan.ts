@@ -7,6 +7,7 @@ import { calls, importsResolved, lispCalls, pythonAliases, unalias } from "./cal
 import { CALLS, DECODES, DOWNLOADS, type Effect, ENDLESS, type Lang } from "./calls.ts";
 import { type Arg, readArgs, stringLiterals } from "./literals.ts";
 import { pathOf } from "./paths-in-code.ts";
+import { commandTemplate } from "./template.ts";
 
 export type { Lang };
 
@@ -212,7 +213,11 @@ function hidden(args: Arg[], call: string, code: string): Action[] {
   const text = args.map((a) => (a.kind === "expr" ? a.text : "")).join(" ");
   if (DOWNLOADS.test(text)) return [{ kind: "hidden", taint: "downloaded", call }];
   if (DECODES.test(text)) return [{ kind: "hidden", taint: "decoded", call }];
-  // Built at run time: refused as unresolved; its literal pieces are checked too, for the message.
+  // Literal pieces with values between: the command with each value as an unknown word.
+  const first = args[0];
+  const template = first?.kind === "expr" ? commandTemplate(first.text) : undefined;
+  if (template !== undefined) return [{ kind: "shell", code: template, call }];
+  // Nothing of it written out: refused as unresolved; its literals are checked too.
   const pieces: Action[] = stringLiterals(code)
     .filter((s) => /\s|\//.test(s.trim()))
     .map((s) => ({ kind: "shell", code: s, call }));
