@@ -153,21 +153,30 @@ const LAST_RULES = new Set<InvocationRule>([
  * the line does as a whole; then what cannot be seen; a waivable refusal only when nothing else.
  */
 export function findDanger(analysis: Analysis, ctx: RuleContext): Danger | undefined {
-  const first = (rules: InvocationRule[]): Danger | undefined => {
-    let waivable: Danger | undefined;
-    for (const rule of rules)
-      for (const inv of analysis.invocations) {
-        const hit = rule(inv, ctx);
-        if (!hit) continue;
-        const found = { rule: hit.rule, message: `${hit.message} (from: ${inv.source})` };
-        if (!WAIVABLE.has(hit.rule)) return { ...found, waivable: false };
-        waivable ??= { ...found, waivable: true };
-      }
-    return waivable;
-  };
-  const main = first(INVOCATION_RULES.filter((r) => !LAST_RULES.has(r)));
+  const main = firstHit(MAIN_RULES, analysis, ctx);
   if (main) return main;
   const whole = forkBomb(analysis) ?? hazards(analysis) ?? hiddenCode(analysis);
   if (whole) return { ...whole, waivable: false };
-  return first(INVOCATION_RULES.filter((r) => LAST_RULES.has(r)));
+  return firstHit(LAST, analysis, ctx);
+}
+
+const MAIN_RULES = INVOCATION_RULES.filter((r) => !LAST_RULES.has(r));
+const LAST = INVOCATION_RULES.filter((r) => LAST_RULES.has(r));
+
+/** The first rule any program breaks; a waivable refusal only when no other rule applies. */
+function firstHit(
+  rules: InvocationRule[],
+  analysis: Analysis,
+  ctx: RuleContext,
+): Danger | undefined {
+  let waivable: Danger | undefined;
+  for (const rule of rules)
+    for (const inv of analysis.invocations) {
+      const hit = rule(inv, ctx);
+      if (!hit) continue;
+      const found = { rule: hit.rule, message: `${hit.message} (from: ${inv.source})` };
+      if (!WAIVABLE.has(hit.rule)) return { ...found, waivable: false };
+      waivable ??= { ...found, waivable: true };
+    }
+  return waivable;
 }

@@ -126,6 +126,8 @@ export function networkDown(inv: Invocation): Refusal | undefined {
 
 /** nc -e /bin/sh, ncat --sh-exec, socat TCP:... EXEC:sh: a shell served over the network. */
 export function reverseShell(inv: Invocation): Refusal | undefined {
+  if (inv.name !== "socat" && !/^(nc|ncat|netcat|nc\.traditional|nc\.openbsd)$/.test(inv.name))
+    return undefined;
   const args = inv.argv.slice(1);
   const refuse = (): Refusal => ({
     rule: "reverse-shell",

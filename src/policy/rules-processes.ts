@@ -110,7 +110,10 @@ function killArgs(args: string[]): { signal: string; pids: string[] } | undefine
 }
 
 /** kill -1 signals every process the user may signal; kill 1 stops init (or a container). */
+const KILLERS = new Set(["kill", "killall5", "pkill", "killall", "pgrep", "loginctl"]);
+
 export function killAll(inv: Invocation): Refusal | undefined {
+  if (!KILLERS.has(inv.name)) return undefined;
   const args = inv.argv.slice(1);
   if (inv.name === "killall5" && !args.some((a) => /^-(0|l)$/.test(a)))
     return {

@@ -41,7 +41,43 @@ export function writeTargets(inv: Invocation): Write[] {
   return out;
 }
 
+/** Programs that write a file named in their arguments (redirects aside). */
+const WRITERS = new Set([
+  ...COPIERS,
+  ...OVERWRITERS,
+  "dd",
+  "dcfldd",
+  "tee",
+  "ddrescue",
+  "xxd",
+  "sort",
+  "curl",
+  "wget",
+  "aria2c",
+  "tar",
+  "gtar",
+  "bsdtar",
+  "openssl",
+  "sed",
+  "gsed",
+  "perl",
+  "ruby",
+  "awk",
+  "gawk",
+  "mawk",
+  "nawk",
+  "ed",
+  "red",
+  "ex",
+  "vim",
+  "vi",
+  "nvim",
+  "view",
+]);
+const NONE: Write[] = [];
+
 function computeWrites(inv: Invocation): Write[] {
+  if (inv.redirects.length === 0 && !WRITERS.has(inv.name)) return NONE;
   const out: Write[] = [];
   for (const r of inv.redirects) {
     // 2>&1 and >&- name descriptors, not files.

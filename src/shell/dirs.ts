@@ -23,7 +23,10 @@ export class Dirs {
   lastCd: string[] | undefined;
 
   constructor(start: readonly string[]) {
-    this.current = start.length > 0 ? start.map(normalisePath) : [UNKNOWN_DIR];
+    this.current =
+      start.length > 0
+        ? start.map((d) => (/\/\.|\/\/|.\/$/.test(d) ? normalisePath(d) : d))
+        : [UNKNOWN_DIR];
   }
 
   get oldpwd(): string[] {

@@ -13,12 +13,43 @@ import { descriptorOf } from "./shells.ts";
 const GIT_COMMANDS =
   /^(core\.(pager|editor|sshcommand|fsmonitor|hookspath|askpass)|sequence\.editor|diff\.external|gpg\.(\w+\.)?program|pager\.\w+|credential\.helper|difftool\.\w+\.cmd|mergetool\.\w+\.cmd|filter\.\w+\.(clean|smudge|process)|diff\.\w+\.textconv)$/i;
 
+const EMBEDDING = new Set([
+  "git",
+  "tar",
+  "gtar",
+  "bsdtar",
+  "vim",
+  "vi",
+  "nvim",
+  "ex",
+  "view",
+  "gvim",
+  "rvim",
+  "ed",
+  "red",
+  "gdb",
+  "sqlite3",
+  "psql",
+  "mysql",
+  "mariadb",
+  "make",
+  "gmake",
+  "sed",
+  "gsed",
+  "zip",
+  "rsync",
+  "ssh",
+  "scp",
+  "sftp",
+]);
+
 export function runEmbedded(
   name: string,
   args: Value[],
   ctx: Ctx,
   run: Runner,
 ): Output | undefined {
+  if (!EMBEDDING.has(name)) return undefined;
   const texts = args.map((a) => a.text);
   const shell = (code: string | undefined, via: string) =>
     code !== undefined && runShell(code, via, ctx, run);

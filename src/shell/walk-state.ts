@@ -75,7 +75,7 @@ export abstract class WalkState implements Runner {
   protected programWord(word: Value, name: string, argv: Value[], ctx: Ctx): void {
     if (word.dynamic && word.taint) this.dynamicCode("the command word", word.taint, undefined);
     if (!word.dynamic && word.text.includes("/")) this.runWritten(word.text, ctx);
-    else if (!word.dynamic && name)
+    else if (!word.dynamic && name && !this.files.empty)
       for (const dir of PATH_DIRS)
         if (this.fileContent(`${dir}/${name}`)) this.runWritten(`${dir}/${name}`, ctx);
     if (word.dynamic) this.maybeShell(argv, ctx);

@@ -57,6 +57,11 @@ export class WrittenFiles {
     }
   }
 
+  /** Whether the line wrote any file (most lines write none: lookups are skipped). */
+  get empty(): boolean {
+    return this.byKey.size === 0;
+  }
+
   /** What the line wrote to PATH, or undefined when it did not write it. */
   read(path: string): Output | undefined {
     if (this.byKey.size === 0 || path === "") return undefined;
