@@ -26,7 +26,7 @@ const TRUSTED_CODE: RegExp[] = [
   /^\S+( \S+)? completions? /,
   /^\S+ --?completions?\b/,
   // A file read as is: `cat script.sh | sh`, `sh < script.sh`, `eval "$(cat env.sh)"`.
-  /^(cat|<) [^\s;&|`$()<>]+$/,
+  /^(cat|<) (?!\/dev\/|\/proc\/)[^\s;&|`$()<>]+$/,
 ];
 
 /** The command that printed code, without the $( ) around it. */

@@ -19,7 +19,7 @@ export function runBuiltin(name: string, args: Value[], ctx: Ctx, run: Runner): 
       run.changeDirectory("popd", undefined, ctx);
       return NOTHING;
     case "read":
-      readInto(args, ctx.stdin, run);
+      readInto(args, ctx.stdin, run, ctx);
       return NOTHING;
     case "mapfile":
     case "readarray":
@@ -92,8 +92,9 @@ function bindMount(name: string, args: Value[], run: Runner): void {
   if (source && target && !source.dynamic && !target.dynamic) run.link(source.text, target.text);
 }
 
-function readInto(args: Value[], stdin: Output, run: Runner): void {
-  const words = stdin.text?.split("\n")[0]?.trim().split(/\s+/);
+function readInto(args: Value[], stdin: Output, run: Runner, ctx: Ctx): void {
+  const words =
+    stdin.text === undefined ? undefined : fieldsOf(stdin.text.split("\n")[0] ?? "", run, ctx);
   const array = optionValue(args, "a", "--array");
   if (array) {
     setArray(array.text, words, stdin, run); // read -a NAME: one word each
@@ -106,6 +107,21 @@ function readInto(args: Value[], stdin: Output, run: Runner): void {
     const text = words ? (last ? words.slice(k).join(" ") : (words[k] ?? "")) : "";
     run.setVar(name, [{ ...dynamic, text, dynamic: !words }]);
   });
+}
+
+/** A line split on IFS (`IFS=: read -ra p`): its whitespace collapses, other characters separate. */
+function fieldsOf(line: string, run: Runner, ctx: Ctx): string[] {
+  const ifs = run.lookup("IFS", ctx)?.[0];
+  if (!ifs || ifs.dynamic) return line.trim().split(/\s+/);
+  const chars = [...new Set(ifs.text)];
+  const blank = chars.filter((c) => " \t\n".includes(c)).join("");
+  const other = chars
+    .filter((c) => !" \t\n".includes(c))
+    .map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    .join("");
+  const trimmed = blank ? line.replace(new RegExp(`^[${blank}]+|[${blank}]+$`, "g"), "") : line;
+  const parts = [blank ? `[${blank}]+` : "", other ? `[${other}]` : ""].filter(Boolean).join("|");
+  return parts ? trimmed.split(new RegExp(parts)) : [trimmed];
 }
 
 /** What an unknown stdin gives a variable: its taint and where it came from. */

@@ -65,8 +65,8 @@ export function knownOutput(
       // cat <(...) <(...): the substitutions' known output.
       if (args.length > 0 && args.every((a) => a.content !== undefined))
         return { text: args.map((a) => `${a.content}\n`).join("") };
-      // cat with no file operand passes its input through.
-      return texts.every((t) => t === "-") ? stdin : undefined;
+      // cat with no file operand (or - and /dev/stdin) passes its input through.
+      return texts.every(isStdinPath) ? stdin : undefined;
     case "tee":
       return texts.every((t) => t === "-" || t.startsWith("-")) ? stdin : undefined;
     case "head": {
@@ -80,6 +80,13 @@ export function knownOutput(
     default:
       return undefined;
   }
+}
+
+/** -, /dev/stdin, /dev/fd/0, /proc/self/fd/0: what a program reads as a file is its stdin. */
+export function isStdinPath(path: string): boolean {
+  return (
+    path === "-" || path === "/dev/stdin" || /^\/(dev|proc\/(self|\$\$|\d+))\/fd\/0$/.test(path)
+  );
 }
 
 /** mktemp [-d] [-p DIR | -t] [TEMPLATE]: a new, empty path of its own (never a protected one). */

@@ -4,6 +4,7 @@
 // known text, is refused for tainted data, and is unresolved for unknown output.
 import { mergeTaint, type Output, type Value } from "./analysis.ts";
 import { downloadTargets } from "./files.ts";
+import { isStdinPath } from "./known-outputs.ts";
 import { resolveAll } from "./paths.ts";
 
 const MAX_FILES = 256;
@@ -25,11 +26,11 @@ export class WrittenFiles {
     }
     if ((name === "cp" || name === "mv" || name === "install") && texts.length >= 2) {
       const [source, target] = [texts.at(-2) as string, texts.at(-1) as string];
-      const known = this.read(source);
+      const known = isStdinPath(source) ? stdin : this.read(source);
       if (known) this.write(target, known, false);
     }
     if (name !== "cat" || out.endless) return out;
-    const files = texts.filter((t) => t !== "-" && !t.startsWith("-"));
+    const files = texts.filter((t) => !isStdinPath(t) && !t.startsWith("-"));
     if (files.length === 0 || args.some((a) => a.content !== undefined)) return out;
     const read = files.map((f) => this.read(f));
     if (read.every((r) => r?.text !== undefined))
