@@ -15,10 +15,16 @@ const FLAGS =
 /** Capabilities that give the container the host. */
 const HOST_CAPS = /^(ALL|SYS_ADMIN|SYS_MODULE|SYS_RAWIO|SYS_PTRACE|DAC_READ_SEARCH|SYS_BOOT)$/i;
 
+/** What a container command does to the files it is given that a home cannot take. */
+const DESTRUCTIVE =
+  /(^|[\s;&|'"(])(rm|shred|unlink|rmdir|chmod|chown|chgrp|chattr|setfacl|dd|truncate|find|mkfs\S*|wipefs|mv|rsync)(\s|$)/;
+
 /** Rules whose refusal a node may waive in its allow list with `rule:NAME`. */
 export const WAIVABLE = new Set(["container-host-mount", "container-privileged"]);
 
 interface RunOptions {
+  /** What the container runs (the words after the image). */
+  command: string[];
   /** Host paths bind-mounted; a read-only one can change nothing (unless it is a socket). */
   mounts: { source: string; index: number; readonly: boolean }[];
   devices: string[];
@@ -30,10 +36,13 @@ function runOptions(args: string[]): RunOptions | undefined {
   let i = 0;
   if (args[0] === "container" || args[0] === "compose") i = 1;
   if (args[i] !== "run" && args[i] !== "create") return undefined;
-  const out: RunOptions = { mounts: [], devices: [], privileged: [] };
+  const out: RunOptions = { mounts: [], devices: [], privileged: [], command: [] };
   for (i++; i < args.length; i++) {
     const a = args[i] as string;
-    if (!a.startsWith("-")) break;
+    if (!a.startsWith("-")) {
+      out.command = args.slice(i + 1); // after the image
+      break;
+    }
     const eq = a.indexOf("=");
     const [name, inline] =
       a.startsWith("--") && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
@@ -88,6 +97,10 @@ export function containerHostMount(inv: Invocation, ctx: RuleContext): Refusal |
       };
     if (!source.includes("/") && !source.startsWith("~") && source !== ".") continue; // a named volume
     for (const path of resolveOperand(inv, source, ctx.links)) {
+      const protection = ctx.table.reason(path);
+      // A home given to a container that builds or tests is everyday work (`-v "$PWD":/src`);
+      // one that deletes or re-permissions what it was given is not.
+      const spared = protection?.home && !DESTRUCTIVE.test(opts.command.join(" "));
       const why = SOCKETS.test(path)
         ? "the engine's socket, which is root on the host"
         : readonly
@@ -96,7 +109,9 @@ export function containerHostMount(inv: Invocation, ctx: RuleContext): Refusal |
             ? "a disk of the host"
             : isLoginFile(path)
               ? "a login file of the host"
-              : ctx.table.reason(path)?.reason;
+              : spared
+                ? undefined
+                : protection?.reason;
       if (why)
         return {
           rule: "container-host-mount",
