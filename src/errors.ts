@@ -16,8 +16,10 @@ export type ErrorCode =
   | "TASK_UNKNOWN" // no task with that id
   | "TASK_INTERRUPTED" // the task's runner died (killed, crash, reboot): outcome unknown
   | "TASK_RUNNING" // `wait --timeout` expired with the task still running
+  | "OUTPUT_PRUNED" // the task's stored output was removed (output_store_max_bytes)
   | "DEADLINE_PASSED" // a batch's deadline passed before this command could start
   | "SPAWN_FAILED" // the local shell could not be started
+  | "JOB_FAILED" // the batch scheduler (Slurm) ended the job: node failure, memory, preemption...
   | "INTERNAL";
 
 export class ClusterError extends Error {
@@ -57,6 +59,7 @@ const exitByCode: Record<ErrorCode, number> = {
   TASK_UNKNOWN: EXIT.usage,
   TASK_INTERRUPTED: EXIT.connectionLost,
   TASK_RUNNING: EXIT.connectionLost,
+  OUTPUT_PRUNED: EXIT.usage,
   DEADLINE_PASSED: EXIT.timedOut,
   NO_NODE: EXIT.noNode,
   UNREACHABLE: EXIT.noNode,
@@ -68,11 +71,34 @@ const exitByCode: Record<ErrorCode, number> = {
   CONNECTION_LOST: EXIT.connectionLost,
   KILL_UNCONFIRMED: EXIT.connectionLost,
   SPAWN_FAILED: EXIT.internal,
+  JOB_FAILED: EXIT.connectionLost,
   INTERNAL: EXIT.internal,
 };
 
 export function exitCodeFor(code: ErrorCode): number {
   return exitByCode[code];
+}
+
+/** Codes not named here are 500: a code added later is an internal error until it gets its row. */
+const httpByCode: Partial<Record<ErrorCode, number>> = {
+  USAGE: 400,
+  CONFIG_INVALID: 400,
+  NODE_UNKNOWN: 404,
+  TASK_UNKNOWN: 404,
+  TASK_INTERRUPTED: 409,
+  TASK_RUNNING: 409,
+  DEADLINE_PASSED: 504,
+  NO_NODE: 503,
+  UNREACHABLE: 503,
+  AUTH_FAILED: 503,
+  HOST_KEY_CHANGED: 503,
+  POLICY_DENIED: 403,
+  CONNECTION_LOST: 502,
+};
+
+/** The HTTP status of an error answered over HTTP (the status page's API). */
+export function httpStatusFor(code: ErrorCode): number {
+  return httpByCode[code] ?? 500;
 }
 
 export function toClusterError(err: unknown): ClusterError {

@@ -1,5 +1,6 @@
 // `probe`, `version` and `config check|show`: verbs that only report.
 import { probeLocal } from "../cluster/probe.ts";
+import { identityFileProblems } from "../config/identity-check.ts";
 import type { Config } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
 import { versionInfo } from "../version.ts";
@@ -9,8 +10,10 @@ import { printHelp, printJson, warn } from "./output.ts";
 export const PROBE_HELP = `Usage: cluster-exec probe [--json]
 
 Prints this machine's load sample: os, arch, cores, load_1m/5m/15m, cpu_percent (over ~100 ms),
-memory_percent, mem_total, and sandbox (bwrap, sandbox-exec or none: what runs here can be
-sandboxed with). Remote load sampling runs this on each node.`;
+memory_percent, mem_total, the capabilities found here (tools on the PATH: docker, podman,
+kubectl, ollama, bwrap, srun → slurm, nvidia-smi or /dev/nvidia0 → gpu, swift/xcodebuild with
+Xcode) and sandbox (bwrap, sandbox-exec or none: what runs here can be sandboxed with). Remote load
+sampling runs this on each node.`;
 
 export async function probeVerb(argv: string[]): Promise<number> {
   const { values } = parseVerbArgs("probe", argv, { json: { type: "boolean" } });
@@ -21,7 +24,7 @@ export async function probeVerb(argv: string[]): Promise<number> {
     console.log(
       `${s.hostname}  ${s.os}/${s.arch}  cores ${s.cores}  load ${s.load_1m} ${s.load_5m} ${s.load_15m}  ` +
         `cpu ${s.cpu_percent}%  mem ${s.memory_percent}% of ${(s.mem_total / 2 ** 30).toFixed(1)} GiB  ` +
-        `sandbox ${s.sandbox ?? "none"}`,
+        `capabilities ${s.capabilities?.join(",") || "-"}  sandbox ${s.sandbox ?? "none"}`,
     );
   return 0;
 }
@@ -40,7 +43,8 @@ export async function versionVerb(argv: string[]): Promise<number> {
 
 export const CONFIG_HELP = `Usage: cluster-exec config check | show [--json]
 
-  check   validate the configuration (file, environment, defaults); exit 2 naming each bad key
+  check   validate the configuration (file, environment, defaults) and the identity files it
+          names (present, readable, a private key); exit 2 naming each bad key
   show    print the effective configuration, secrets redacted
 The file is --config PATH, else $CLUSTER_CONFIG, else ~/.config/cluster-exec/cluster.toml;
 without one, a one-node cluster of this machine is used.`;
@@ -57,6 +61,8 @@ export async function configVerb(argv: string[], load: () => Config): Promise<nu
   const config = load();
   for (const w of config.warnings) warn(`warning: ${w}`);
   if (sub === "check") {
+    const problems = identityFileProblems(config);
+    if (problems.length > 0) throw new ClusterError("CONFIG_INVALID", problems.join("; "));
     const names = Object.keys(config.nodes);
     console.log(`ok: ${config.source}: ${names.length} node(s): ${names.join(", ")}`);
     return 0;

@@ -12,13 +12,15 @@ import {
   sandboxFromFlag,
 } from "./routing-flags.ts";
 
-export const ROUTE_HELP = `Usage: cluster-exec route [--node N] [--os OS] [--arch A] [--cap C]... [--sandbox L] [--json] CMD
+export const ROUTE_HELP = `Usage: cluster-exec route [--node N] [--os OS] [--arch A] [--cap C]... [--sandbox L] [--cwd DIR] [--json] CMD
 
 Shows where CMD would run and why — the decision (local, remote, refused, no_node), the reason,
 the policy rule that refused it, and every node with its score or why it was excluded — without
 running anything. Samples nodes first when the cached samples are stale.
 
 ${ROUTING_HELP}
+  --cwd DIR     the directory it would run in, as for run (the command policy judges paths from there;
+                without it: this directory for a local run, the home for a remote one)
   --json        {decision, node, reason, rule?, candidates, requirements, sandbox?, unavailable?}
 Exit codes: 0 when it would run; 77 refused by the command policy, or no sandbox where one is
 needed; 69 no node available.`;
@@ -26,6 +28,7 @@ needed; 69 no node available.`;
 export async function routeVerb(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseVerbArgs("route", argv, {
     ...ROUTING_FLAGS,
+    cwd: { type: "string" },
     json: { type: "boolean" },
   });
   if (values.help) {
@@ -42,7 +45,14 @@ export async function routeVerb(argv: string[], config: Config): Promise<number>
   const rt = createRuntime(config);
   try {
     if (!values.node) await rt.refreshIfStale();
-    const d = rt.decide({ command, node: values.node, requirements, sandbox, requester: "cli" });
+    const d = rt.decide({
+      command,
+      node: values.node,
+      requirements,
+      sandbox,
+      cwd: values.cwd,
+      requester: "cli",
+    });
     if (values.json) await printJson(d);
     else await writeOut(process.stdout, renderDecision(d));
     if (d.decision === "refused" || d.unavailable === "sandbox") return EXIT.refused;

@@ -9,6 +9,7 @@ import { createRuntime } from "../run/runtime.ts";
 import { createHttpApp, isLoopback } from "../transports/http.ts";
 import { mcpDepsFrom } from "../transports/mcp-deps.ts";
 import { loadOrCreateToken } from "../transports/token.ts";
+import { statusPageDepsFrom } from "../transports/web/source.ts";
 import { parseVerbArgs } from "./args.ts";
 import { warn } from "./output.ts";
 
@@ -43,7 +44,10 @@ export async function mcpVerb(argv: string[], config: Config): Promise<number> {
 
 export const SERVE_HELP = `Usage: cluster-exec serve [--host 127.0.0.1] [--port 7411]
 
-Serves MCP over Streamable HTTP at http://HOST:PORT/mcp, and GET /healthz. Every /mcp request needs
+Serves MCP over Streamable HTTP at http://HOST:PORT/mcp, GET /healthz ({"status":"ok"}; name and
+version only with the token), and a live status page at http://HOST:PORT/ (nodes, running tasks
+with their output, recent runs, the audit log; it is opened with the address printed at start,
+which carries the token). Every /mcp request needs
 "Authorization: Bearer TOKEN": CLUSTER_HTTP_TOKEN, else a token generated once into
 <state_dir>/http-token (mode 0600) and printed to stderr at start. Requests carrying an Origin
 header must come from CLUSTER_HTTP_ORIGINS; the Host header must name this server.`;
@@ -78,6 +82,7 @@ export async function serveVerb(argv: string[], config: Config): Promise<number>
     maxBodyBytes: s.http_max_body,
     sessionIdleMs: s.http_session_idle * 1000,
     createServer: () => createServer(mcpDepsFrom(rt, "mcp-http", tasks)),
+    statusPage: statusPageDepsFrom(rt, tasks),
   });
   // idleTimeout 0: a tool call may stream for minutes; sessions have their own idle sweep.
   let server: ReturnType<typeof Bun.serve>;
@@ -95,11 +100,19 @@ export async function serveVerb(argv: string[], config: Config): Promise<number>
     warn(
       `warning: listening on ${host}, reachable from other machines; the bearer token is all that protects it`,
     );
-  warn(`MCP over HTTP at http://${host.includes(":") ? `[${host}]` : host}:${boundPort}/mcp`);
+  const base = `http://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
+  warn(`MCP over HTTP at ${base}/mcp`);
   warn(
     token.from === "CLUSTER_HTTP_TOKEN"
       ? "token: from CLUSTER_HTTP_TOKEN"
       : `token: ${token.token} (${token.created ? "new, saved in" : "from"} ${token.from})`,
+  );
+  // The token rides in the fragment: browsers never send it to a server, so no access log has it.
+  // One taken from the environment is not printed; the page asks for it instead.
+  warn(
+    token.from === "CLUSTER_HTTP_TOKEN"
+      ? `status page: ${base}/ (asks for the token)`
+      : `status page: ${base}/#token=${encodeURIComponent(token.token)}`,
   );
   await new Promise<void>((resolve) => {
     // SIGHUP too (its terminal closed): dying of it would leave the runs in flight running.

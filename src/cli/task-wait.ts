@@ -7,7 +7,7 @@ import type { Tasks } from "../tasks/open.ts";
 import { readOutputPage, readOutputText } from "../tasks/output-read.ts";
 import { isFinished } from "../tasks/state.ts";
 import type { TaskRow } from "../tasks/store.ts";
-import { getTask } from "../tasks/submit.ts";
+import { getTask, outputOf } from "../tasks/submit.ts";
 import { taskResult, taskView } from "../tasks/view.ts";
 import { waitForTask } from "../tasks/wait.ts";
 import { parseVerbArgs, secondsFlag } from "./args.ts";
@@ -69,8 +69,8 @@ export async function waitVerb(argv: string[], config: Config): Promise<number> 
 
 export const LOGS_HELP = `Usage: cluster-exec logs ID [--follow]
 
-Prints a task's output so far: stdout to stdout, stderr to stderr (capped like run results: head and
-tail kept, a marker between). --follow keeps printing as output arrives until the task ends; past
+Prints a task's output so far, background task or foreground run alike: stdout to stdout, stderr to
+stderr (capped like run results: head and tail kept, a marker between). --follow keeps printing as output arrives until the task ends; past
 the head, the kept tail is printed when the task ends. Exit 0.`;
 
 const FOLLOW_POLL_MS = 200;
@@ -83,15 +83,16 @@ export async function logsVerb(argv: string[], config: Config): Promise<number> 
   const id = oneId("logs", positionals);
   const tasks = openTasksFor(config);
   const row = await refreshed(tasks, getTask(tasks, id));
-  if (!row.stdout_path)
+  const files = outputOf(tasks, row);
+  if (!files.stdout)
     throw new ClusterError(
       "USAGE",
-      `task ${id} ran in the foreground (${row.requester}): its output went to its caller, not to files`,
+      `task ${id} ran in the foreground (${row.requester}) before output was kept for such runs: its output went only to its caller`,
       { task_id: id },
     );
   if (!values.follow || isFinished(row.state)) {
-    await writeOut(process.stdout, readOutputText(row.stdout_path));
-    await writeOut(process.stderr, readOutputText(row.stderr_path));
+    await writeOut(process.stdout, readOutputText(files.stdout));
+    await writeOut(process.stderr, readOutputText(files.stderr));
     return 0;
   }
   return follow(tasks, id);

@@ -6,6 +6,8 @@ import { detectLocalFacts } from "../config/local-facts.ts";
 import type { Arch, Os } from "../config/schema.ts";
 import { detectSandboxTool } from "../sandbox/detect.ts";
 import type { SandboxTool } from "../sandbox/levels.ts";
+import type { PartitionSample } from "../slurm/sinfo.ts";
+import { detectLocalCapabilities } from "./capabilities.ts";
 
 export interface LoadSample {
   hostname: string;
@@ -21,9 +23,13 @@ export interface LoadSample {
   mem_total: number;
   /** What runs can be sandboxed with there (absent in samples from older versions). */
   sandbox?: SandboxTool;
+  /** Capabilities found on the node (tools on its PATH, devices); absent from older probes. */
+  capabilities?: string[];
   /** Static facts, informational. */
   cpu_model?: string;
   os_release?: string;
+  /** A Slurm partition's own figures (kind = "slurm" nodes): idle CPUs, queue, features. */
+  slurm?: PartitionSample;
 }
 
 const CPU_WINDOW_MS = 100;
@@ -50,6 +56,7 @@ export async function sampleLocal(): Promise<LoadSample> {
     cores: facts.cores,
     sandbox: detectSandboxTool(),
     ...dynamic,
+    capabilities: detectLocalCapabilities(facts.os),
   };
 }
 

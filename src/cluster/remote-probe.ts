@@ -5,6 +5,7 @@ import type { Arch, Os } from "../config/schema.ts";
 import { SANDBOX_PROBE_SCRIPT } from "../sandbox/detect.ts";
 import { SANDBOX_TOOLS, type SandboxTool } from "../sandbox/levels.ts";
 import { shellQuote } from "../shell/quote.ts";
+import { parseToolsSection, toolsProbeScript } from "./capabilities.ts";
 import {
   cpuPercent,
   dynamicSample,
@@ -17,14 +18,18 @@ import {
   psCpuPercent,
 } from "./probe.ts";
 
-export type SampleMethod = "local" | "probe" | "script";
+/** In-process, `cluster-exec probe`, the POSIX script, or sinfo (a Slurm partition). */
+export type SampleMethod = "local" | "probe" | "script" | "sinfo";
 
-/** The command sent to the node: one shell line, POSIX sh, no bashisms. */
+/**
+ * The command sent to the node: one shell line, POSIX sh, no bashisms. The tools come first and
+ * always: a node's older cluster-exec may not report them.
+ */
 export function remoteProbeScript(binaryPath?: string): string {
   const candidates = [binaryPath, "cluster-exec"]
     .filter(Boolean)
     .map((c) => shellQuote(c as string));
-  return `for c in ${candidates.join(" ")}; do
+  return `${toolsProbeScript()}for c in ${candidates.join(" ")}; do
   if command -v "$c" >/dev/null 2>&1; then
     if out=$("$c" probe --json 2>/dev/null); then echo @@probe; printf '%s\\n' "$out"; exit 0; fi
   fi
@@ -54,8 +59,16 @@ esac
 /** Parses what remoteProbeScript printed; throws with a reason a person can act on. */
 export function parseRemoteProbe(stdout: string): { sample: LoadSample; method: SampleMethod } {
   const sections = splitSections(stdout);
+  const tools = sections.get("tools");
   const probe = sections.get("probe");
-  if (probe !== undefined) return { sample: parseProbeJson(probe), method: "probe" };
+  if (probe !== undefined) {
+    const sample = parseProbeJson(probe);
+    if (tools !== undefined)
+      sample.capabilities = [
+        ...new Set([...(sample.capabilities ?? []), ...parseToolsSection(tools, sample.os)]),
+      ].sort();
+    return { sample, method: "probe" };
+  }
   const need = (name: string) => {
     const v = sections.get(name);
     if (v === undefined || v.trim() === "") throw new Error(`probe script printed no ${name}`);
@@ -85,7 +98,11 @@ export function parseRemoteProbe(stdout: string): { sample: LoadSample; method: 
           psCpuPercent(sections.get("pscpu") ?? "", cores),
           parseVmStat(need("vmstat"), Number(need("memsize").trim())),
         );
-  return { method: "script", sample: { ...base, ...dynamic } };
+  const capabilities = tools === undefined ? undefined : parseToolsSection(tools, os);
+  return {
+    method: "script",
+    sample: { ...base, ...dynamic, ...(capabilities ? { capabilities } : {}) },
+  };
 }
 
 /** The sandbox section (or the probe JSON's field): only a known tool name counts. */
@@ -137,6 +154,11 @@ function parseProbeJson(text: string): LoadSample {
     throw new Error(`cluster-exec probe --json: os ${String(v.os)}`);
   if (v.arch !== "x86_64" && v.arch !== "arm64")
     throw new Error(`cluster-exec probe --json: arch ${String(v.arch)}`);
+  if (
+    v.capabilities !== undefined &&
+    !(Array.isArray(v.capabilities) && v.capabilities.every((c) => typeof c === "string"))
+  )
+    throw new Error("cluster-exec probe --json: capabilities is not a list of words");
   const { sandbox: _, ...rest } = v;
   return { ...rest, ...sandboxField(v.sandbox) } as unknown as LoadSample;
 }

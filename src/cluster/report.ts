@@ -1,7 +1,13 @@
 // The cluster_status report (SPEC shape, plus detail) and its human table, both from NodeViews.
+// A Slurm partition is shown like a node: its CPUs as cores, the allocated share as CPU %, and its
+// queue beside.
+import type { PartitionSample } from "../slurm/sinfo.ts";
+import { mergeCapabilities } from "./capabilities.ts";
 import type { NodeView } from "./view.ts";
 
 export interface NodeStatus {
+  /** ssh: a machine; slurm: a partition reached through its submit host. */
+  kind: "ssh" | "slurm";
   status: NodeView["health"];
   cpu_percent: number | null;
   memory_percent: number | null;
@@ -9,6 +15,7 @@ export interface NodeStatus {
   cores: number | null;
   os: string | null;
   arch: string | null;
+  /** What routing matches: the configured capabilities and those detected on the node. */
   capabilities: string[];
   /** What runs there can be sandboxed with (bwrap, sandbox-exec, none), as last probed; null: not known yet. */
   sandbox: string | null;
@@ -31,11 +38,20 @@ export interface NodeStatus {
   /** Every resolution step and its outcome (rejected answers included). */
   resolution: string | null;
   is_local: boolean;
+  /** local, ssh2 or openssh (null until decided), and why. */
+  transport: string | null;
+  transport_reason: string | null;
   running: number;
+  /** As written in the configuration. */
+  capabilities_configured: string[];
+  /** Found by the node's probe (tools on its PATH, devices); null when it was never probed. */
+  capabilities_detected: string[] | null;
   specialties: string[];
   reasons: string[];
   last_error: string | null;
   warnings: string[];
+  /** kind = "slurm": the partition's CPUs and queue from sinfo/squeue, and where jobs are submitted. */
+  slurm: (PartitionSample & { submit_host: string }) | null;
 }
 
 export interface StatusReport {
@@ -48,6 +64,7 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
   for (const v of views) {
     const s = v.sample;
     nodes[v.name] = {
+      kind: v.config.kind,
       status: v.health,
       cpu_percent: s?.cpu_percent ?? null,
       memory_percent: s?.memory_percent ?? null,
@@ -56,7 +73,7 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
       cores: s?.cores ?? v.config.cores ?? null,
       os: s?.os ?? v.config.os ?? null,
       arch: s?.arch ?? v.config.arch ?? null,
-      capabilities: v.config.capabilities,
+      capabilities: mergeCapabilities(v.config.capabilities, v.detected),
       sandbox: s?.sandbox ?? null,
       sandbox_level: v.config.sandbox,
       address: v.address ?? null,
@@ -71,11 +88,19 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
       address_age_s: v.address_age_s ?? null,
       resolution: v.resolution ?? null,
       is_local: v.isLocal,
+      transport: v.transport?.transport ?? null,
+      transport_reason: v.transport?.reason ?? null,
       running: v.running,
+      capabilities_configured: v.config.capabilities,
+      capabilities_detected: v.detected ?? null,
       specialties: v.config.specialties,
       reasons: v.reasons,
-      last_error: v.health === "unreachable" ? (v.last_error ?? null) : null,
+      last_error: v.health === "unreachable" ? (v.last_error ?? v.reasons?.[0] ?? null) : null,
       warnings: v.warnings,
+      slurm:
+        v.config.kind === "slurm"
+          ? ({ ...(s?.slurm ?? {}), submit_host: v.config.host } as NodeStatus["slurm"])
+          : null,
     };
   }
   return { local_node: views.find((v) => v.isLocal)?.name ?? null, nodes };
@@ -91,6 +116,7 @@ const HEADERS = [
   "OS/ARCH",
   "CAPABILITIES",
   "SANDBOX",
+  "TRANSPORT",
   "ADDRESS (VIA)",
   "AGE",
   "LAST ERROR / NOTES",
@@ -106,8 +132,9 @@ export function statusTable(report: StatusReport): string {
     num(n.load_1m),
     num(n.cores),
     `${n.os ?? "?"}/${n.arch ?? "?"}`,
-    n.capabilities.join(",") || "-",
+    capabilityCell(n),
     sandbox(n),
+    n.transport ?? "-",
     address(n),
     n.sample_age_s === null ? "-" : age(n.sample_age_s),
     notes(n),
@@ -121,7 +148,23 @@ export function statusTable(report: StatusReport): string {
   const footer = report.local_node
     ? `* this machine (${report.local_node}): sampled in-process, never over SSH`
     : "this machine is not one of the nodes";
-  return [line(HEADERS), ...rows.map(line), footer].join("\n");
+  const why = Object.entries(report.nodes)
+    .filter(([, n]) => n.transport && n.transport !== "local" && n.transport_reason)
+    .map(([name, n]) => `transport of ${name}: ${n.transport} (${n.transport_reason})`);
+  const detected = Object.values(report.nodes).some((n) =>
+    n.capabilities.some((c) => !n.capabilities_configured.includes(c)),
+  );
+  const legend = detected
+    ? ["+capability: detected on the node (its PATH or devices), not configured"]
+    : [];
+  return [line(HEADERS), ...rows.map(line), footer, ...legend, ...why].join("\n");
+}
+
+/** Configured capabilities as written, then the detected-only ones marked with "+". */
+function capabilityCell(n: NodeStatus): string {
+  const configured = n.capabilities_configured.map((c) => c.toLowerCase());
+  const extra = n.capabilities.filter((c) => !configured.includes(c)).map((c) => `+${c}`);
+  return [...n.capabilities_configured, ...extra].join(",") || "-";
 }
 
 /** "bwrap", or with a level set: "bwrap, workspace" ("?" when the node was not probed yet). */
@@ -132,7 +175,9 @@ function sandbox(n: NodeStatus): string {
 
 function address(n: NodeStatus): string {
   if (n.is_local) return "local";
+  if (n.slurm && !n.address) return `submit: ${n.slurm.submit_host}`;
   if (!n.address) return "-";
+  if (n.resolved_via === "ssh_config") return `${n.address} (ssh config)`;
   if (n.resolved_via === "cache")
     return `${n.address} (cache: ${n.address_source ?? "?"}, ${age(n.address_age_s ?? 0)})`;
   return `${n.address} (${n.resolved_via ?? "?"})`;
@@ -140,10 +185,16 @@ function address(n: NodeStatus): string {
 
 function notes(n: NodeStatus): string {
   const parts: string[] = [];
+  if (n.slurm?.cpus_total !== undefined) parts.push(queue(n.slurm));
   if (n.last_error) parts.push(n.last_error);
-  else if (n.status === "degraded") parts.push(n.reasons.join(", "));
+  else if (n.status === "degraded" && !n.slurm) parts.push(n.reasons.join(", "));
   for (const w of n.warnings) parts.push(`warning: ${w}`);
   return parts.join("; ") || "-";
+}
+
+/** "partition debug: 2/2 CPUs allocated, 0 idle; 1 running, 3 pending" */
+function queue(p: PartitionSample): string {
+  return `partition ${p.partition}${p.available !== "up" ? ` (${p.available})` : ""}: ${p.cpus_allocated}/${p.cpus_total} CPUs allocated, ${p.cpus_idle} idle; ${p.jobs_running} running, ${p.jobs_pending} pending`;
 }
 
 function num(v: number | null): string {

@@ -97,7 +97,7 @@ describe("sampler", () => {
     });
     expect(sampler.views().map((v) => v.health)).toEqual(["unknown", "unknown"]);
     const views = await sampler.sampleNow();
-    expect(commands).toEqual(["far: for c "]);
+    expect(commands).toEqual(["far: echo @"]);
     const [here, far] = views;
     expect(here).toMatchObject({ name: "here", isLocal: true, health: "healthy", method: "local" });
     expect(far).toMatchObject({ name: "far", isLocal: false, health: "degraded", running: 2 });

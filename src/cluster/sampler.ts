@@ -3,12 +3,16 @@
 import type { Database } from "bun:sqlite";
 import { withTimeout } from "../abort.ts";
 import type { Config, NodeConfig } from "../config/load.ts";
+import { detectLocalFacts } from "../config/local-facts.ts";
 import { type Resolver, summarise } from "../discovery/resolve.ts";
 import { ClusterError, toClusterError } from "../errors.ts";
+import type { TransportChoice } from "../openssh/choose-transport.ts";
 import { bestEffortWrite } from "../state/db.ts";
+import { detectLocalCapabilities } from "./capabilities.ts";
 import { backoffMs } from "./health.ts";
 import { type LoadSample, sampleLocal } from "./probe.ts";
 import { parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
+import { parseSlurmSample, sinfoScript } from "./slurm-sample.ts";
 import { HISTORY_MS, SampleStore, type StoredSample } from "./store.ts";
 import { buildView, type NodeView } from "./view.ts";
 
@@ -34,10 +38,19 @@ export interface SamplerOptions {
   clock?: () => number;
   /** In-process sample of this machine; default probe.ts's sampleLocal. */
   local?: () => Promise<LoadSample>;
+  /** This machine's capabilities, known before its first sample; default the PATH and devices. */
+  localCapabilities?: () => string[];
   /** Running tasks per node, from the task runner. */
   running?: (node: string) => number;
+  /**
+   * How a remote node is reached (asked before each remote sample; the caller caches it). An
+   * openssh node's address is what ssh itself resolves: discovery is skipped for it.
+   */
+  transport?: (node: NodeConfig) => Promise<TransportChoice>;
   /** Is this node the machine we run on? Asked at start and again after each address lookup. */
   isLocal: (node: string) => boolean;
+  /** Is a slurm node's submit host this machine (no address to resolve: `remote` runs it here)? */
+  submitIsLocal?: (node: NodeConfig) => boolean;
   /** Called after every attempt (tests, progress). */
   onUpdate?: (view: NodeView) => void;
 }
@@ -72,7 +85,10 @@ interface Slot {
   node: NodeConfig;
   isLocal: boolean;
   sample?: StoredSample;
+  /** This machine's capabilities (local slots only): a routing decision needs no sample for them. */
+  detected?: string[];
   state: NodeState;
+  transport?: TransportChoice;
   inflight?: Promise<void>;
 }
 
@@ -101,6 +117,13 @@ export function createSampler(opts: SamplerOptions): Sampler {
     });
   }
 
+  const localCapabilities =
+    opts.localCapabilities ?? (() => detectLocalCapabilities(detectLocalFacts().os));
+  const detectedHere = (s: Slot): string[] | undefined => {
+    if (!s.isLocal) return undefined;
+    s.detected ??= localCapabilities();
+    return s.detected;
+  };
   const viewOf = (s: Slot): NodeView =>
     buildView({
       node: s.node,
@@ -108,7 +131,9 @@ export function createSampler(opts: SamplerOptions): Sampler {
       state: s.state,
       resolution: opts.resolver?.peek(s.node.name),
       isLocal: s.isLocal,
+      transport: s.transport,
       running: opts.running?.(s.node.name) ?? 0,
+      detected: detectedHere(s),
       now: clock(),
       settings: config.settings,
     });
@@ -118,10 +143,19 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const sample = await (opts.local ?? sampleLocal)();
       return { ...sample, sampled_at: clock(), method: "local" };
     }
-    if (opts.resolver) {
+    const partition = s.node.kind === "slurm" ? s.node.partition : undefined;
+    // A partition submitted from this machine: no transport, no address (`remote` runs it here).
+    const here = partition !== undefined && opts.submitIsLocal?.(s.node) === true;
+    // The first time, the transport is not known yet (`ssh -G` runs): look the address up
+    // meanwhile rather than after; an openssh node's lookup is then simply not used.
+    const lookup = () => opts.resolver?.resolve(s.node.name, { signal });
+    const early = here || s.transport || !opts.transport ? undefined : lookup();
+    early?.catch(() => {});
+    if (opts.transport && !here) s.transport = await opts.transport(s.node);
+    if (opts.resolver && !here && s.transport?.transport !== "openssh") {
       // Resolve here rather than inside the pool: a node whose name turns out to be one of this
       // machine's addresses is sampled in-process, and a failed lookup needs no SSH attempt.
-      const where = await opts.resolver.resolve(s.node.name, { signal });
+      const where = (await (early ?? lookup())) as Awaited<ReturnType<Resolver["resolve"]>>;
       if (opts.isLocal(s.node.name)) {
         s.isLocal = true;
         return takeSample(s, signal);
@@ -131,14 +165,15 @@ export function createSampler(opts: SamplerOptions): Sampler {
           stage: "resolve",
         });
     }
-    const r = await opts.remote(s.node, remoteProbeScript(s.node.binary_path), {
-      timeoutMs: attemptMs,
-      signal,
-    });
+    const script =
+      partition !== undefined ? sinfoScript(partition) : remoteProbeScript(s.node.binary_path);
+    const r = await opts.remote(s.node, script, { timeoutMs: attemptMs, signal });
     if (r.code !== 0)
       throw new Error(
-        `probe script exited ${r.code ?? "by signal"}${r.stderr.trim() ? `: ${r.stderr.trim().slice(0, 200)}` : ""}`,
+        `${partition !== undefined ? "sinfo script" : "probe script"} exited ${r.code ?? "by signal"}${r.stderr.trim() ? `: ${r.stderr.trim().slice(0, 200)}` : ""}`,
       );
+    if (partition !== undefined)
+      return { ...parseSlurmSample(partition, r.stdout), sampled_at: clock(), method: "sinfo" };
     const { sample, method } = parseRemoteProbe(r.stdout);
     return { ...sample, sampled_at: clock(), method };
   }
@@ -149,6 +184,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const sample = await takeSample(s, signal);
       if (closed) return;
       s.sample = sample;
+      if (s.isLocal && sample.capabilities) s.detected = sample.capabilities;
       s.state = {
         node: s.node.name,
         failures: 0,
@@ -164,7 +200,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const base = timedOut ? timeoutMessage(s, attemptMs) : e.message;
       // Say which address failed and how it was found: a wrong fallback ip is then plain to see.
       const message =
-        e.details.stage !== "resolve" && where?.address && !s.isLocal
+        e.details.stage !== "resolve" && where?.address && !s.isLocal && !viaOpenssh(s)
           ? `${base} [address ${where.address} via ${where.source}${where.attempts.length ? `: ${summarise(where.attempts)}` : ""}]`
           : base;
       const now = clock();
@@ -176,7 +212,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       };
       // A connect that failed may have used a stale address: resolve afresh next time. A failed
       // resolution is already cached negatively on purpose.
-      if (e.code === "UNREACHABLE" && e.details.stage !== "resolve")
+      if (e.code === "UNREACHABLE" && e.details.stage !== "resolve" && !viaOpenssh(s))
         opts.resolver?.invalidate(s.node.name);
     }
     opts.onUpdate?.(viewOf(s));
@@ -201,6 +237,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
 
   function stage(s: Slot): string {
     if (s.isLocal) return "sampling this machine";
+    if (viaOpenssh(s)) return `sampling ${s.node.name} over ssh (${s.transport?.address ?? "?"})`;
     const r = opts.resolver?.peek(s.node.name);
     if (!r) return `resolving the address of ${s.node.name}`;
     if (!r.address) return r.error ?? "no address";
@@ -240,6 +277,10 @@ export function createSampler(opts: SamplerOptions): Sampler {
       await withTimeout(Promise.allSettled([...slots.values()].map((s) => s.inflight)), 2000);
     },
   };
+}
+
+function viaOpenssh(s: Slot): boolean {
+  return s.transport?.transport === "openssh";
 }
 
 function timeoutMessage(s: Slot, ms: number): string {

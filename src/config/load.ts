@@ -9,8 +9,13 @@ import type { SandboxLevel } from "./sandbox-level.ts";
 import { type Arch, type FileConfig, fileSchema, type Os } from "./schema.ts";
 import { SETTINGS, type SettingKey, type TableSettings, withDefaults } from "./settings.ts";
 
+export type Transport = "ssh2" | "openssh" | "auto";
+
 export interface NodeConfig {
   name: string;
+  /** ssh: a machine reached over SSH (or this one); slurm: a partition, via its submit host. */
+  kind: "ssh" | "slurm";
+  /** The machine itself (ssh), or the Slurm submit host (slurm; "localhost" = this machine). */
   host: string;
   ip?: string;
   os?: Os;
@@ -22,19 +27,35 @@ export interface NodeConfig {
   identity_file?: string;
   port: number;
   binary_path?: string;
+  /** How the node is reached (the node's own, else [defaults]); "auto" (also when absent) asks `ssh -G`. */
+  transport?: Transport;
+  /** Whether user / port were configured (node, [defaults] or environment) rather than defaulted: only those are passed to `ssh`, so its own config can say the rest. */
+  explicit?: { user: boolean; port: boolean };
   allow?: string[];
   deny?: string[];
   /** The node's sandbox level (its own, else [defaults]); a run may only tighten it. */
   sandbox: SandboxLevel;
   /** Extra paths a sandbox leaves writable ("~/" is the node's home). */
   writable: string[];
+  /** kind = "slurm" only: where and how jobs are submitted. */
+  partition?: string;
+  account?: string;
+  qos?: string;
+  cpus_per_task?: number;
+  /** Slurm --time form, e.g. "2:00:00". */
+  time_limit?: string;
 }
 
 /** The effective settings: the table's (settings.ts) plus what is derived from the environment. */
-export type Settings = Omit<TableSettings, "user" | "state_dir" | "http_origins"> & {
+export type Settings = Omit<
+  TableSettings,
+  "user" | "state_dir" | "http_origins" | "protected_paths"
+> & {
   user: string;
   state_dir: string;
   http_origins: string[];
+  /** The command policy's protected paths (`@default` stands for its built-in list). */
+  protected_paths: string[];
   identity_file?: string;
   port: number;
   /** [defaults] writable: extra paths a sandbox leaves writable. */
@@ -163,6 +184,7 @@ function build(
     ...withDefaults(d),
     user,
     state_dir: d.state_dir ? resolve(expandHome(d.state_dir, home)) : stateBase,
+    ssh_config: d.ssh_config ? resolve(expandHome(d.ssh_config, home)) : undefined,
     identity_file: d.identity_file ? expandHome(d.identity_file, home) : undefined,
     port: d.port ?? 22,
     writable: d.writable ?? [],
@@ -170,6 +192,7 @@ function build(
       .split(",")
       .map((o) => o.trim())
       .filter(Boolean),
+    protected_paths: listOf(d.protected_paths ?? "@default"),
     ssh_auth_sock: env.SSH_AUTH_SOCK || undefined,
     home,
   };
@@ -179,15 +202,24 @@ function build(
     nodes[name] = {
       ...n,
       name,
-      host: n.host ?? name,
+      // A slurm node without host submits from this machine.
+      host: n.host ?? (n.kind === "slurm" ? "localhost" : name),
       user: n.user ?? user,
       port: n.port ?? settings.port,
       identity_file: identity ? expandHome(identity, home) : undefined,
       sandbox: n.sandbox ?? settings.sandbox,
       writable: n.writable ?? settings.writable,
+      transport: n.transport ?? d.transport ?? "auto",
+      explicit: { user: (n.user ?? d.user) !== undefined, port: (n.port ?? d.port) !== undefined },
     };
   }
   return { source, settings, nodes, warnings };
+}
+
+/** A list setting given as a TOML list or a comma-separated string. */
+function listOf(value: string | string[]): string[] {
+  const items = Array.isArray(value) ? value : value.split(",");
+  return items.map((v) => v.trim()).filter(Boolean);
 }
 
 function isKnownEnv(variable: string): boolean {

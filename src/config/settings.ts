@@ -15,6 +15,13 @@ const percent = z
   .gt(0, "expected a percentage in (0, 100]")
   .max(100, "expected a percentage in (0, 100]");
 const count = z.number({ error: "expected a whole number" }).int("expected a whole number").min(0);
+const MiB = 1024 * 1024;
+/** A size in bytes between MIN and MAX: a huge one would be accepted and then exhaust memory. */
+const bytes = (min: number, max: number) =>
+  count
+    .min(min, `expected at least ${min} bytes`)
+    .max(max, `expected at most ${max} bytes (${max / MiB} MiB)`);
+const PATH_ENTRY = /^(@default|\/.*|~(\/.*)?)$/;
 
 export interface SettingDef {
   env: string;
@@ -54,6 +61,30 @@ export const SETTINGS = {
     meaning:
       "retries (with backoff) of failures before a command was sent; a command is never re-sent",
     kind: "number",
+  },
+  ssh_keepalive: {
+    env: "CLUSTER_SSH_KEEPALIVE",
+    type: seconds(0, true).max(600, "expected at most 600 seconds"),
+    default: 5,
+    meaning:
+      "seconds between SSH keepalives (ssh2's keepalive, OpenSSH's ServerAliveInterval); 3 unanswered ones end the connection",
+    kind: "number",
+  },
+  transport: {
+    env: "CLUSTER_SSH_TRANSPORT",
+    type: z.enum(["ssh2", "openssh", "auto"], { error: 'expected "ssh2", "openssh" or "auto"' }),
+    default: "auto",
+    meaning:
+      "how nodes are reached: `ssh2` (in-process, pooled), `openssh` (the `ssh` program, your ssh config, one ControlMaster per node) or `auto` (openssh where `ssh -G HOST` shows something ssh2 cannot honour); a node may override it",
+    kind: "string",
+  },
+  ssh_config: {
+    env: "CLUSTER_SSH_CONFIG",
+    type: z.string().min(1, "expected an ssh config file path"),
+    default: undefined,
+    meaning:
+      "ssh config file for the openssh transport and `auto` (`ssh -F FILE`); default ssh's own (~/.ssh/config, /etc/ssh/ssh_config)",
+    kind: "string",
   },
   cpu_threshold: {
     env: "CLUSTER_CPU_THRESHOLD",
@@ -145,9 +176,50 @@ export const SETTINGS = {
   },
   output_limit: {
     env: "CLUSTER_OUTPUT_LIMIT",
-    type: count.min(1024, "expected at least 1024 bytes"),
+    type: bytes(1024, 256 * MiB),
     default: 1_048_576,
-    meaning: "bytes kept per stream (head and tail halves, a marker between)",
+    meaning:
+      "bytes of each stream kept in a run's result and in its stored output (head and tail halves, a marker between); at most 256 MiB",
+    kind: "number",
+  },
+  output_store_max_bytes: {
+    env: "CLUSTER_OUTPUT_STORE_MAX_BYTES",
+    type: count
+      .min(1_048_576, "expected at least 1048576 bytes")
+      .max(2 ** 44, "expected at most 17592186044416 bytes (16 TiB)"),
+    default: 536_870_912,
+    meaning:
+      "total bytes of stored run output (every run's, capped by output_limit); past it the oldest runs' output is removed first",
+    kind: "number",
+  },
+  mcp_output_limit: {
+    env: "CLUSTER_MCP_OUTPUT_LIMIT",
+    type: count
+      .min(2000, "expected at least 2000 characters")
+      .max(1_000_000, "expected at most 1000000 characters"),
+    default: 40_000,
+    meaning:
+      "characters an MCP tool result may take when the run succeeded (both blocks, serialized); longer output is cut to head and tail and paged with task_output",
+    kind: "number",
+  },
+  mcp_error_output_limit: {
+    env: "CLUSTER_MCP_ERROR_OUTPUT_LIMIT",
+    type: count
+      .min(2000, "expected at least 2000 characters")
+      .max(1_000_000, "expected at most 1000000 characters"),
+    default: 10_000,
+    meaning:
+      "the same for a run that failed, timed out or was canceled (agents cut error results sooner); stderr is favoured",
+    kind: "number",
+  },
+  mcp_batch_output_limit: {
+    env: "CLUSTER_MCP_BATCH_OUTPUT_LIMIT",
+    type: count
+      .min(20_000, "expected at least 20000 characters")
+      .max(4_000_000, "expected at most 4000000 characters"),
+    default: 100_000,
+    meaning:
+      "characters a parallel_execute result may take in all, shared by its items (failing items get three times the share)",
     kind: "number",
   },
   kill_grace: {
@@ -174,9 +246,9 @@ export const SETTINGS = {
   },
   http_max_body: {
     env: "CLUSTER_HTTP_MAX_BODY",
-    type: count.min(1024, "expected at least 1024 bytes"),
+    type: bytes(1024, 64 * MiB),
     default: 1_048_576,
-    meaning: "largest HTTP request body `serve` accepts, in bytes",
+    meaning: "largest HTTP request body `serve` accepts, in bytes; at most 64 MiB",
     kind: "number",
   },
   http_session_idle: {
@@ -212,9 +284,29 @@ export const SETTINGS = {
       "OS sandbox around every run: `off`, `system` (system directories read-only, setuid inert) or `workspace` (everything read-only but the working directory, the temp directory and `writable`); a node may set its own, a run may only tighten it",
     kind: "string",
   },
+  protected_paths: {
+    env: "CLUSTER_PROTECTED_PATHS",
+    type: z
+      .union([z.string(), z.array(z.string())], {
+        error: 'expected a comma-separated string or a list of paths like ["@default", "/data"]',
+      })
+      .superRefine((value, ctx) => {
+        const items = (Array.isArray(value) ? value : value.split(",")).map((v) => v.trim());
+        for (const item of items.filter(Boolean))
+          if (!PATH_ENTRY.test(item))
+            ctx.addIssue({
+              code: "custom",
+              message: `expected "@default", an absolute path or a ~/ path (globs allowed) in each entry, not ${JSON.stringify(item)}`,
+            });
+      }),
+    default: "@default",
+    meaning:
+      "paths the command policy protects: a delete, move, permission change or container mount of one (or of what holds it) is refused; `@default` is the built-in list (`/`, each top-level system directory and its children, `~`, `~/.ssh`, the homes); absolute, `~/...`, globs allowed",
+    kind: "string",
+  },
   audit_max_bytes: {
     env: "CLUSTER_AUDIT_MAX_BYTES",
-    type: count.min(4096, "expected at least 4096 bytes"),
+    type: bytes(4096, 1024 * MiB),
     default: 10_485_760,
     meaning:
       "size in bytes at which audit.jsonl is rotated to audit.jsonl.<UTC time>-<pid>; rotated files are kept",

@@ -57,6 +57,14 @@ export const command = z
   .string({ error: expected("a shell command line") })
   .min(1, { error: expected("a non-empty shell command line") })
   .max(100_000, { error: () => "expected a command line under 100000 characters" })
+  .superRefine((value, ctx) => {
+    const nul = value.indexOf("\u0000");
+    if (nul >= 0)
+      ctx.addIssue({
+        code: "custom",
+        message: `holds a NUL byte at position ${nul}; a command line cannot contain NUL (a shell would cut it short there)`,
+      });
+  })
   .describe("Shell command line, run with bash -c (sh where bash is missing)");
 export const sandbox = z
   .enum(SANDBOX_LEVELS, { error: expected('"off", "system" or "workspace"') })
@@ -95,12 +103,47 @@ export const runResultShape = {
   duration_ms: z.number(),
   timed_out: z.boolean(),
   canceled: z.boolean(),
-  route: z.looseObject({ reason: z.string(), candidates: z.array(routeCandidate.loose()) }),
+  route: z.looseObject({
+    reason: z.string(),
+    candidates: z.array(routeCandidate.loose()),
+    job: z
+      .object({
+        scheduler: z.literal("slurm"),
+        partition: z.string(),
+        job_id: z.string().nullable(),
+        state: z.string().optional(),
+      })
+      .optional(),
+  }),
   error: z
     .object({ code: z.string(), message: z.string(), rule: z.string().optional() })
     .optional(),
 };
 export const runResult = z.object(runResultShape);
+
+/**
+ * Beside a run result whose output was cut (by output_limit or to fit the result's size): which
+ * streams, how many bytes each produced, and the task_output calls that page what is not shown.
+ */
+export const cutShape = {
+  stdout_truncated: z.boolean().optional(),
+  stderr_truncated: z.boolean().optional(),
+  stdout_bytes: z.number().optional(),
+  stderr_bytes: z.number().optional(),
+  more: z
+    .array(
+      z.object({
+        tool: z.literal("task_output"),
+        arguments: z.object({
+          task_id: z.string(),
+          stream: z.enum(["stdout", "stderr"]),
+          offset: z.number(),
+        }),
+      }),
+    )
+    .optional(),
+};
+export const sizedRunResult = z.object({ ...runResultShape, ...cutShape });
 
 // The schema and the RunResult type are one shape, checked at compile time: the same fields, and
 // every RunResult the program builds is valid output.
@@ -121,6 +164,7 @@ export type RunResultMatchesSchema = Assert<
  */
 export const runOrTaskOutput = z.object({
   ...z.object(runResultShape).partial().shape,
+  ...cutShape,
   task_id: z.string(),
   node: z.string(),
   state: z.string().optional(),

@@ -17,8 +17,9 @@ const INSTRUCTIONS = `cluster-exec runs shell commands on the nodes of a small S
 - cluster_status: nodes, their health, load and capabilities (read-only).
 - background: true on cluster_bash / offload_to starts a task and returns its id at once; then task_wait,
   task_status, task_output (paged) and task_cancel. Use it for anything longer than about a minute.
-Every run result says node, exit code, signal, stdout/stderr (capped), duration, timed_out/canceled and why
-that node was chosen. Dangerous commands (rm -rf /, mkfs, dd to disks, fork bombs...) are refused.`;
+Every run result says node, exit code, signal, stdout/stderr, duration, timed_out/canceled and why that node
+was chosen. Long output is cut to head and tail to keep results small; the result then names the task_output
+call (task_id, stream, offset) that pages the rest, which every run keeps stored. Dangerous commands (rm -rf /, mkfs, dd to disks, fork bombs...) are refused.`;
 
 export function createServer(deps: McpDeps): McpServer {
   const server = new McpServer(

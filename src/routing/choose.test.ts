@@ -150,9 +150,13 @@ describe("ranking", () => {
     );
     expect(bySpecialty.node).toBe("b");
     expect(bySpecialty.reason).toContain("specialty compilation");
+    // Runs in flight take free capacity: equal scores remain only when the load makes up for them.
     const byRunning = route(
       "make",
-      nodes({ name: "a", ...same, running: 3 }, { name: "b", ...same, running: 1 }),
+      nodes(
+        { name: "a", cores: 8, load: 1, memory: 0, running: 1 },
+        { name: "b", cores: 8, load: 2, memory: 0 },
+      ),
     );
     expect(byRunning.node).toBe("b");
     expect(byRunning.reason).toContain("fewer running tasks");
@@ -219,7 +223,8 @@ describe("requirements", () => {
     expect(d).toMatchObject({
       decision: "no_node",
       node: null,
-      reason: "No node satisfies capability cuda.",
+      reason:
+        "No node satisfies capability cuda: checked macpro51, mac-studio, macbook-air, inference; none lists cuda in its capabilities.",
     });
     const both = route("make", originCluster(), {
       requirements: { requires_os: "macos", requires_capabilities: ["tpu"] },
@@ -283,6 +288,32 @@ describe("policy in routing", () => {
     expect(d.candidates.find((c) => c.node === "a")?.note).toContain('deny rule "make"');
     const all = route("make", nodes({ name: "a", deny: ["ma*"] }));
     expect(all).toMatchObject({ decision: "refused", rule: "nodes.a.deny:ma*" });
+  });
+
+  test("a container refusal a node waives goes to that node; if none waives, it is refused", () => {
+    const cmd = "docker run --privileged alpine true";
+    const caps = ["docker"];
+    const list = nodes(
+      { name: "a", cores: 64, capabilities: caps },
+      { name: "b", cores: 2, capabilities: caps, allow: ["rule:container-privileged"] },
+    );
+    const d = route(cmd, list);
+    expect(d.node).toBe("b");
+    expect(d.candidates.find((c) => c.node === "a")?.note).toContain("--privileged");
+    expect(route(cmd, nodes({ name: "a", capabilities: caps }))).toMatchObject({
+      decision: "refused",
+      rule: "container-privileged",
+    });
+  });
+
+  test("the policy judges where the command starts: the cwd given, else each node's default", () => {
+    const list = nodes({ name: "far", cores: 8 });
+    expect(route("rm -rf ./*", list)).toMatchObject({
+      decision: "refused",
+      rule: "recursive-delete",
+    });
+    expect(route("rm -rf ./*", list, { cwd: "/srv/build/out" }).decision).not.toBe("refused");
+    expect(route("rm -rf ../*", list, { cwd: "/srv" })).toMatchObject({ decision: "refused" });
   });
 
   test("an explicit node whose allow list misses the command refuses it", () => {

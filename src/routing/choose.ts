@@ -6,24 +6,31 @@ import { ClusterError } from "../errors.ts";
 import { checkCommand } from "../policy/check.ts";
 import type { PolicyVerdict } from "../policy/types.ts";
 import { type Assessed, assessNode, compareAssessed, toCandidate } from "./assess.ts";
-import { describeLoad } from "./capacity.ts";
+import { describeLoad, describeSlots, hasFreeSlot } from "./capacity.ts";
 import { type Classification, classifyCommand } from "./classify.ts";
 import { explainChoice, explainNoNode, whyNotLocal } from "./explain.ts";
 import { type Requirement, resolveRequirements } from "./requirements.ts";
+import { startDirectories } from "./start-dirs.ts";
 import type { ChooseInput, RouteDecision } from "./types.ts";
 
 export function chooseNode(input: ChooseInput): RouteDecision {
   // Bad aliases are usage errors, whatever the command. (Unknown node names are the caller's to
   // refuse: it holds the inventory.)
   const explicitOnly = resolveRequirements(input.requirements, []);
-  const { verdict, analysis } = checkCommand(input.command);
-  if (!verdict.allowed || !analysis) return refused(verdict, input.nodes, explicitOnly);
+  const check = checkCommand(input.command, {
+    cwd: startDirectories(input),
+    ...(input.protectedPaths ? { protectedPaths: input.protectedPaths } : {}),
+  });
+  const { verdict, analysis } = check;
+  // A refusal a node may waive (containers) is judged per node below.
+  if ((!verdict.allowed && !check.waivable) || !analysis)
+    return refused(verdict, input.nodes, explicitOnly);
 
   const cls = classifyCommand(analysis);
   // With an explicit node, a guess from the command never overrides the caller's choice.
   const reqs = resolveRequirements(input.requirements, input.explicitNode ? [] : cls.inferred);
   const assessed = input.nodes.map((n) =>
-    assessNode(n, analysis, cls, reqs, input.thresholds, input.sandbox),
+    assessNode(n, check, cls, reqs, input.thresholds, input.sandbox),
   );
   const candidates = assessed.map(toCandidate);
   const base = { candidates, requirements: reqs };
@@ -74,17 +81,20 @@ function withSandbox(d: RouteDecision, chosen: Assessed): RouteDecision {
   return { ...d, reason: `${d.reason} Sandbox: ${chosen.sandbox}.`, sandbox: chosen.sandbox };
 }
 
-/** The reason to stay local, or undefined to rank every node. */
+/**
+ * The reason to stay local, or undefined to rank every node. A light command stays only while this
+ * machine has a free slot: a batch fills it, then spreads.
+ */
 function localChoice(local: Assessed, cls: Classification): string | undefined {
   if (local.excluded || cls.weight === "heavy" || local.softMisses.length > 0) return undefined;
   const name = local.view.name;
   if (cls.weight === "local")
     return `${cls.programs.join(", ") || "The command"} only inspect${cls.programs.length === 1 ? "s" : ""} this machine, so it runs here on ${name}.`;
   if (local.tier === 0)
-    return `Light command and ${name} is under every threshold (${describeLoad(local.view)}), so it runs locally.`;
+    return `Light command and ${name} is under every threshold with a free slot (${describeLoad(local.view)}${local.view.running > 0 ? "" : `; ${describeSlots(local.view)}`}), so it runs locally.`;
   // No sample for the local node yet: nothing says it is busy, and local is cheapest.
-  if (!local.view.sample && local.view.health !== "degraded")
-    return `Light command and nothing shows ${name} is busy (no load sample yet), so it runs locally.`;
+  if (!local.view.sample && local.view.health !== "degraded" && hasFreeSlot(local.view))
+    return `Light command and nothing shows ${name} is busy (no load sample yet; ${describeSlots(local.view)}), so it runs locally.`;
   return undefined;
 }
 

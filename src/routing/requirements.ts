@@ -1,6 +1,7 @@
 // Placement requirements: explicit ones (requires_os/arch/capabilities, aliases resolved) are hard;
 // inferred ones (docker → capability docker, swift build → macos) are hard only when nothing was
 // asked explicitly — an explicit request is the caller's judgement and overrides our guess.
+import { mergeCapabilities } from "../cluster/capabilities.ts";
 import type { NodeConfig } from "../config/load.ts";
 import { archSchema, osSchema } from "../config/schema.ts";
 import { ClusterError } from "../errors.ts";
@@ -27,6 +28,7 @@ export interface Requirement {
 export interface NodeFacts {
   os?: string;
   arch?: string;
+  /** Configured and detected alike: an inferred or explicit requirement matches either. */
   capabilities: string[];
 }
 
@@ -81,11 +83,15 @@ function parseAlias(
   });
 }
 
-export function nodeFacts(config: NodeConfig, sample?: { os?: string; arch?: string }): NodeFacts {
+export function nodeFacts(
+  config: NodeConfig,
+  sample?: { os?: string; arch?: string },
+  detected?: string[],
+): NodeFacts {
   return {
     os: config.os ?? sample?.os,
     arch: config.arch ?? sample?.arch,
-    capabilities: config.capabilities.map((c) => c.toLowerCase()),
+    capabilities: mergeCapabilities(config.capabilities, detected),
   };
 }
 

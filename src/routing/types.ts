@@ -21,6 +21,12 @@ export interface ChooseInput {
   explicitNode?: string;
   /** The run's sandbox request: it may only tighten each node's own setting. */
   sandbox?: SandboxLevel;
+  /** The run's working directory as given (--cwd, MCP cwd); undefined: each node's default. */
+  cwd?: string;
+  /** This process's directory: where a local run without a cwd starts (a remote one starts in ~). */
+  localDir?: string;
+  /** The protected_paths setting (the policy's built-in list when absent). */
+  protectedPaths?: readonly string[];
 }
 
 export type Decision = "local" | "remote" | "refused" | "no_node";

@@ -5,6 +5,7 @@ import type { Executor } from "../exec/executor.ts";
 import type { RunResult } from "../exec/result.ts";
 import type { RunRecorder } from "../tasks/request.ts";
 import { createDecider } from "./decide.ts";
+import { createRunsInFlight } from "./in-flight.ts";
 import { createRunFn } from "./pipeline.ts";
 
 const config = loadConfig({ env: { HOME: "/nonexistent-home-for-tests" } });
@@ -35,22 +36,22 @@ function setup() {
     finished: (r: RunResult, m) =>
       events.push(`end ${r.error?.code ?? r.exit_code} ${m.bytes_out}`),
   };
-  const running = new Map<string, number>();
+  const inFlight = createRunsInFlight();
   const views = [fakeNode({ name: local, local: true, sampled: false })];
   const decide = createDecider({ config, views: () => views });
-  const run = createRunFn({ config, decide, executorFor: () => executor, recorder, running });
-  return { run, calls, events, running };
+  const run = createRunFn({ config, decide, executorFor: () => executor, recorder, inFlight });
+  return { run, calls, events, inFlight };
 }
 
 describe("the run pipeline", () => {
   test("a run is decided, executed and recorded start and end, bytes counted", async () => {
-    const { run, calls, events, running } = setup();
+    const { run, calls, events, inFlight } = setup();
     const r = await run({ command: "echo out", node: local, requester: "cli" });
     expect(r).toMatchObject({ node: local, exit_code: 0, stdout: "out\n" });
     expect(r.route.reason).toContain(local);
     expect(calls).toEqual(["echo out"]);
     expect(events).toEqual([`start ${local}`, "end 0 4"]);
-    expect(running.get(local)).toBe(0);
+    expect(inFlight.count(local)).toBe(0);
   });
 
   test("a refused command never reaches an executor, and its result names the rule", async () => {
@@ -59,6 +60,41 @@ describe("the run pipeline", () => {
     expect(calls).toEqual([]);
     expect(r.error).toMatchObject({ code: "POLICY_DENIED", rule: "recursive-delete" });
     expect(events).toEqual(["start ", "end POLICY_DENIED 0"]);
+  });
+
+  test("the policy judges the command in the run's directory (CLI --cwd, MCP cwd)", async () => {
+    const { run, calls } = setup();
+    const r = await run({ command: "rm -rf *", cwd: "/", requester: "mcp-stdio" });
+    expect(r.error).toMatchObject({ code: "POLICY_DENIED", rule: "recursive-delete" });
+    expect(r.error?.message).toContain("everything in / (/*)");
+    const ok = await run({ command: "rm -rf *", cwd: "/tmp/scratch", requester: "mcp-stdio" });
+    expect(ok.error).toBeUndefined();
+    expect(calls).toEqual(["rm -rf *"]);
+  });
+
+  test("without a cwd a remote run starts in the node's home: rm -rf ./* there is refused", () => {
+    const views = [fakeNode({ name: "far", sampled: false })];
+    const decide = createDecider({ config, views: () => views });
+    const d = decide({ command: "rm -rf ./*", requester: "mcp-stdio" });
+    expect(d).toMatchObject({ decision: "refused", rule: "recursive-delete" });
+    expect(d.reason).toContain("~/*");
+    expect(decide({ command: "rm -rf ./build", requester: "mcp-stdio" }).decision).not.toBe(
+      "refused",
+    );
+  });
+
+  test("protected_paths comes from the settings", () => {
+    const env = {
+      HOME: "/nonexistent-home-for-tests",
+      CLUSTER_PROTECTED_PATHS: "@default,/data/*",
+    };
+    const withData = loadConfig({ env });
+    const views = [fakeNode({ name: local, local: true, sampled: false })];
+    const decide = createDecider({ config: withData, views: () => views });
+    expect(decide({ command: "rm -rf /data/x", requester: "cli" })).toMatchObject({
+      decision: "refused",
+      rule: "recursive-delete",
+    });
   });
 
   test("an unknown node is a recorded NODE_UNKNOWN result, not a throw", async () => {

@@ -15,6 +15,7 @@ import { decisionError } from "../routing/choose.ts";
 import type { RouteDecision } from "../routing/types.ts";
 import { sandboxSpec } from "../sandbox/levels.ts";
 import type { RunFn, RunRecorder, RunRequest } from "../tasks/request.ts";
+import type { RunsInFlight } from "./in-flight.ts";
 
 export interface PipelineDeps {
   config: Config;
@@ -22,8 +23,8 @@ export interface PipelineDeps {
   decide(req: RunRequest): RouteDecision;
   executorFor(node: string): Executor;
   recorder?: RunRecorder;
-  /** Load accounting so concurrent work spreads: runs in flight per node. */
-  running: Map<string, number>;
+  /** Load accounting so concurrent work spreads: runs in flight per node, read by decide(). */
+  inFlight: RunsInFlight;
 }
 
 export function createRunFn(deps: PipelineDeps): RunFn {
@@ -65,12 +66,15 @@ export function createRunFn(deps: PipelineDeps): RunFn {
         decision.reason,
         failedBeforeStart(refusal as ClusterError, { ...ids, node: node ?? "", route }),
       );
-    if (hooks.signal?.aborted) {
+    // A batch job that already exists (a replaced runner follows it) must see a cancel or a passed
+    // deadline itself: only the executor can scancel it.
+    const resuming = hooks.batch?.resume !== undefined;
+    if (hooks.signal?.aborted && !resuming) {
       // Canceled before it started: nothing is sent anywhere.
       const notRun = { ...notStartedOutcome(0), canceled: true };
       return record(node, decision.reason, toRunResult(notRun, { ...ids, node, route }));
     }
-    if (req.timeoutS !== undefined && req.timeoutS <= 0) {
+    if (req.timeoutS !== undefined && req.timeoutS <= 0 && !resuming) {
       const late = new ClusterError(
         "DEADLINE_PASSED",
         "the deadline (timeout_seconds) passed before it could start",
@@ -87,15 +91,18 @@ export function createRunFn(deps: PipelineDeps): RunFn {
       route_reason: decision.reason,
       started_at: Date.now(),
     });
+    // Every run's output is kept (capped) in its task's files, so a cut result can be paged.
+    const stored = deps.recorder?.output?.(task_id);
     let bytesOut = 0;
-    deps.running.set(node, (deps.running.get(node) ?? 0) + 1);
+    // Taken in the same synchronous stretch as the decision: the next run of a batch sees it.
+    const release = deps.inFlight.take(node);
     let result: RunResult;
     try {
       const outcome = await deps.executorFor(node).run(
         {
           command: req.command,
           cwd: req.cwd,
-          timeoutMs: (req.timeoutS ?? settings.cmd_timeout) * 1000,
+          timeoutMs: Math.max(0, (req.timeoutS ?? settings.cmd_timeout) * 1000),
           outputLimit: settings.output_limit,
           killGraceMs: settings.kill_grace * 1000,
           // Every process of the run carries its task id: how a sweep recognises its group.
@@ -105,8 +112,11 @@ export function createRunFn(deps: PipelineDeps): RunFn {
             deps.recorder?.group?.(task_id, { pgid: g.pgid, node: g.local ? null : node }),
           onOutput: (stream, chunk) => {
             bytesOut += chunk.length;
+            stored?.write(stream, chunk);
             return hooks.onOutput?.(stream, chunk);
           },
+          taskId: task_id,
+          ...(hooks.batch ? { batch: hooks.batch } : {}),
         },
         hooks.signal,
       );
@@ -115,7 +125,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
       // Executors report failures in the outcome; anything thrown is still a result, never a crash.
       result = failedBeforeStart(toClusterError(err), { ...ids, node, route });
     } finally {
-      deps.running.set(node, Math.max(0, (deps.running.get(node) ?? 1) - 1));
+      release();
     }
     deps.recorder?.finished(result, { requester: req.requester, bytes_out: bytesOut });
     return result;

@@ -1,15 +1,18 @@
-// The process-wide wiring: one SSH pool, the sampler, executors per node, the run pipeline.
+// The process-wide wiring: the transports (one SSH pool, one set of ControlMasters), the sampler,
+// executors per node, the run pipeline.
 import { raceAbort, withTimeout } from "../abort.ts";
 import type { Sampler } from "../cluster/sampler.ts";
+import type { NodeView } from "../cluster/view.ts";
 import type { Config } from "../config/load.ts";
 import type { Executor } from "../exec/executor.ts";
 import type { RouteDecision } from "../routing/types.ts";
-import { poolOptionsFrom, SshPool } from "../ssh/pool.ts";
 import type { RunFn, RunRecorder } from "../tasks/request.ts";
 import { createClusterSampler } from "./cluster-sampler.ts";
 import { createDecider } from "./decide.ts";
 import { createExecutorFor } from "./for-node.ts";
+import { createRunsInFlight, type RunsInFlight } from "./in-flight.ts";
 import { createRunFn } from "./pipeline.ts";
+import { createTransports } from "./transports.ts";
 
 export interface Runtime {
   config: Config;
@@ -17,7 +20,10 @@ export interface Runtime {
   /** Policy + routing from cached samples only. */
   decide: (req: Parameters<RunFn>[0]) => RouteDecision;
   sampler: Sampler;
-  running: Map<string, number>;
+  /** Runs in flight per node, shared by every caller of this runtime (placement counts them). */
+  inFlight: RunsInFlight;
+  /** Calls `listener` after every sampling attempt (success or failure); returns the unsubscribe. */
+  onSampled(listener: (view: NodeView) => void): () => void;
   /**
    * One-shot verbs have no background sampler: when a routing choice exists (several nodes) and a
    * sample is stale, sample now, bounded by status_timeout. Servers keep samples fresh instead.
@@ -33,9 +39,17 @@ export interface RuntimeOptions {
 }
 
 export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtime {
-  const pool = new SshPool(poolOptionsFrom(config));
-  const running = new Map<string, number>();
-  const sampler = createClusterSampler(config, { pool, running: (n) => running.get(n) ?? 0 });
+  const transports = createTransports(config);
+  const inFlight = createRunsInFlight();
+  // Listeners (the status page) come and go; the sampler keeps its one callback.
+  const sampled = new Set<(view: NodeView) => void>();
+  const sampler = createClusterSampler(config, {
+    transports,
+    running: inFlight.count,
+    onUpdate: (view) => {
+      for (const listener of sampled) listener(view);
+    },
+  });
   if (opts.sampleInBackground) sampler.start();
   const executors = new Map<string, Executor>();
   const executorFor = (node: string): Executor => {
@@ -44,15 +58,15 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     const key = isLocal ? `${node}\u0000local` : node;
     let e = executors.get(key);
     if (!e) {
-      e = createExecutorFor(node, config, { pool, isLocal });
+      e = createExecutorFor(node, config, { transports, isLocal });
       executors.set(key, e);
     }
     return e;
   };
   const decide = createDecider({ config, views: () => sampler.views() });
-  const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, running });
+  const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, inFlight });
   // Runs in flight, so that close() can stop them: a closed SSH channel does not kill a remote
-  // command, only the kill over a second channel does, and that needs the pool still open.
+  // command, only the kill over a second channel does, and that needs the transports still open.
   const inflight = new Set<Promise<unknown>>();
   const shutdown = new AbortController();
   const run: RunFn = (req, hooks = {}) => {
@@ -69,7 +83,11 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     run,
     decide,
     sampler,
-    running,
+    inFlight,
+    onSampled(listener) {
+      sampled.add(listener);
+      return () => sampled.delete(listener);
+    },
     async refreshIfStale(signal) {
       if (Object.keys(config.nodes).length < 2 || !sampler.views().some((v) => v.stale)) return;
       const sampled = sampler.sampleNow({
@@ -85,7 +103,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
       await withTimeout(Promise.allSettled([...inflight]), (kill_grace + ssh_timeout + 1) * 1000);
       await sampler.close();
       await Promise.all([...executors.values()].map((e) => e.close()));
-      await pool.close();
+      await transports.close();
     },
   };
 }

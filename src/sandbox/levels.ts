@@ -34,13 +34,17 @@ export function sandboxSpec(level: SandboxLevel, writable: string[]): SandboxSpe
   return level === "off" ? undefined : { level, writable };
 }
 
-/** Why a node cannot run a run at `level`, or undefined when it can (or cannot tell yet). */
+/**
+ * Why a node cannot run a run at `level`, or undefined when it can (or cannot tell yet). `why`
+ * replaces "has no sandbox" where the node has one but its runs cannot use it.
+ */
 export function sandboxUnmet(
   level: SandboxLevel,
   tool: SandboxTool | undefined,
+  why = "has no sandbox (bwrap or sandbox-exec)",
 ): string | undefined {
   if (level === "off" || tool === undefined || tool !== "none") return undefined;
-  return `has no sandbox (bwrap or sandbox-exec), needs sandbox=${level}`;
+  return `${why}, needs sandbox=${level}`;
 }
 
 export function isSandboxLevel(v: unknown): v is SandboxLevel {

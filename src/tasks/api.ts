@@ -7,7 +7,7 @@ import type { Tasks } from "./open.ts";
 import { readOutputPage } from "./output-read.ts";
 import type { Requester, RunRequest } from "./request.ts";
 import { isFinished } from "./state.ts";
-import { getTask, submitTask } from "./submit.ts";
+import { getTask, outputOf, submitTask } from "./submit.ts";
 import { type TaskView, taskResult, taskView } from "./view.ts";
 import { waitForTask } from "./wait.ts";
 
@@ -92,11 +92,8 @@ export function createTaskApi(
     },
     async output(id, o) {
       const row = await refreshed(tasks, getTask(tasks, id));
-      const page = readOutputPage(
-        o.stream === "stderr" ? row.stderr_path : row.stdout_path,
-        o.offset,
-        o.maxBytes,
-      );
+      const files = outputOf(tasks, row);
+      const page = readOutputPage(files[o.stream], o.offset, o.maxBytes);
       const page2: TaskOutputPage = {
         task_id: id,
         state: row.state,

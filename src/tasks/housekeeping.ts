@@ -1,6 +1,7 @@
 // Start-of-process upkeep: tasks whose runner is gone become `interrupted` (their process group,
 // when one was recorded, killed first: no run outlives its owner); old tasks are pruned.
 import { rmSync } from "node:fs";
+import { adoptable } from "./adopt.ts";
 import type { AuditLog } from "./audit.ts";
 import type { GroupKiller } from "./group-kill.ts";
 import { isSameProcess } from "./liveness.ts";
@@ -13,20 +14,24 @@ import type { TaskRow, TaskStore } from "./store.ts";
 const SPAWN_GRACE_MS = 30_000;
 const DAY_MS = 86_400_000;
 
+/**
+ * What the upkeep works on (the opened Tasks): `adopt` starts a new runner for a batch job's task,
+ * `killGroup` kills a dead runner's process group wherever it runs (without it, none is killed).
+ */
+export interface Upkeep {
+  store: TaskStore;
+  audit: AuditLog;
+  adopt?: (row: TaskRow) => boolean;
+  killGroup?: GroupKiller;
+  /** Group kills in flight by task id, so that polling callers do not start one each. */
+  reaping?: Map<string, Promise<boolean>>;
+}
+
 /** Is the row unfinished although nobody can finish it any more? */
 export function runnerGone(row: TaskRow, now = Date.now()): boolean {
   if (isFinished(row.state)) return false;
   if (row.runner_pid === null) return now - row.created_at > SPAWN_GRACE_MS;
   return !isSameProcess(row.runner_pid, row.runner_identity);
-}
-
-/** What the sweep needs: the store, the audit log, and a way to kill a group wherever it runs. */
-export interface SweepDeps {
-  store: TaskStore;
-  audit: AuditLog;
-  killGroup: GroupKiller;
-  /** Group kills in flight by task id, so that polling callers do not start one each. */
-  reaping: Map<string, Promise<boolean>>;
 }
 
 /**
@@ -40,11 +45,12 @@ export function interrupt(
   why?: string,
   groupKill: string | null = null,
 ): boolean {
+  const job = row.job ? `; Slurm job ${row.job.job_id} may still be running` : "";
   const base =
     why ??
     (row.runner_pid === null
       ? "its runner was never started"
-      : `its runner process ${row.runner_pid} is gone (killed, crashed or the machine restarted); the command's outcome is unknown`);
+      : `its runner process ${row.runner_pid} is gone (killed, crashed or the machine restarted); the command's outcome is unknown${job}`);
   const message = groupKill ? `${base}; ${groupKill}` : base;
   if (!store.markInterrupted(row.id, message, groupKill)) return false;
   const after = store.get(row.id);
@@ -75,34 +81,41 @@ export function interrupt(
  * locally or over SSH, only if it still is this task's), then the task is marked interrupted with
  * what was done. Until then it stays `running`, which it still is. One kill per task at a time.
  */
-export function reapAndInterrupt(deps: SweepDeps, row: TaskRow, why?: string): Promise<boolean> {
-  if (row.pgid === null) return Promise.resolve(interrupt(deps.store, deps.audit, row, why));
-  const inFlight = deps.reaping.get(row.id);
+export function reapAndInterrupt(t: Upkeep, row: TaskRow, why?: string): Promise<boolean> {
+  if (row.pgid === null || !t.killGroup)
+    return Promise.resolve(interrupt(t.store, t.audit, row, why));
+  const reaping = t.reaping ?? new Map<string, Promise<boolean>>();
+  const inFlight = reaping.get(row.id);
   if (inFlight) return inFlight;
   const target = { task_id: row.id, pgid: row.pgid, node: row.pgid_node };
-  const work = deps
+  const work = t
     .killGroup(target)
     .catch((err: unknown) => `could not kill its process group: ${(err as Error).message}`)
-    .then((killed) => interrupt(deps.store, deps.audit, row, why, killed))
-    .finally(() => deps.reaping.delete(row.id));
-  deps.reaping.set(row.id, work);
+    .then((killed) => interrupt(t.store, t.audit, row, why, killed))
+    .finally(() => reaping.delete(row.id));
+  reaping.set(row.id, work);
   return work;
 }
 
-/** The row, with a dead runner noticed (and its group killed): what status, wait and cancel see. */
-export async function refreshed(deps: SweepDeps, row: TaskRow): Promise<TaskRow> {
+/**
+ * The row, with a dead runner noticed: what status, wait and cancel look at. A task run by a batch
+ * job gets a new runner that follows the job; any other becomes interrupted (its group killed).
+ */
+export async function refreshed(t: Upkeep, row: TaskRow): Promise<TaskRow> {
   if (!runnerGone(row)) return row;
-  await reapAndInterrupt(deps, row);
-  return deps.store.get(row.id) ?? row;
+  if (!(adoptable(row) && t.adopt?.(row))) await reapAndInterrupt(t, row);
+  return t.store.get(row.id) ?? row;
 }
 
 /**
  * Cheap: only rows still queued or running are looked at (an index covers them). Rows without a
  * process group are marked at once; group kills run concurrently.
  */
-export async function sweepInterrupted(deps: SweepDeps, now = Date.now()): Promise<string[]> {
-  const gone = deps.store.unfinished().filter((row) => runnerGone(row, now));
-  const marked = await Promise.all(gone.map((row) => reapAndInterrupt(deps, row)));
+export async function sweepInterrupted(t: Upkeep, now = Date.now()): Promise<string[]> {
+  const gone = t.store
+    .unfinished()
+    .filter((row) => runnerGone(row, now) && !(adoptable(row) && t.adopt?.(row)));
+  const marked = await Promise.all(gone.map((row) => reapAndInterrupt(t, row)));
   return gone.filter((_, i) => marked[i]).map((row) => row.id);
 }
 

@@ -16,9 +16,13 @@ export class CappedFileWriter {
   private readonly headSize: number;
   private headLen = 0;
   private headOpen = true;
-  // The tail is a ring buffer allocated once: a flood copies into it and allocates nothing.
-  private readonly tail: ByteRing;
+  // The tail is a ring buffer allocated once the head is full (most runs never fill it): a flood
+  // copies into it and allocates nothing.
+  private tailRing: ByteRing | undefined;
+  private readonly tailSize: number;
   private total = 0;
+  /** Bytes written to the file so far (the head, then marker and tail at close). */
+  written = 0;
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   /** The first write error (disk full...): later output is dropped, the run and its end go on. */
@@ -29,12 +33,17 @@ export class CappedFileWriter {
     limit: number,
   ) {
     this.headSize = Math.floor(limit / 2);
-    this.tail = new ByteRing(limit - this.headSize);
+    this.tailSize = limit - this.headSize;
     this.fd = openSync(path, "w", 0o600);
   }
 
+  private get tail(): ByteRing {
+    this.tailRing ??= new ByteRing(this.tailSize);
+    return this.tailRing;
+  }
+
   get truncated(): boolean {
-    return this.total > this.headLen + this.tail.length;
+    return this.total > this.headLen + (this.tailRing?.length ?? 0);
   }
 
   push(chunk: Uint8Array): void {
@@ -67,7 +76,7 @@ export class CappedFileWriter {
     // Snapshot first, tail second: a reader (file, then snapshot) may briefly miss the tail but
     // never sees it twice.
     rmSync(tailPath(this.path), { force: true });
-    if (this.tail.length > 0) this.write(this.tailBytes());
+    if (this.tailRing && this.tailRing.length > 0) this.write(this.tailBytes());
     try {
       closeSync(this.fd);
     } catch (err) {
@@ -80,6 +89,7 @@ export class CappedFileWriter {
     try {
       let off = 0;
       while (off < bytes.length) off += writeSync(this.fd, bytes, off);
+      this.written += off;
     } catch (err) {
       this.failure = err as Error;
     }

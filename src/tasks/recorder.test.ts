@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
 import { auditLines, type TempSetup, tempSetup } from "../../test/tasks/helpers.ts";
 import { createLocalExecutor } from "../exec/local.ts";
 import { toRunResult } from "../exec/result.ts";
 import type { RouteDecision } from "../routing/types.ts";
+import { createRunsInFlight } from "../run/in-flight.ts";
 import { unknownNodeError } from "../run/nodes.ts";
 import { createRunFn } from "../run/pipeline.ts";
 import { openTasks } from "./open.ts";
@@ -50,7 +52,7 @@ function pipeline() {
     decide,
     executorFor: () => createLocalExecutor(),
     recorder: tasks.recorder,
-    running: new Map(),
+    inFlight: createRunsInFlight(),
   });
   return { tasks, run };
 }
@@ -150,5 +152,56 @@ describe("every run is recorded: task row + audit start and end", () => {
     expect(() => tasks.store.get(r.task_id)).toThrow(); // really broken, not silently fine
     const events = auditLines(s.stateDir).filter((l) => l.task_id === r.task_id);
     expect(events.map((l) => l.event)).toEqual(["start", "end"]); // the audit log still has it
+  });
+});
+
+describe("every run keeps its output in the task store", () => {
+  test("a foreground run's output is in its task files, capped like its result", async () => {
+    s.cleanup();
+    s = tempSetup({ CLUSTER_OUTPUT_LIMIT: "4096" });
+    const { tasks, run } = pipeline();
+    const r = await run({
+      command: "seq 1 3000; echo oops >&2",
+      requester: "mcp-stdio",
+    });
+    const row = tasks.store.get(r.task_id);
+    expect(row?.stdout_path).toBeString();
+    const stored = readFileSync(row?.stdout_path as string, "utf8");
+    expect(stored).toBe(r.stdout);
+    expect(stored.startsWith("1\n2\n")).toBe(true);
+    expect(stored.endsWith("2999\n3000\n")).toBe(true);
+    expect(readFileSync(row?.stderr_path as string, "utf8")).toBe("oops\n");
+    expect(row?.output_bytes).toBe(Buffer.byteLength(stored) + 5);
+  });
+
+  test("a run that prints nothing leaves no file; readers see empty output", async () => {
+    const { tasks, run } = pipeline();
+    const r = await run({ command: "true", requester: "cli" });
+    const row = tasks.store.get(r.task_id);
+    expect(existsSync(row?.stdout_path as string)).toBe(false);
+    expect(row?.output_bytes).toBe(0);
+  });
+
+  test("output_store_max_bytes: the oldest runs' output goes first, the newest is kept", async () => {
+    s.cleanup();
+    s = tempSetup({
+      CLUSTER_OUTPUT_LIMIT: "1048576",
+      CLUSTER_OUTPUT_STORE_MAX_BYTES: String(2 * 1024 * 1024),
+    });
+    const { tasks, run } = pipeline();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await run({ command: "head -c 900000 /dev/zero", requester: "cli" });
+      ids.push(r.task_id);
+    }
+    const rows = ids.map((id) => tasks.store.get(id));
+    expect(rows.map((r) => r?.output_pruned)).toEqual([true, true, false, false]);
+    expect(rows.map((r) => existsSync(r?.stdout_path as string))).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
+    expect(rows[0]?.state).toBe("succeeded"); // the row stays
   });
 });

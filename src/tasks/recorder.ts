@@ -3,7 +3,10 @@
 import type { RunResult } from "../exec/result.ts";
 import type { AuditEnd, AuditLog } from "./audit.ts";
 import { processIdentity } from "./liveness.ts";
+import { pruneStoredOutput } from "./output-prune.ts";
+import { ensureTasksDir, taskPaths } from "./paths.ts";
 import type { RunRecorder } from "./request.ts";
+import { RunOutputFiles } from "./run-output.ts";
 import type { RunnerRef, TaskStore } from "./store.ts";
 
 let self: RunnerRef | undefined;
@@ -14,10 +17,23 @@ export function selfRunner(): RunnerRef {
   return self;
 }
 
+/** Where output is kept: every run's, in <state_dir>/tasks, within these bounds. */
+export interface OutputStorage {
+  stateDir: string;
+  /** Bytes per stream (output_limit). */
+  outputLimit: number;
+  /** Bytes of all stored output (output_store_max_bytes). */
+  storeMaxBytes: number;
+}
+
+/** A run's stored output is checked against the total bound after this share of it was written. */
+const CHECK_SHARE = 16;
+
 export function createTaskRecorder(
   store: TaskStore,
   audit: AuditLog,
   onError: (message: string) => void = (m) => process.stderr.write(`cluster-exec: ${m}\n`),
+  storage?: OutputStorage,
 ): RunRecorder {
   // Recording must never break a run: failures are reported, the command goes on.
   const guard = (what: string, fn: () => void) => {
@@ -27,10 +43,15 @@ export function createTaskRecorder(
       onError(`could not record ${what}: ${(err as Error).message}`);
     }
   };
+  const outputs = new Map<string, RunOutputFiles>();
+  // Bytes stored since the last look at the total (starts full: the first run looks).
+  let sinceCheck = Number.POSITIVE_INFINITY;
+  let dirReady = false;
+  const pathsOf = (id: string) => (storage ? taskPaths(storage.stateDir, id) : undefined);
   return {
     started(rec) {
       guard(`the start of task ${rec.task_id} in the task store`, () =>
-        store.started(rec, selfRunner()),
+        store.started(rec, selfRunner(), pathsOf(rec.task_id)),
       );
       guard(`the start of task ${rec.task_id} in the audit log`, () =>
         audit.append({
@@ -48,11 +69,39 @@ export function createTaskRecorder(
         store.setGroup(task_id, group),
       );
     },
+    output: storage
+      ? (id) => {
+          // Without the directory the first write fails, and finished() reports it.
+          if (!dirReady)
+            guard(`the output of task ${id}`, () => {
+              ensureTasksDir(storage.stateDir);
+              dirReady = true;
+            });
+          const files = new RunOutputFiles(taskPaths(storage.stateDir, id), storage.outputLimit);
+          outputs.set(id, files);
+          return files;
+        }
+      : undefined,
     finished(result, meta) {
       let state = "failed";
+      // The output files are complete before the row says the run ended.
+      const files = outputs.get(result.task_id);
+      outputs.delete(result.task_id);
+      const stored = files ? files.close() : null;
+      if (files?.failure)
+        onError(`output of task ${result.task_id} not kept in full: ${files.failure.message}`);
       guard(`the end of task ${result.task_id} in the task store`, () => {
-        state = store.finished(result, meta.bytes_out);
+        state = store.finished(result, meta.bytes_out, Date.now(), stored);
       });
+      if (storage && stored !== null) {
+        sinceCheck += stored;
+        if (sinceCheck >= storage.storeMaxBytes / CHECK_SHARE) {
+          sinceCheck = 0;
+          guard("the bound on stored output", () =>
+            pruneStoredOutput(store, storage.storeMaxBytes, result.task_id),
+          );
+        }
+      }
       guard(`the end of task ${result.task_id} in the audit log`, () =>
         audit.append(auditEnd(result, meta.requester, meta.bytes_out, state)),
       );

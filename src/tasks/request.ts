@@ -2,7 +2,7 @@
 // types sit on the lowest floor that needs them (tasks), so mcp, run and the task store all import
 // them downwards.
 
-import type { OutputStream } from "../exec/executor.ts";
+import type { BatchOptions, OutputStream } from "../exec/executor.ts";
 import type { RunResult } from "../exec/result.ts";
 import type { ExplicitRequirements } from "../routing/requirements.ts";
 import type { SandboxLevel } from "../sandbox/levels.ts";
@@ -28,10 +28,17 @@ export interface RunRequest {
 export interface RunHooks {
   signal?: AbortSignal;
   onOutput?: (stream: OutputStream, chunk: Uint8Array) => void | Promise<void>;
+  /** A background task: a node with a batch system runs it as a job (see RunSpec.batch). */
+  batch?: BatchOptions;
 }
 
 /** Routes, checks policy, runs and records one command; never throws for a run that failed. */
 export type RunFn = (req: RunRequest, hooks?: RunHooks) => Promise<RunResult>;
+
+/** Where a run's output is kept as it arrives. */
+export interface OutputSink {
+  write(stream: OutputStream, chunk: Uint8Array): void;
+}
 
 /** Where every run is recorded: the task store and the audit log implement it. */
 export interface RunRecorder {
@@ -49,6 +56,14 @@ export interface RunRecorder {
    * that a sweep can kill the group should this process die.
    */
   group?(task_id: string, group: { pgid: number; node: string | null }): void;
-  /** After the run ended, however it ended. `bytes_out` counts stdout + stderr before capping. */
+  /**
+   * Where the run's output is kept (the task's files), asked for once after started(). finished()
+   * completes it. A recorder without storage has none.
+   */
+  output?(taskId: string): OutputSink;
+  /**
+   * After the run ended, however it ended (its stored output complete before it returns).
+   * `bytes_out` counts stdout + stderr before capping.
+   */
   finished(result: RunResult, meta: { requester: Requester; bytes_out: number }): void;
 }

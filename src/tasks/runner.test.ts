@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { auditLines, type TempSetup, tempSetup } from "../../test/tasks/helpers.ts";
 import { createLocalExecutor } from "../exec/local.ts";
+import { createRunsInFlight } from "../run/in-flight.ts";
 import { createRunFn } from "../run/pipeline.ts";
 import { openTasks, type Tasks } from "./open.ts";
 import { ensureTasksDir, taskPaths } from "./paths.ts";
@@ -34,7 +35,7 @@ const localRuntime =
         }),
         executorFor: () => createLocalExecutor(),
         recorder,
-        running: new Map(),
+        inFlight: createRunsInFlight(),
       }),
       close: async () => {},
     };
@@ -50,12 +51,12 @@ function queue(command: string, id: string) {
 describe("the task runner", () => {
   test("output goes to capped files, complete by the time the task shows finished", async () => {
     queue("seq 1 5000; echo bye >&2; exit 4", "big");
-    // What the files hold at the moment the end is recorded: it must be the whole output.
+    // What the files hold at the moment the end is written to the store: the whole output.
     let atEnd = "";
-    const finished = tasks.recorder.finished;
-    tasks.recorder.finished = (result, meta) => {
+    const finished = tasks.store.finished.bind(tasks.store);
+    tasks.store.finished = (...args) => {
       atEnd = readFileSync(taskPaths(s.stateDir, "big").stdout, "utf8");
-      finished(result, meta);
+      return finished(...args);
     };
     const row = await runTask(tasks, "big", localRuntime(), new AbortController());
     expect(row).toMatchObject({ state: "failed", exit_code: 4, truncated: true, node: "here" });

@@ -1,28 +1,17 @@
 // The task store: one row per run (foreground and background) in the state database.
 import type { Database } from "bun:sqlite";
+import type { JobRef } from "../exec/executor.ts";
 import type { RunResult } from "../exec/result.ts";
 import { openStateDb } from "../state/db.ts";
 import type { RunRequest } from "./request.ts";
 import { isFinished, stateOfResult, type TaskState } from "./state.ts";
-import {
-  ADDED_COLUMNS,
-  type Raw,
-  type RunnerRef,
-  SCHEMA,
-  type TaskRow,
-  toRow,
-} from "./task-row.ts";
+import { migrate, type Raw, type RunnerRef, type TaskRow, toRow } from "./task-row.ts";
 
 export type { RunnerRef, TaskRow } from "./task-row.ts";
 
 export class TaskStore {
   constructor(readonly db: Database) {
-    db.exec(SCHEMA);
-    const have = new Set(
-      (db.query("PRAGMA table_info(tasks)").all() as { name: string }[]).map((c) => c.name),
-    );
-    for (const [name, type] of Object.entries(ADDED_COLUMNS))
-      if (!have.has(name)) db.exec(`ALTER TABLE tasks ADD COLUMN ${name} ${type}`);
+    migrate(db);
   }
 
   static open(stateDir: string): TaskStore {
@@ -75,6 +64,35 @@ export class TaskStore {
     return r ? { cancelRequested: r.cancel_requested === 1 } : undefined;
   }
 
+  /** The batch job that runs the task (and its latest state), as the executor reports it. */
+  setJob(id: string, job: JobRef): void {
+    this.db
+      .query("UPDATE tasks SET job = $job WHERE id = $id")
+      .run({ id, job: JSON.stringify(job) });
+  }
+
+  /**
+   * A new runner takes over an unfinished task whose runner is gone (compare-and-set on the old
+   * runner, so of several processes noticing at once exactly one succeeds).
+   */
+  adopt(id: string, old: RunnerRef | null, next: RunnerRef): boolean {
+    return (
+      this.db
+        .query(
+          `UPDATE tasks SET runner_pid = $pid, runner_identity = $identity
+           WHERE id = $id AND state IN ('queued', 'running')
+             AND runner_pid IS $old_pid AND runner_identity IS $old_identity`,
+        )
+        .run({
+          id,
+          pid: next.pid,
+          identity: next.identity,
+          old_pid: old?.pid ?? null,
+          old_identity: old?.identity ?? null,
+        }).changes > 0
+    );
+  }
+
   requestCancel(id: string): TaskRow | undefined {
     const r = this.db
       .query("UPDATE tasks SET cancel_requested = 1 WHERE id = $id RETURNING *")
@@ -82,7 +100,10 @@ export class TaskStore {
     return r ? toRow(r) : undefined;
   }
 
-  /** A run starts: the background row turns running, a foreground run gets its row now. */
+  /**
+   * A run starts: the background row turns running, a foreground run gets its row now. `paths`
+   * are where its output is kept (a background task has had them since it was queued).
+   */
   started(
     rec: {
       task_id: string;
@@ -93,15 +114,19 @@ export class TaskStore {
       started_at: number;
     },
     runner: RunnerRef,
+    paths?: { stdout: string; stderr: string },
   ): void {
     this.db
       .query(
-        `INSERT INTO tasks (id, command, requester, node, route_reason, state, created_at, started_at, runner_pid, runner_identity, claimed)
-         VALUES ($id, $command, $requester, $node, $reason, 'running', $at, $at, $pid, $identity, 1)
+        `INSERT INTO tasks (id, command, requester, node, route_reason, state, created_at, started_at, runner_pid, runner_identity, claimed, stdout_path, stderr_path)
+         VALUES ($id, $command, $requester, $node, $reason, 'running', $at, $at, $pid, $identity, 1, $stdout, $stderr)
          ON CONFLICT(id) DO UPDATE SET node = $node, route_reason = $reason, state = 'running',
-           started_at = $at, runner_pid = $pid, runner_identity = $identity, claimed = 1`,
+           started_at = $at, runner_pid = $pid, runner_identity = $identity, claimed = 1,
+           stdout_path = COALESCE(stdout_path, $stdout), stderr_path = COALESCE(stderr_path, $stderr)`,
       )
       .run({
+        stdout: paths?.stdout ?? null,
+        stderr: paths?.stderr ?? null,
         id: rec.task_id,
         command: rec.command,
         requester: rec.requester,
@@ -120,8 +145,16 @@ export class TaskStore {
       .run({ id, pgid: group.pgid, node: group.node });
   }
 
-  /** A run ended, however it ended. Returns the state it was given. */
-  finished(result: RunResult, bytesOut: number, finishedAt = Date.now()): TaskState {
+  /**
+   * A run ended, however it ended. Returns the state it was given. `outputBytes`: the size of its
+   * stored output files.
+   */
+  finished(
+    result: RunResult,
+    bytesOut: number,
+    finishedAt = Date.now(),
+    outputBytes: number | null = null,
+  ): TaskState {
     const state = stateOfResult(result);
     const err = result.error as { code: string; message: string; rule?: string } | undefined;
     this.db
@@ -130,6 +163,7 @@ export class TaskStore {
            signal = $signal, timed_out = $timed_out, canceled = $canceled, truncated = $truncated,
            error_code = $error_code, error_message = $error_message, rule = $rule,
            bytes_out = $bytes_out, finished_at = $at, duration_ms = $duration,
+           output_bytes = COALESCE($output_bytes, output_bytes),
            started_at = COALESCE(started_at, $at)
          WHERE id = $id`,
       )
@@ -147,6 +181,7 @@ export class TaskStore {
         error_message: err?.message ?? null,
         rule: err?.rule ?? null,
         bytes_out: bytesOut,
+        output_bytes: outputBytes,
         at: finishedAt,
         duration: result.duration_ms,
       });

@@ -42,3 +42,17 @@ export function getTask(tasks: Tasks, id: string): TaskRow {
     );
   return row;
 }
+
+/** The task's stored output, or OUTPUT_PRUNED when the store's bound removed it. */
+export function outputOf(
+  tasks: Tasks,
+  row: TaskRow,
+): { stdout: string | null; stderr: string | null } {
+  if (row.output_pruned)
+    throw new ClusterError(
+      "OUTPUT_PRUNED",
+      `task ${row.id}: its output was removed to keep stored output under output_store_max_bytes (${tasks.config.settings.output_store_max_bytes} bytes, oldest first); its status is still there`,
+      { task_id: row.id },
+    );
+  return { stdout: row.stdout_path, stderr: row.stderr_path };
+}

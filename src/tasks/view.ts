@@ -1,4 +1,5 @@
 // What a task looks like to callers: the status record, and its run result once finished.
+import type { JobRef } from "../exec/executor.ts";
 import type { RouteInfo, RunResult } from "../exec/result.ts";
 import { readOutputText } from "./output-read.ts";
 import type { TaskState } from "./state.ts";
@@ -29,6 +30,8 @@ export interface TaskView {
    * `kill`: what the sweep did to it after its runner died.
    */
   process_group?: { pgid: number; node: string | null; kill?: string };
+  /** The Slurm job that runs it (a background task on a slurm node), with its last known state. */
+  job?: JobRef;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -71,6 +74,7 @@ export function taskView(row: TaskRow): TaskView {
           },
         }
       : {}),
+    ...(row.job ? { job: row.job } : {}),
   };
 }
 

@@ -6,8 +6,12 @@ import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { timingSafeEqual } from "hono/utils/buffer";
 import { abortRequests, hasRequestsInFlight } from "../mcp/request-signals.ts";
 import { VERSION } from "../version.ts";
+import { hostOriginGuard } from "./guard.ts";
+import { mountStatusPage, type StatusPage } from "./web/routes.ts";
+import type { StatusPageDeps } from "./web/source.ts";
 
 export interface HttpOptions {
   token: string;
@@ -19,6 +23,8 @@ export interface HttpOptions {
   maxBodyBytes: number;
   sessionIdleMs: number;
   createServer: () => McpServer;
+  /** The live status page at GET / (serve); nothing of it starts until someone opens it. */
+  statusPage?: StatusPageDeps;
 }
 
 interface Session {
@@ -37,20 +43,20 @@ export function createHttpApp(opts: HttpOptions): HttpApp {
   const sessions = new Map<string, Session>();
   const app = new Hono();
 
-  app.get("/healthz", (c) => c.json({ status: "ok", name: "cluster-exec", version: VERSION }));
-
-  app.use("/mcp", async (c, next) => {
-    const host = c.req.header("host");
-    const allowedHosts = hostsFor(opts.host, opts.port); // per request: the port may be bound late
-    if (allowedHosts && (!host || !allowedHosts.has(host.toLowerCase())))
-      throw new HTTPException(403, {
-        message: `Host ${JSON.stringify(host ?? "")} is not this server`,
-      });
-    const origin = c.req.header("origin");
-    if (origin !== undefined && !opts.allowedOrigins.includes(origin))
-      throw new HTTPException(403, { message: `Origin ${JSON.stringify(origin)} is not allowed` });
-    await next();
+  // Anyone may ask whether it is up; only a caller with the token learns what is running.
+  app.get("/healthz", async (c) => {
+    const auth = c.req.header("authorization") ?? "";
+    const given = /^Bearer\s+(.+)$/i.exec(auth)?.[1] ?? "";
+    const known = given !== "" && (await timingSafeEqual(given, opts.token));
+    return c.json(
+      known ? { status: "ok", name: "cluster-exec", version: VERSION } : { status: "ok" },
+    );
   });
+  const page: StatusPage | undefined = opts.statusPage
+    ? mountStatusPage(app, opts, opts.statusPage)
+    : undefined;
+
+  app.use("/mcp", hostOriginGuard(opts));
   app.use("/mcp", bearerAuth({ token: opts.token, realm: "cluster-exec" }));
   app.use(
     "/mcp",
@@ -140,6 +146,7 @@ export function createHttpApp(opts: HttpOptions): HttpApp {
     sessions,
     async close() {
       clearInterval(sweep);
+      await page?.close();
       const all = [...sessions.values()];
       sessions.clear();
       await Promise.all(
@@ -150,16 +157,6 @@ export function createHttpApp(opts: HttpOptions): HttpApp {
       );
     },
   };
-}
-
-/** Host header values that name this server; undefined (any) when bound to all interfaces. */
-function hostsFor(host: string, port: number): Set<string> | undefined {
-  if (host === "0.0.0.0" || host === "::") return undefined;
-  const names = new Set([host]);
-  if (host === "127.0.0.1" || host === "::1" || host === "localhost")
-    for (const n of ["127.0.0.1", "localhost", "[::1]"]) names.add(n);
-  const withPort = [...names].map((n) => (n.includes(":") && !n.startsWith("[") ? `[${n}]` : n));
-  return new Set([...withPort, ...withPort.map((n) => `${n}:${port}`)].map((n) => n.toLowerCase()));
 }
 
 function rpcError(status: number, message: string): Response {

@@ -11,9 +11,15 @@ import type { Requester } from "../tasks/request.ts";
 const MAX_FAN_OUT = 16;
 
 export function mcpDepsFrom(rt: Runtime, requester: Requester, tasks?: Tasks): McpDeps {
+  const s = rt.config.settings;
   return {
     requester,
     tasks: tasks ? createTaskApi(tasks, { requester }) : undefined,
+    limits: {
+      output: s.mcp_output_limit,
+      errorOutput: s.mcp_error_output_limit,
+      batchOutput: s.mcp_batch_output_limit,
+    },
     run: rt.run,
     async clusterStatus() {
       let views = rt.sampler.views();
@@ -29,7 +35,8 @@ export function mcpDepsFrom(rt: Runtime, requester: Requester, tasks?: Tasks): M
     defaultConcurrency() {
       // The free capacity routing ranks nodes by, summed over the nodes that can take work.
       let free = 0;
-      for (const v of rt.sampler.views()) if (v.health !== "unreachable") free += freeCapacity(v);
+      for (const v of rt.sampler.views())
+        if (v.health !== "unreachable") free += Math.max(0, freeCapacity(v));
       return Math.max(1, Math.min(MAX_FAN_OUT, Math.floor(free)));
     },
   };

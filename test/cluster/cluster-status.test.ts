@@ -272,12 +272,20 @@ describe("cluster-status", () => {
       expect(r.code).toBe(0);
       const [header, ...rows] = r.stdout.trim().split("\n");
       expect(header).toMatch(
-        /^NODE\s+STATUS\s+CPU%\s+MEM%\s+LOAD\s+CORES\s+OS\/ARCH\s+CAPABILITIES\s+SANDBOX\s+ADDRESS \(VIA\)\s+AGE\s+LAST ERROR \/ NOTES$/,
+        /^NODE\s+STATUS\s+CPU%\s+MEM%\s+LOAD\s+CORES\s+OS\/ARCH\s+CAPABILITIES\s+SANDBOX\s+TRANSPORT\s+ADDRESS \(VIA\)\s+AGE\s+LAST ERROR \/ NOTES$/,
       );
+      // Detected tools (bwrap is one) follow the configured capabilities, marked with +.
       expect(rows[0]).toMatch(
-        /^n1\s+healthy\s.*docker,compilation\s+bwrap\s+10\.250\.0\.11 \(cache: fallback, \d+(\.\d)?s\)/,
+        /^n1\s+healthy\s.*docker,compilation(,\+[\w.+-]+)*\s+bwrap\s+ssh2\s+10\.250\.0\.11 \(cache: fallback, \d+(\.\d)?s\)/,
       );
-      expect(rows.at(-1)).toBe("this machine is not one of the nodes");
+      // The footer, then each remote node's transport and why.
+      expect(rows.slice(-4)).toEqual([
+        "this machine is not one of the nodes",
+        ...["n1", "n2", "n3"].map(
+          (n) =>
+            `transport of ${n}: ssh2 (auto: ssh -G ${n}.local shows nothing ssh2 cannot honour)`,
+        ),
+      ]);
     },
     T,
   );

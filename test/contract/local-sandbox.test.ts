@@ -7,5 +7,5 @@ import { executorContract } from "./executor-contract.ts";
 const exec = createLocalExecutor();
 for (const level of ["system", "workspace"] as const)
   executorContract(`local, sandbox ${level}`, () => ({ run: (req) => runRecorded(exec, req) }), {
-    sandbox: { level, writable: [] },
+    base: { sandbox: { level, writable: [] } },
   });

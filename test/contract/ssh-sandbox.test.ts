@@ -31,5 +31,5 @@ for (const level of ["system", "workspace"] as const)
         return a as RunAnswer;
       },
     }),
-    { sandbox: { level, writable: [] } },
+    { base: { sandbox: { level, writable: [] } } },
   );

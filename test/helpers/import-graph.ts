@@ -103,11 +103,15 @@ function stronglyConnected(edges: { from: string; to: string }[]): string[][] {
 
 /** Relative imports of every non-test source file under `root`, type-only imports included. */
 export async function readImportGraph(root: string): Promise<Edge[]> {
-  const transpiler = new Bun.Transpiler({ loader: "ts" });
+  const transpilers = {
+    ts: new Bun.Transpiler({ loader: "ts" }),
+    tsx: new Bun.Transpiler({ loader: "tsx" }), // JSX (the status page) is not TypeScript's syntax
+  };
   const edges: Edge[] = [];
   for await (const file of new Glob("**/*.{ts,tsx}").scan(root)) {
     if (/\.(test|d)\.tsx?$/.test(file)) continue;
     const text = await Bun.file(join(root, file)).text();
+    const transpiler = file.endsWith(".tsx") ? transpilers.tsx : transpilers.ts;
     for (const imp of transpiler.scanImports(withTypeImports(text))) {
       if (!imp.path.startsWith(".")) continue;
       const to = normalize(join(dirname(file), imp.path));

@@ -1,6 +1,7 @@
 // Routing on the netns cluster with faked loads: busy nodes are skipped, a capability routes to the
 // only node that has it, and `run` without --node goes where `route` says.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RouteDecision } from "../../src/routing/types.ts";
 import { CLI } from "../helpers/cli.ts";
@@ -72,6 +73,25 @@ describe("route and run on the netns cluster", () => {
   );
 
   test(
+    "a tool found on one node's PATH (not configured anywhere) routes its command there",
+    async () => {
+      const standIn = join(c.dir, "nodes", "n3", "bin", "podman");
+      writeFileSync(standIn, "#!/bin/sh\necho podman-on-$(hostname)\n");
+      chmodSync(standIn, 0o755);
+      const { code, d } = await route("podman ps");
+      expect(code).toBe(0);
+      expect(d).toMatchObject({ decision: "remote", node: "n3" });
+      expect(d.candidates.find((x) => x.node === "n2")?.note).toBe("lacks capability podman");
+      const r = await c.ctl(
+        [process.execPath, CLI, "--config", c.configPath, "run", "--json", "--", "podman ps"],
+        { env: env(), timeoutMs: 30_000 },
+      );
+      expect(JSON.parse(r.stdout)).toMatchObject({ node: "n3", stdout: "podman-on-n3\n" });
+    },
+    T,
+  );
+
+  test(
     "an unmet requirement is no_node naming it; a dangerous command is refused",
     async () => {
       const none = await route("--os", "macos", "true");
@@ -81,6 +101,21 @@ describe("route and run on the netns cluster", () => {
       const refused = await route("rm -rf /");
       expect(refused.code).toBe(77);
       expect(refused.d.rule).toBe("recursive-delete");
+    },
+    T,
+  );
+
+  test(
+    "the policy judges a remote command in the node's home unless a cwd is given (dry run only)",
+    async () => {
+      const home = await route("--node", "n2", "rm -rf ./*");
+      expect(home.code).toBe(77);
+      expect(home.d).toMatchObject({ decision: "refused", rule: "recursive-delete" });
+      expect(home.d.reason).toContain("~/*");
+      const scratch = await route("--node", "n2", "--cwd", "/tmp/ce-scratch", "rm -rf ./*");
+      expect(scratch.code).toBe(0);
+      const root = await route("--node", "n2", "--cwd", "/", "rm -rf ./*");
+      expect(root.d.rule).toBe("recursive-delete");
     },
     T,
   );

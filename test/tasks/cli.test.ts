@@ -169,6 +169,21 @@ describe("submit / wait / status / logs", () => {
   }, 30_000);
 });
 
+describe("foreground runs are tasks too", () => {
+  test("`run`'s output is kept: logs ID prints it, capped like the result", async () => {
+    const s = setup({ CLUSTER_OUTPUT_LIMIT: "2048" });
+    const r = await cli(["run", "--json", "--", "seq 1 2000; echo warn >&2"], { env: s.env });
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as { task_id: string; stdout: string; stderr: string };
+    const logs = await cli(["logs", result.task_id], { env: s.env });
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toBe(result.stdout);
+    expect(logs.stdout).toContain("bytes truncated by cluster-exec");
+    expect(logs.stdout.endsWith("1999\n2000\n")).toBe(true);
+    expect(logs.stderr).toBe("warn\n");
+  });
+});
+
 describe("load", () => {
   test("50 tasks submitted at once all complete; none lost, states and audit consistent", async () => {
     const s = setup();

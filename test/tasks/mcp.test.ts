@@ -114,7 +114,7 @@ describe("background tasks over MCP", () => {
     let all = "";
     let pages = 0;
     for (;;) {
-      const r = await call("task_output", { task_id: id, offset, max_bytes: 50_000 });
+      const r = await call("task_output", { task_id: id, offset, limit: 15_000 });
       expect(r.isError).toBeFalsy();
       const page = sc(r) as { chunk: string; next_offset: number; eof: boolean; size: number };
       all += page.chunk;
@@ -125,7 +125,7 @@ describe("background tasks over MCP", () => {
     }
     const expected = `${Array.from({ length: 40000 }, (_, i) => i + 1).join("\n")}\n`;
     expect(all).toBe(expected);
-    expect(pages).toBe(Math.ceil(Buffer.byteLength(expected) / 50_000));
+    expect(pages).toBe(Math.ceil(Buffer.byteLength(expected) / 15_000));
     const err = await call("task_output", { task_id: id, stream: "stderr" });
     expect(sc(err)).toMatchObject({ chunk: "", eof: true, stream: "stderr" });
   });

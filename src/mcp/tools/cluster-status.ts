@@ -14,9 +14,13 @@ const nodeStatus = z.looseObject({
   capabilities: z.array(z.string()),
   sandbox: z.string().nullable(),
   sandbox_level: z.string(),
+  capabilities_configured: z.array(z.string()).optional(),
+  capabilities_detected: z.array(z.string()).nullable().optional(),
   address: z.string().nullable(),
   resolved_via: z.string().nullable(),
   sampled_at: z.string().nullable(),
+  transport: z.string().nullable().optional(),
+  transport_reason: z.string().nullable().optional(),
 });
 
 export function registerClusterStatusTool(server: McpServer, deps: McpDeps): void {
@@ -26,9 +30,10 @@ export function registerClusterStatusTool(server: McpServer, deps: McpDeps): voi
       title: "Cluster nodes: health, load and capabilities",
       description:
         "Lists every node with its health (healthy, degraded = over a load threshold, unreachable, unknown), " +
-        "CPU %, memory %, 1-minute load, cores, os/arch, capabilities, sandbox (bwrap, sandbox-exec or none, and the " +
-        "node's sandbox level), address and how it was resolved, and when " +
-        "it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
+        "CPU %, memory %, 1-minute load, cores, os/arch, capabilities (configured, and detected on the node: " +
+        "tools on its PATH such as docker, podman, kubectl, ollama, nvidia-smi → gpu), sandbox (bwrap, sandbox-exec " +
+        "or none, and the node's sandbox level), address and how it was " +
+        "resolved, its transport (ssh2, openssh or local) and why, and when it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
         "why a command was routed where it was.",
       inputSchema: {},
       outputSchema: { local_node: z.string().nullable(), nodes: z.record(z.string(), nodeStatus) },
@@ -38,7 +43,9 @@ export function registerClusterStatusTool(server: McpServer, deps: McpDeps): voi
       const report = await deps.clusterStatus();
       const lines = Object.entries(report.nodes).map(([name, n]) => {
         const s = n as z.infer<typeof nodeStatus>;
-        return `${name}${name === report.local_node ? " (local)" : ""}: ${s.status}, cpu ${s.cpu_percent ?? "?"}%, mem ${s.memory_percent ?? "?"}%, load ${s.load_1m ?? "?"}, ${s.os ?? "?"}/${s.arch ?? "?"} [${s.capabilities.join(", ")}], sandbox ${s.sandbox ?? "?"}${s.sandbox_level === "off" ? "" : ` (${s.sandbox_level})`}`;
+        const configured = s.capabilities_configured ?? s.capabilities;
+        const caps = s.capabilities.map((c) => (configured.includes(c) ? c : `${c} (detected)`));
+        return `${name}${name === report.local_node ? " (local)" : ""}: ${s.status}, cpu ${s.cpu_percent ?? "?"}%, mem ${s.memory_percent ?? "?"}%, load ${s.load_1m ?? "?"}, ${s.os ?? "?"}/${s.arch ?? "?"} [${caps.join(", ")}], sandbox ${s.sandbox ?? "?"}${s.sandbox_level === "off" ? "" : ` (${s.sandbox_level})`}`;
       });
       return { content: [{ type: "text", text: lines.join("\n") }], structuredContent: report };
     },

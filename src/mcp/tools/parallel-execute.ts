@@ -4,7 +4,7 @@ import { z } from "zod";
 import { fanOut } from "../../exec/fan-out.ts";
 import { type RunResult, runFailed } from "../../exec/result.ts";
 import type { RunRequest } from "../../tasks/request.ts";
-import type { McpDeps } from "../deps.ts";
+import { limitsOf, type McpDeps } from "../deps.ts";
 import { startProgress } from "../progress.ts";
 import { requestSignal } from "../request-signals.ts";
 import {
@@ -14,11 +14,13 @@ import {
   requiresArch,
   requiresCapabilities,
   requiresOs,
-  runResult,
   sandbox,
+  sizedRunResult,
   timeoutSeconds,
   toRequirements,
 } from "../schemas.ts";
+import { fitResult, type Value } from "../sizing.ts";
+import { counting, type Written } from "./result.ts";
 
 const MAX_ITEMS = 256;
 const MAX_CONCURRENCY = 16;
@@ -49,9 +51,11 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
       title: "Run many independent commands in parallel across the cluster",
       description:
         "Runs independent shell commands at the same time, each routed like cluster_bash (or pinned with " +
-        "node_id), spreading them over the nodes by free capacity. Returns {results: [...]}, one run result per " +
-        "command in input order; one failing command never hides the others. timeout_seconds is a deadline for " +
-        `the whole batch. At most ${MAX_ITEMS} commands and ${MAX_CONCURRENCY} at a time.`,
+        "node_id) when it starts, spreading them over the nodes by free capacity (runs in flight count). " +
+        "Returns {results: [...]}, one run result per command in input order; one failing command never hides " +
+        "the others. The results share one size budget (failing ones get more): long output is cut to head and " +
+        "tail, and each cut stream names the task_output call that pages the rest. timeout_seconds is a " +
+        `deadline for the whole batch. At most ${MAX_ITEMS} commands and ${MAX_CONCURRENCY} at a time.`,
       inputSchema: params({
         commands: z
           .array(item, { error: expected(`a list of ${ITEM}`) })
@@ -74,7 +78,7 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
           .describe("Deadline for the whole batch, in seconds"),
         sandbox: sandbox.optional().describe("The OS sandbox for every command (see cluster_bash)"),
       }),
-      outputSchema: { results: z.array(runResult) },
+      outputSchema: { results: z.array(sizedRunResult) },
       annotations: { destructiveHint: true, openWorldHint: true, readOnlyHint: false },
     },
     async (args, extra) => {
@@ -94,36 +98,52 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
       const progress = startProgress(extra, `parallel_execute (${requests.length} commands)`);
       const { signal, release } = requestSignal(extra);
       try {
+        const written: Written[] = [];
+        // Each item is placed when it starts (in its run), so it sees the runs already in flight.
         const results = await fanOut(requests.length, limit, (i): Promise<RunResult> => {
           const req = requests[i] as RunRequest;
           // Past the deadline the pipeline records it as never started, timed out.
           const left = deadline === undefined ? undefined : (deadline - Date.now()) / 1000;
+          const count = counting(progress.onOutput);
+          written[i] = count.written;
           return deps.run(
             { ...req, timeoutS: left, sandbox: args.sandbox },
-            { signal, onOutput: progress.onOutput },
+            { signal, onOutput: count.onOutput },
           );
         });
         const failed = results.filter(runFailed).length;
-        return {
-          content: [
-            {
-              type: "text",
-              text:
-                `${results.length - failed} of ${results.length} succeeded\n` +
-                results
-                  .map((r, i) => `#${i} [${r.node || "no node"}] ${summary(r)}: ${r.command}`)
-                  .join("\n"),
-            },
-          ],
-          structuredContent: { results },
-          isError: failed > 0,
-        };
+        const items = results.map((r, i) => ({
+          value: r as unknown as Value,
+          failed: runFailed(r),
+          written: written[i],
+        }));
+        return fitResult(
+          items,
+          { limit: limitsOf(deps).batchOutput, stored: deps.tasks !== undefined },
+          (values) => ({
+            content: [{ type: "text", text: renderBatch(values, failed) }],
+            structuredContent: { results: values },
+            isError: failed > 0,
+          }),
+        );
       } finally {
         progress.stop();
         release();
       }
     },
   );
+}
+
+/** One line per item, then its (bounded) output: the same output as the structured results. */
+function renderBatch(values: Value[], failed: number): string {
+  const lines = [`${values.length - failed} of ${values.length} succeeded`];
+  values.forEach((v, i) => {
+    const r = v as unknown as RunResult;
+    lines.push(`#${i} [${r.node || "no node"}] ${summary(r)}: ${r.command}`);
+    if (r.stdout) lines.push(`--- stdout ---\n${r.stdout.replace(/\n$/, "")}`);
+    if (r.stderr) lines.push(`--- stderr ---\n${r.stderr.replace(/\n$/, "")}`);
+  });
+  return lines.join("\n");
 }
 
 function summary(r: RunResult): string {

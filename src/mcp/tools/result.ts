@@ -1,17 +1,44 @@
-// Turning a run result into a tool result: structuredContent + text, isError when it failed.
+// Turning a run result into a tool result: structuredContent + text, isError when it failed, the
+// whole sized for an agent (output cut to head and tail, the rest paged with task_output).
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { OutputStream } from "../../exec/executor.ts";
 import { type RunResult, runFailed } from "../../exec/result.ts";
 import type { RunRequest } from "../../tasks/request.ts";
-import type { McpDeps } from "../deps.ts";
+import { limitsOf, type McpDeps } from "../deps.ts";
 import { startProgress, type ToolExtra } from "../progress.ts";
 import { renderRun } from "../render.ts";
 import { requestSignal } from "../request-signals.ts";
+import { fitResult } from "../sizing.ts";
 
-export function runToolResult(r: RunResult): CallToolResult {
+/** Bytes each stream of a run produced, counted as they pass. */
+export type Written = Record<OutputStream, number>;
+
+export function runToolResult(r: RunResult, deps: McpDeps, written?: Written): CallToolResult {
+  const failed = runFailed(r);
+  const limits = limitsOf(deps);
+  return fitResult(
+    [{ value: r as unknown as RunResult & Record<string, unknown>, failed, written }],
+    { limit: failed ? limits.errorOutput : limits.output, stored: deps.tasks !== undefined },
+    ([v]) => ({
+      content: [{ type: "text", text: renderRun(v as unknown as RunResult) }],
+      structuredContent: v as Record<string, unknown>,
+      isError: failed,
+    }),
+  );
+}
+
+/** An onOutput hook that counts bytes per stream and passes each chunk on. */
+export function counting(next?: (stream: OutputStream, chunk: Uint8Array) => void): {
+  written: Written;
+  onOutput: (stream: OutputStream, chunk: Uint8Array) => void;
+} {
+  const written: Written = { stdout: 0, stderr: 0 };
   return {
-    content: [{ type: "text", text: renderRun(r) }],
-    structuredContent: r as unknown as Record<string, unknown>,
-    isError: runFailed(r),
+    written,
+    onOutput: (stream, chunk) => {
+      written[stream] += chunk.length;
+      next?.(stream, chunk);
+    },
   };
 }
 
@@ -56,8 +83,10 @@ export async function runForTool(
 ): Promise<CallToolResult> {
   const progress = startProgress(extra, label);
   const { signal, release } = requestSignal(extra);
+  const count = counting(progress.onOutput);
   try {
-    return runToolResult(await deps.run(req, { signal, onOutput: progress.onOutput }));
+    const r = await deps.run(req, { signal, onOutput: count.onOutput });
+    return runToolResult(r, deps, count.written);
   } finally {
     progress.stop();
     release();

@@ -38,6 +38,18 @@ export const taskViewShape = {
   process_group: z
     .object({ pgid: z.number(), node: z.string().nullable(), kill: z.string().optional() })
     .optional(),
+  job: z
+    .looseObject({
+      scheduler: z.string(),
+      node: z.string(),
+      partition: z.string(),
+      job_id: z.string(),
+      stdout_path: z.string(),
+      stderr_path: z.string(),
+      state: z.string().optional(),
+    })
+    .optional()
+    .describe("The Slurm job running a background task on a slurm node, with its last known state"),
 };
 
 export function renderTask(v: TaskWaitView): string {

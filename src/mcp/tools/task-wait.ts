@@ -1,10 +1,11 @@
 // task_wait: block until a background task ends (then its result and output) or the timeout.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import type { McpDeps } from "../deps.ts";
+import { limitsOf, type McpDeps } from "../deps.ts";
 import { startProgress } from "../progress.ts";
 import { requestSignal } from "../request-signals.ts";
-import { expected, params } from "../schemas.ts";
+import { cutShape, expected, params } from "../schemas.ts";
+import { fitResult, type Value } from "../sizing.ts";
 import { endedBadly } from "./result.ts";
 import { noTasks, taskCall, taskId, taskToolResult, taskViewShape } from "./task-schemas.ts";
 
@@ -17,7 +18,8 @@ export function registerTaskWaitTool(server: McpServer, deps: McpDeps): void {
       title: "Wait for a background task",
       description:
         "Waits until the background task ends, then returns its result: state, exit code, signal, stdout and " +
-        `stderr (capped: head and tail kept). If it is still running after timeout_seconds (default ${DEFAULT_WAIT_S}), ` +
+        "stderr (capped: head and tail kept; cut further to fit the result, the rest paged with task_output). " +
+        `If it is still running after timeout_seconds (default ${DEFAULT_WAIT_S}), ` +
         "returns its status with state running and no output: call task_wait again. isError when the task failed, " +
         "timed out, was canceled or interrupted.",
       inputSchema: params({
@@ -37,6 +39,7 @@ export function registerTaskWaitTool(server: McpServer, deps: McpDeps): void {
         ...taskViewShape,
         stdout: z.string().optional(),
         stderr: z.string().optional(),
+        ...cutShape,
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
@@ -48,7 +51,13 @@ export function registerTaskWaitTool(server: McpServer, deps: McpDeps): void {
         try {
           const timeoutMs = (args.timeout_seconds ?? DEFAULT_WAIT_S) * 1000;
           const v = await deps.tasks.wait(args.task_id, timeoutMs, signal);
-          return taskToolResult(v, endedBadly(v.state));
+          const failed = endedBadly(v.state);
+          const limits = limitsOf(deps);
+          return fitResult(
+            [{ value: v as unknown as Value, failed }],
+            { limit: failed ? limits.errorOutput : limits.output, stored: true },
+            ([cut]) => taskToolResult(cut as unknown as typeof v, failed),
+          );
         } finally {
           progress.stop();
           release();

@@ -6,9 +6,9 @@ import type { SandboxSpec } from "../sandbox/levels.ts";
 import { shellQuote } from "../shell/quote.ts";
 
 /** First stdout line of every wrapped run: fixed length, so it is cut off exactly. */
-const MARK_PREFIX = "\x1ecluster-exec:";
+export const MARK_PREFIX = "\x1ecluster-exec:";
 /** The same prefix as printf writes it (octal escape: no control byte travels in the command). */
-const MARK_PRINTF = "\\036cluster-exec:";
+export const MARK_PRINTF = "\\036cluster-exec:";
 /**
  * `\x1ecluster-exec:pgid=0000012345\n` — 10 digits covers every pid_max (Linux caps it at 2^22).
  * Other keys: `pgbw` (the group id, the run is inside bubblewrap), `nocd` (cwd missing), `nosb`
@@ -64,7 +64,7 @@ export function buildRemoteCommand(spec: RemoteCommandSpec): string {
     lines.push('cx_m=pgid; [ "$cx_box" = bwrap ] && cx_m=pgbw');
     lines.push(`printf '${MARK_PRINTF}%s=%010d\\n' "$cx_m" "$$"`);
   } else lines.push(`printf '${MARK_PRINTF}pgid=%010d\\n' "$$"`);
-  for (const [k, v] of Object.entries(spec.env ?? {})) lines.push(`export ${k}=${shellQuote(v)}`);
+  lines.push(...envExports(spec.env));
   lines.push("exec </dev/null");
   // Same shell as the local executor: bash where it exists, else sh.
   const cmd = shellQuote(spec.command);
@@ -75,6 +75,11 @@ export function buildRemoteCommand(spec: RemoteCommandSpec): string {
   }
   const body = lines.join("\n");
   return `exec /bin/sh -c 'eval "$1"' cluster-exec ${shellQuote(body)}`;
+}
+
+/** `export NAME=VALUE` lines, values quoted (names are checked with badEnvName first). */
+export function envExports(env: Record<string, string> | undefined): string[] {
+  return Object.entries(env ?? {}).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
 }
 
 export type Mark =
