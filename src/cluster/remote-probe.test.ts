@@ -138,6 +138,11 @@ describe("remoteProbeScript, run by a real sh on this machine", () => {
     expect(sample.memory_percent).toBeLessThanOrEqual(100);
     // The same answer as the in-process detection (bwrap is installed by the test set-up).
     expect(sample.sandbox).toBe(detectSandboxTool());
+    // Without the sandbox check (the sampler asks for it only now and then): no bwrap started.
+    const lean = remoteProbeScript(undefined, { sandbox: false });
+    expect(lean).not.toContain("@@sandbox");
+    expect(lean).not.toContain("--unshare-pid");
+    expect(parseRemoteProbe(run(lean)).sample.sandbox).toBeUndefined();
   });
 
   test("binary_path is preferred; a failing binary falls back to the script", () => {

@@ -23,9 +23,10 @@ export type SampleMethod = "local" | "probe" | "script" | "sinfo";
 
 /**
  * The command sent to the node: one shell line, POSIX sh, no bashisms. The tools come first and
- * always: a node's older cluster-exec may not report them.
+ * always: a node's older cluster-exec may not report them. `sandbox: false` leaves out the sandbox
+ * check (it starts bwrap: the sampler asks for it now and then, not every few seconds).
  */
-export function remoteProbeScript(binaryPath?: string): string {
+export function remoteProbeScript(binaryPath?: string, opts: { sandbox?: boolean } = {}): string {
   const candidates = [binaryPath, "cluster-exec"]
     .filter(Boolean)
     .map((c) => shellQuote(c as string));
@@ -38,9 +39,7 @@ echo @@os; uname -s
 echo @@arch; uname -m
 echo @@hostname; hostname 2>/dev/null || uname -n
 echo @@cores; getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || sysctl -n hw.ncpu
-echo @@sandbox
-${SANDBOX_PROBE_SCRIPT}
-case "$(uname -s)" in
+${opts.sandbox === false ? "" : `echo @@sandbox\n${SANDBOX_PROBE_SCRIPT}\n`}case "$(uname -s)" in
 Linux)
   echo @@stat1; head -n 1 /proc/stat
   sleep 0.2 2>/dev/null || sleep 1
