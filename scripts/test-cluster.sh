@@ -19,7 +19,9 @@
 #
 # Usage: test-cluster.sh VERB [ARGS]
 #   deps                 install the Debian packages of scripts/test-packages.txt (no host-wide sshd is started)
-#   up [N]               create/refresh a cluster of N nodes (default 3); prints the config path
+#   up [N | --nodes N]   create/refresh a cluster of N nodes (default 3, at most 200: addresses
+#                        10.250.0.11-210 of the /24); prints the config path. One sshd per node
+#                        (~5 MB each): 100 nodes fit a small machine (scripts/soak.ts --nodes 100)
 #   down                 kill everything in our namespaces, delete them and $DIR
 #   status               namespaces and sshd pids
 #   stop-sshd NODE       stop the listening sshd of NODE (open sessions survive)
@@ -655,6 +657,10 @@ main() {
   case "$verb" in
   deps) install_deps ;;
   up)
+    if [[ "${1:-}" == --nodes ]]; then
+      [[ $# -eq 2 ]] || die "usage: $0 up [N | --nodes N]"
+      shift
+    fi
     with_lock
     do_up "$@"
     ;;

@@ -197,6 +197,20 @@ describe("MCP tools (in-memory transport, real SDK client)", () => {
     expect(results.map((x) => x.timed_out)).toEqual([true, true, true]);
   });
 
+  test("parallel_execute takes 1,000 items and 256 at once (a 100-node cluster's slots), not more", async () => {
+    const echo = (n: number) => Array.from({ length: n }, (_, i) => `echo ${i}`);
+    const r = await call("parallel_execute", { commands: echo(1000), max_concurrency: 256 });
+    const results = (r.structuredContent as { results: { command: string; exit_code: number }[] })
+      .results;
+    expect(results).toHaveLength(1000);
+    expect(results.every((x, i) => x.command === `echo ${i}` && x.exit_code === 0)).toBe(true);
+    const tooMany = await call("parallel_execute", { commands: echo(1001) });
+    expect(tooMany.isError).toBe(true);
+    expect(JSON.stringify(tooMany.content)).toContain("expected at most 1000 commands");
+    const tooWide = await call("parallel_execute", { commands: echo(2), max_concurrency: 257 });
+    expect(JSON.stringify(tooWide.content)).toContain("a whole number 1-256");
+  });
+
   test("cluster_status returns the SPEC shape", async () => {
     const r = await call("cluster_status", {});
     expect(r.isError).toBeFalsy();

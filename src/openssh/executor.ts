@@ -150,7 +150,9 @@ async function attempt(
     else await deliver("stderr", rest);
   })();
   const done = Promise.all([pumpOut, pumpErr, proc.exited]);
-  const trigger = stopTrigger(spec.timeoutMs, signal, () => !ended, stop);
+  // A deadline from the call, as in the ssh2 executor: connecting and waiting are not given again.
+  const left = Math.max(0, started + spec.timeoutMs - performance.now());
+  const trigger = stopTrigger(left, signal, () => !ended, stop);
   try {
     await Promise.race([done, stopRequest]);
     if (stopping) {

@@ -136,7 +136,10 @@ async function watch(
     })();
     stopRequested();
   };
-  const trigger = stopTrigger(spec.timeoutMs, signal, () => !exit, stop);
+  // The timeout is a deadline from the call: time spent connecting or waiting for a session
+  // is not given again (a caller waits at most its timeout, then the kill).
+  const left = Math.max(0, started + spec.timeoutMs - performance.now());
+  const trigger = stopTrigger(left, signal, () => !exit, stop);
 
   try {
     // Normally: exit → leftover kill (a no-op for an empty group) → close. After a kill the

@@ -74,6 +74,41 @@ describe("NODE_BUSY", () => {
   );
 });
 
+describe("the timeout is a deadline from the call", () => {
+  // Found by the soak (scripts/soak.ts): a `timeout_seconds: 2` run answered after 8 s, having
+  // waited for a session of a busy connection and then got its whole timeout again.
+  test(
+    "a run that waited for its session gets only what is left of its timeout",
+    async () => {
+      const h = startHarness(c, testEnv(c), { runSessions: 1 });
+      try {
+        const blocker = uniqueSleep().replace(/^600\./, "1.5");
+        const victim = uniqueSleep().replace(/^600/, "30");
+        markers.push(blocker, victim);
+        const busy = h.run("n1", spec(`sleep ${blocker}`, 10_000));
+        await eventually(
+          () => (liveProcesses(blocker).length === 1 ? true : undefined),
+          20_000,
+          "the blocking sleep",
+        );
+        const started = performance.now();
+        const r = await h.run("n1", spec(`sleep ${victim}`, 3000));
+        const ms = performance.now() - started;
+        expect(r.outcome?.timed_out).toBe(true);
+        expect(r.outcome?.error).toBeUndefined();
+        // It ran (the blocker ended after ~1.5 s), and was stopped 3 s after the call, not 4.5 s.
+        expect(ms).toBeGreaterThan(2900);
+        expect(ms).toBeLessThan(3000 + 1000);
+        expect(await waitGone(victim)).toEqual([]);
+        expect((await busy).outcome?.exit_code).toBe(0);
+      } finally {
+        await h.close();
+      }
+    },
+    T,
+  );
+});
+
 describe("KILL_UNCONFIRMED", () => {
   test(
     "a kill the node never confirms, on a live connection, is not a lost connection",

@@ -22,8 +22,10 @@ import {
 import { fitResult, type Value } from "../sizing.ts";
 import { counting, type Written } from "./result.ts";
 
-const MAX_ITEMS = 256;
-const MAX_CONCURRENCY = 16;
+// A 100-node cluster has ~200 free slots: a batch must be able to fill them (scripts/soak.ts
+// --nodes 100 runs 1,000 items at 200 in flight). The result stays within mcp_batch_output_limit.
+export const MAX_ITEMS = 1000;
+export const MAX_CONCURRENCY = 256;
 
 const ITEM =
   "a command line or {command, requires_os?, requires_arch?, requires_capabilities?, node_id?}";
@@ -71,7 +73,7 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
           .max(MAX_CONCURRENCY, { error: expected(`a whole number 1-${MAX_CONCURRENCY}`) })
           .optional()
           .describe(
-            "Commands in flight at once (default: the cluster's free capacity, at most 16)",
+            `Commands in flight at once (default: the cluster's free capacity, at most ${MAX_CONCURRENCY})`,
           ),
         timeout_seconds: timeoutSeconds
           .optional()
