@@ -128,12 +128,18 @@ export async function fillSessions(
     i++
   )
     await Bun.sleep(100);
+  // One more session on the same connection must be refused (ssh then falls back to a
+  // connection of its own, so its stderr tells, not its exit code).
   const extra = spawn([node, "true"]);
-  const code = await Promise.race([extra.exited, Bun.sleep(5000).then(() => -1)]);
-  if (code === -1) extra.kill("SIGKILL");
+  const done = await Promise.race([
+    extra.exited.then(() => true),
+    Bun.sleep(10_000).then(() => false),
+  ]);
+  if (!done) extra.kill("SIGKILL");
+  const full = /refused|open failed/i.test(await new Response(extra.stderr).text());
   return {
     held: held.filter((p) => p.exitCode === null).length,
-    full: code !== 0,
+    full,
     close: async () => {
       for (const p of held) p.kill("SIGKILL");
       master.kill("SIGKILL");
