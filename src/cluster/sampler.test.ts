@@ -169,6 +169,32 @@ describe("sampler", () => {
     await sampler.close();
   });
 
+  // Found by the soak (scripts/soak.ts --nodes 100): under load one sample timed out and the node
+  // was out of routing for the backoff (NO_NODE for 743 of 1,000 items) though runs reached it.
+  test("runs are evidence: one that reached the node clears a failed sample, one that could not reach it marks it at once", async () => {
+    let down = false;
+    const { sampler, clock } = setup(async () => {
+      if (down) throw new ClusterError("UNREACHABLE", "sampling far took longer than 10s");
+      return { stdout: linuxOutput(1), stderr: "", code: 0 };
+    });
+    await sampler.sampleNow();
+    expect(sampler.view("far")?.health).toBe("healthy");
+    down = true;
+    clock.now += 1100;
+    await sampler.sampleNow({ force: false });
+    expect(sampler.view("far")?.health).toBe("unreachable");
+    sampler.noteRun("far", true);
+    expect(sampler.view("far")?.health).toBe("healthy");
+    expect(sampler.view("far")?.failures).toBe(0);
+    sampler.noteRun("far", false, "node far (10.9.0.2:22) unreachable: ECONNREFUSED");
+    expect(sampler.view("far")?.health).toBe("unreachable");
+    expect(sampler.view("far")?.last_error).toContain("a run could not reach it: node far");
+    // The local node is sampled in-process: runs say nothing new about it.
+    sampler.noteRun("here", false, "x");
+    expect(sampler.view("here")?.health).toBe("healthy");
+    await sampler.close();
+  });
+
   test("sampleNow answers within its timeout; a node still in flight is reported unreachable", async () => {
     const { sampler } = setup((_node, _cmd, { signal }) => {
       return new Promise((_resolve, reject) => {

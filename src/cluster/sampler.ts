@@ -70,6 +70,12 @@ export interface Sampler {
   /** The current views, from memory: no I/O. */
   views(): NodeView[];
   view(node: string): NodeView | undefined;
+  /**
+   * What a run learned about its node: the node answered it, or it could not be reached. A node
+   * that runs reach is not kept out of routing by one failed sample (a busy controller misses
+   * some), and one a run could not reach is out at once rather than at its next sample.
+   */
+  noteRun(node: string, reached: boolean, error?: string): void;
   close(): Promise<void>;
 }
 
@@ -275,6 +281,25 @@ export function createSampler(opts: SamplerOptions): Sampler {
       });
     },
     views: () => [...slots.values()].map(viewOf),
+    noteRun(name, reached, error) {
+      const s = slots.get(name);
+      if (!s || s.isLocal || closed) return;
+      if (reached) {
+        if (s.state.failures === 0) return;
+        s.state = { node: name, failures: 0, next_attempt_at: 0 };
+        opts.onUpdate?.(viewOf(s));
+        if (timer && !s.inflight) void launch(s); // a fresh sample now, not after the backoff
+        return;
+      }
+      if (s.state.failures > 0) return; // the sampler knows already
+      s.state = {
+        ...s.state,
+        failures: 1,
+        last_error: `a run could not reach it: ${error ?? "unreachable"}`,
+        next_attempt_at: clock() + intervalMs,
+      };
+      opts.onUpdate?.(viewOf(s));
+    },
     view(name) {
       const s = slots.get(name);
       return s ? viewOf(s) : undefined;

@@ -74,6 +74,14 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
       ? AbortSignal.any([hooks.signal, shutdown.signal])
       : shutdown.signal;
     const p = runOnce(req, { ...hooks, signal });
+    // Runs are evidence of a node's reachability, fresher than its last sample.
+    void p.then(
+      (r) => {
+        if (!r.error && (r.exit_code !== null || r.signal !== null)) sampler.noteRun(r.node, true);
+        else if (r.error?.code === "UNREACHABLE") sampler.noteRun(r.node, false, r.error.message);
+      },
+      () => {},
+    );
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
     return p;
