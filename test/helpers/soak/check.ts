@@ -156,9 +156,12 @@ export async function leftovers(marks: string[], timeoutMs: number): Promise<str
 }
 
 export interface Recovery extends NodeRestart {
+  /** From the restart to the node's first good sample. */
   healthyMs?: number;
+  /** From the restart to the first command that started there (any tool, the prober's included). */
   usedMs?: number;
-  /** First use by routing (not offload_to / --node pinning is not told apart: any run). */
+  /** The prober's offload_to calls after the restart, as "outcome code ms". */
+  probes?: string[];
 }
 
 export function recoveries(

@@ -39,7 +39,7 @@ for (let i = 0; i < a.statusCalls; i++) {
 interface Item {
   node: string;
   exit_code: number | null;
-  error?: { code: string };
+  error?: { code: string; message: string };
 }
 const commands = Array.from({ length: a.items }, (_, i) => `sleep ${a.sleepS}; echo ${i}`);
 const t = performance.now();
@@ -53,10 +53,15 @@ const results = ((r.structuredContent as { results?: Item[] } | undefined)?.resu
   []) as Item[];
 const perNode: Record<string, number> = {};
 const errors: Record<string, number> = {};
+const errorSamples: Record<string, string[]> = {};
 for (const x of results) {
   perNode[x.node] = (perNode[x.node] ?? 0) + 1;
-  if (x.error) errors[x.error.code] = (errors[x.error.code] ?? 0) + 1;
-  else if (x.exit_code !== 0)
+  if (x.error) {
+    errors[x.error.code] = (errors[x.error.code] ?? 0) + 1;
+    const xs = errorSamples[x.error.code] ?? [];
+    errorSamples[x.error.code] = xs;
+    if (xs.length < 3) xs.push(`${x.node}: ${x.error.message.slice(0, 300)}`);
+  } else if (x.exit_code !== 0)
     errors[`exit ${x.exit_code}`] = (errors[`exit ${x.exit_code}`] ?? 0) + 1;
 }
 const refused = results.length === 0 ? (r.content as { text: string }[])[0]?.text : undefined;

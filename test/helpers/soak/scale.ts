@@ -20,6 +20,7 @@ export interface BatchFigures {
   results: number;
   perNode: Record<string, number>;
   errors: Record<string, number>;
+  errorSamples?: Record<string, string[]>;
   refused?: string;
   idealMs: number;
   nodesUsed: number;

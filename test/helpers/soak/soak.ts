@@ -36,6 +36,8 @@ export interface SoakReport {
   durationS: number;
   calls: CallFigures;
   lateCalls: string[];
+  /** CLI calls over timeout + 5 s: each is a fresh process, its start included (informational). */
+  lateCliCalls: string[];
   noAnswerOutsideRestart: string[];
   runs: RunChecks;
   leftovers: string[];
@@ -160,12 +162,13 @@ async function soakOn(c: TestCluster, opts: SoakOptions): Promise<SoakReport> {
   // The server restart, half-way through the chaos.
   await Bun.sleep((chaosS * 1000) / 2);
   const killedPid = serve.pid;
-  const runningAtKill = readTasks(stateDir)
-    .filter((r) => r.runner_pid === killedPid && r.state === "running")
-    .map((r) => r.id);
   (servers[0] as ServerLife).final = procStats(killedPid);
   const killAt = Date.now();
   await serve.kill("SIGKILL");
+  // Read once it is dead: what it left running must become interrupted (its groups killed).
+  const runningAtKill = readTasks(stateDir)
+    .filter((r) => r.runner_pid === killedPid && r.state === "running")
+    .map((r) => r.id);
   serve = await startServe(c, c.configPath, env, port);
   const downMs = Date.now() - killAt;
   servers.push({ pid: serve.pid, peakRssKb: 0, peakFds: 0 });
@@ -215,10 +218,16 @@ async function soakOn(c: TestCluster, opts: SoakOptions): Promise<SoakReport> {
     durationS: Math.round((Date.now() - t0) / 1000),
     calls: callFigures(calls, chaosFrom, chaosTo),
     lateCalls: calls
-      .filter((x) => x.outcome !== "aborted" && x.ms > x.boundMs)
+      .filter((x) => x.outcome !== "aborted" && x.ms > x.boundMs && x.client !== "cli")
       .map(
         (x) =>
           `${x.client} ${x.tool} ${x.id} (${x.kind}) ${x.ms} ms > ${x.boundMs}: ${x.outcome} ${x.code ?? x.message ?? ""}`,
+      ),
+    lateCliCalls: calls
+      .filter((x) => x.ms > x.boundMs && x.client === "cli")
+      .map(
+        (x) =>
+          `${x.tool} ${x.id} (${x.kind}) ${x.ms} ms > ${x.boundMs}: ${x.outcome} ${x.code ?? ""}`,
       ),
     noAnswerOutsideRestart: calls
       .filter((x) => x.outcome === "transport")
@@ -236,7 +245,15 @@ async function soakOn(c: TestCluster, opts: SoakOptions): Promise<SoakReport> {
       notInterrupted: runningAtKill.filter((id) => rows.get(id)?.state !== "interrupted"),
       downMs,
     },
-    recoveries: recoveries(stateDir, markerPath, restarts),
+    recoveries: recoveries(stateDir, markerPath, restarts).map((x) => ({
+      ...x,
+      probes: calls
+        .filter((k) => k.kind === `recovery probe of ${x.node}` && k.at >= x.startedAt - 1000)
+        .map(
+          (k) =>
+            `+${Math.round((k.at - x.startedAt) / 100) / 10} s ${k.outcome} ${k.code ?? ""} ${k.ms} ms ${k.message ?? ""}`,
+        ),
+    })),
     filler: { node: fillNode, held: filler.held, full: filler.full },
     netemNode,
     link,
