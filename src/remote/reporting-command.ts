@@ -136,7 +136,9 @@ export function buildReportingCommand(spec: RemoteCommandSpec, nonce: string): s
       ? `set -- /bin/sh -c ${shellQuote(launch)}`
       : `if command -v bash >/dev/null 2>&1; then set -- bash -c ${cmd}; else set -- /bin/sh -c ${cmd}; fi`,
     "if command -v setsid >/dev/null 2>&1; then",
-    launch ? '  setsid "$@" &' : `  setsid /bin/sh -c ${shellQuote(SETSID_CHILD)} cluster-exec "$@" &`,
+    launch
+      ? '  setsid "$@" &'
+      : `  setsid /bin/sh -c ${shellQuote(SETSID_CHILD)} cluster-exec "$@" &`,
     '  p=$!; wait "$p"; s=$?',
     '  if kill -0 -"$p" 2>/dev/null; then g=; else g=,empty; fi',
     `  printf '\\036cluster-exec:%s:approx=%d%s\\n' ${nonce} "$s" "$g" >&2`,
