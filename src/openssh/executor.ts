@@ -96,6 +96,8 @@ async function attempt(
   };
   const onMark = () => {
     const m = marks.mark;
+    // Recorded for the sweep: a runner killed mid-run must not leave this group running.
+    if (m?.kind === "pgid") spec.onGroup?.({ pgid: m.pgid, local: false });
     pgidKnown(m?.kind === "pgid" ? m.pgid : undefined);
   };
 
