@@ -215,7 +215,8 @@ export const SETTINGS = {
   http_max_body: {
     env: "CLUSTER_HTTP_MAX_BODY",
     type: count.min(1024, "expected at least 1024 bytes"),
-    default: 1_048_576,
+    // A 1 MiB command line (a heredoc writing a file) or a put_file of a few MB, JSON-escaped.
+    default: 4 * 1_048_576,
     meaning: "largest HTTP request body `serve` accepts, in bytes",
     kind: "number",
   },
