@@ -16,6 +16,9 @@ export type ErrorCode =
   | "OUTPUT_PRUNED" // the task's stored output was removed (output_store_max_bytes)
   | "DEADLINE_PASSED" // a batch's deadline passed before this command could start
   | "SPAWN_FAILED" // the local shell could not be started
+  | "FILE_NOT_FOUND" // a file to read (get_file, copy, deploy's binary) does not exist
+  | "FILE_TOO_LARGE" // a file over file_max_bytes (put_file, copy)
+  | "FILE_FAILED" // a file could not be written or read: permission, disk full, no SFTP...
   | "INTERNAL";
 
 export class ClusterError extends Error {
@@ -44,6 +47,8 @@ export const EXIT = {
   refused: 77,
   connectionLost: 75,
   internal: 70,
+  noInput: 66,
+  ioError: 74,
   /** Our output's reader went away (EPIPE): what SIGPIPE would make of a shell command (128+13). */
   brokenPipe: 141,
 } as const;
@@ -64,6 +69,9 @@ const exitByCode: Record<ErrorCode, number> = {
   POLICY_DENIED: EXIT.refused,
   CONNECTION_LOST: EXIT.connectionLost,
   SPAWN_FAILED: EXIT.internal,
+  FILE_NOT_FOUND: EXIT.noInput,
+  FILE_TOO_LARGE: EXIT.usage,
+  FILE_FAILED: EXIT.ioError,
   INTERNAL: EXIT.internal,
 };
 
@@ -86,6 +94,9 @@ const httpByCode: Partial<Record<ErrorCode, number>> = {
   HOST_KEY_CHANGED: 503,
   POLICY_DENIED: 403,
   CONNECTION_LOST: 502,
+  FILE_NOT_FOUND: 404,
+  FILE_TOO_LARGE: 413,
+  FILE_FAILED: 502,
 };
 
 /** The HTTP status of an error answered over HTTP (the status page's API). */

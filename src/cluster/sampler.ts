@@ -153,8 +153,8 @@ export function createSampler(opts: SamplerOptions): Sampler {
       throw new Error(
         `probe script exited ${r.code ?? "by signal"}${r.stderr.trim() ? `: ${r.stderr.trim().slice(0, 200)}` : ""}`,
       );
-    const { sample, method } = parseRemoteProbe(r.stdout);
-    return { ...sample, sampled_at: clock(), method };
+    const { sample, method, via } = parseRemoteProbe(r.stdout);
+    return { ...sample, sampled_at: clock(), method, ...(via ? { via } : {}) };
   }
 
   async function attempt(s: Slot): Promise<void> {

@@ -20,7 +20,8 @@ export interface NodeConfig {
   user: string;
   identity_file?: string;
   port: number;
-  binary_path?: string;
+  /** Where cluster-exec is (or goes, with `deploy`) on the node; `~/` is the node's home. */
+  binary_path: string;
   allow?: string[];
   deny?: string[];
 }
@@ -172,6 +173,7 @@ function build(
       user: n.user ?? user,
       port: n.port ?? settings.port,
       identity_file: identity ? expandHome(identity, home) : undefined,
+      binary_path: n.binary_path ?? settings.binary_path,
     };
   }
   return { source, settings, nodes, warnings };

@@ -245,6 +245,26 @@ export const SETTINGS = {
     meaning: "days a finished task (its row and output files) is kept before it is pruned",
     kind: "number",
   },
+  file_max_bytes: {
+    env: "CLUSTER_FILE_MAX_BYTES",
+    type: count
+      .min(1024, "expected at least 1024 bytes")
+      .max(2 ** 32, "expected at most 4294967296 bytes (4 GiB)"),
+    default: 64 * 1_048_576,
+    meaning:
+      "largest file `put_file` and `cluster-exec copy` write (an append counts the whole file) or `copy` reads from a node, in bytes; `get_file` reads any file, a page at a time",
+    kind: "number",
+  },
+  binary_path: {
+    env: "CLUSTER_BINARY_PATH",
+    type: z
+      .string()
+      .regex(/^(\/|~\/)./, 'expected an absolute path or one under the home directory ("~/...")'),
+    default: "~/.local/bin/cluster-exec",
+    meaning:
+      "where `deploy` puts cluster-exec on a node and where sampling looks for it first (then `cluster-exec` on the PATH); a node may set its own",
+    kind: "string",
+  },
   audit_max_bytes: {
     env: "CLUSTER_AUDIT_MAX_BYTES",
     type: count.min(4096, "expected at least 4096 bytes"),

@@ -1,7 +1,7 @@
 // One open, authenticated ssh2 connection to a node: session channels within a bound (queue
 // beyond, refused opens retried), exact exit status capture, half-open detection, the reaper.
 import type { Socket } from "node:net";
-import type { Client } from "ssh2";
+import type { Client, SFTPWrapper } from "ssh2";
 import { abortableSleep, withTimeout } from "../abort.ts";
 import { ClusterError } from "../errors.ts";
 import type { KnownHosts } from "./host-keys.ts";
@@ -104,12 +104,30 @@ export class SshConnection {
    * Opens a session channel and sends `command` on it. Rejects with NotSentError when the command
    * certainly did not reach the node, MaybeSentError when it may have.
    */
-  async exec(command: string, kind: ChannelKind, signal?: AbortSignal): Promise<RemoteProcess> {
+  exec(command: string, kind: ChannelKind, signal?: AbortSignal): Promise<RemoteProcess> {
+    return this.openChannel(kind, signal, () => this.execOnce(command, kind));
+  }
+
+  /**
+   * Opens an SFTP session on a run slot (it is a session channel like any command); the slot is
+   * given back when the session closes. Nothing is sent that could run twice, so any failure to
+   * open it may be retried.
+   */
+  sftp(signal?: AbortSignal): Promise<SFTPWrapper> {
+    return this.openChannel("run", signal, () => this.sftpOnce());
+  }
+
+  /** Takes a slot and opens a channel in it, waiting and asking again while sshd refuses. */
+  private async openChannel<T>(
+    kind: ChannelKind,
+    signal: AbortSignal | undefined,
+    open: () => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (!this.alive) throw new NotSentError(`connection to ${this.node} closed`);
       await this.slots.acquire(kind, signal);
       try {
-        return await this.execOnce(command, kind);
+        return await open();
       } catch (err) {
         this.slots.release(kind);
         if (!(err instanceof OpenRefused)) throw err;
@@ -129,6 +147,49 @@ export class SshConnection {
       await abortableSleep(Math.min(25 * 2 ** attempt, 400), signal);
       if (!this.alive) throw new NotSentError(`connection to ${this.node} closed`);
     }
+  }
+
+  private sftpOnce(): Promise<SFTPWrapper> {
+    return new Promise((resolve, reject) => {
+      if (!this.alive) return reject(new NotSentError(`connection to ${this.node} closed`));
+      // Bounded like a channel open: a dead connection answers nothing.
+      const windowMs = Math.max(this.opts.handshakeTimeoutMs, this.opts.keepaliveIntervalMs + 1000);
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        this.destroy("no reply to an SFTP session open (connection dead)");
+        reject(new NotSentError(`connection to ${this.node} did not answer (dead or half-open)`));
+      }, windowMs);
+      try {
+        this.client.sftp((err, sftp) => {
+          clearTimeout(timer);
+          if (settled) {
+            sftp?.end();
+            return;
+          }
+          settled = true;
+          if (!err) {
+            sftp.once("close", () => this.slots.release("run"));
+            return resolve(sftp);
+          }
+          const e = err as Error & { reason?: number | string };
+          if (e.reason !== undefined && this.alive) return reject(new OpenRefused(e.message));
+          if (!this.alive)
+            return reject(new NotSentError(`connection to ${this.node} lost opening SFTP`));
+          reject(
+            new ClusterError(
+              "FILE_FAILED",
+              `node ${this.node} has no usable SFTP subsystem (${e.message}); sshd needs a \`Subsystem sftp\` line`,
+              { node: this.node },
+            ),
+          );
+        });
+      } catch (err) {
+        clearTimeout(timer);
+        settled = true;
+        reject(new NotSentError(`connection to ${this.node} closed: ${(err as Error).message}`));
+      }
+    });
   }
 
   private async closeReaper(): Promise<void> {
