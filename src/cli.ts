@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // cluster-exec command line: argv → verbs. The only module that calls process.exit.
 import { clusterStatusVerb } from "./cli/cluster-status.ts";
+import { copyVerb } from "./cli/copy.ts";
 import { forgetHostVerb } from "./cli/forget-host.ts";
 import { configVerb, probeVerb, versionVerb } from "./cli/info.ts";
 import { warn } from "./cli/output.ts";
@@ -29,6 +30,7 @@ Verbs:
   tasks [--state S] [--limit N] [--json]        recent tasks, newest first
   route [routing flags] [--json] CMD            where CMD would run and why, without running it
   cluster-status [--json]                       every node: health, load, memory, address, how resolved
+  copy SRC NODE:DST | NODE:SRC DST              copy a file to or from a node (atomic, policy-checked)
   forget-host NAME                              forget a node's pinned SSH host key (after a deliberate change)
   probe [--json]                                this machine's load sample
   config check | show                           validate / print the effective configuration
@@ -84,6 +86,8 @@ export async function main(argv: string[]): Promise<number> {
       return runTaskVerb(args, load());
     case "cluster-status":
       return clusterStatusVerb(args, load());
+    case "copy":
+      return copyVerb(args, load());
     case "forget-host":
       return forgetHostVerb(args, load());
     case "probe":
@@ -102,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
     default:
       throw new ClusterError(
         "USAGE",
-        `unknown verb ${JSON.stringify(verb)}; expected one of mcp, serve, run, submit, status, wait, logs, cancel, tasks, route, cluster-status, forget-host, probe, config, version (see --help)`,
+        `unknown verb ${JSON.stringify(verb)}; expected one of mcp, serve, run, submit, status, wait, logs, cancel, tasks, route, cluster-status, copy, forget-host, probe, config, version (see --help)`,
       );
   }
 }

@@ -33,6 +33,8 @@ export interface FileTransfer {
   /** The absolute path: `~`, `~/x` and relative paths are taken from the home directory. */
   resolve(path: string): Promise<string>;
   stat(path: string): Promise<FileStat | undefined>;
+  /** The path with every symlink resolved on the node (it must exist). */
+  realpath(path: string): Promise<string>;
   /** Up to `length` bytes from `offset`, and the file's size. */
   read(path: string, offset: number, length: number): Promise<{ data: Uint8Array; size: number }>;
   write(path: string, source: WriteSource, opts?: WriteOptions): Promise<WriteResult>;
@@ -90,6 +92,10 @@ export function createFileTransfer(node: string, ops: FileOps): FileTransfer {
     resolve,
     stat: async (path) => ops.stat(await resolve(path)).catch((e) => fail(e, "look at", path)),
     freeBytes: async (path) => ops.freeBytes(await resolve(path)).catch(() => undefined),
+    realpath: async (path) => {
+      const abs = await resolve(path);
+      return ops.realpath(abs).catch((e) => fail(e, "resolve", abs));
+    },
     async read(path, offset, length) {
       const abs = await resolve(path);
       const st = await ops.stat(abs).catch((e) => fail(e, "read", abs));

@@ -4,11 +4,13 @@ import type { Sampler } from "../cluster/sampler.ts";
 import type { NodeView } from "../cluster/view.ts";
 import type { Config } from "../config/load.ts";
 import type { Executor } from "../exec/executor.ts";
+import type { FilesFor } from "../files/api.ts";
 import type { RouteDecision } from "../routing/types.ts";
 import { poolOptionsFrom, SshPool } from "../ssh/pool.ts";
 import type { RunFn, RunRecorder } from "../tasks/request.ts";
 import { createClusterSampler } from "./cluster-sampler.ts";
 import { createDecider } from "./decide.ts";
+import { createFilesFor } from "./files.ts";
 import { createExecutorFor } from "./for-node.ts";
 import { createRunsInFlight, type RunsInFlight } from "./in-flight.ts";
 import { createRunFn } from "./pipeline.ts";
@@ -19,6 +21,8 @@ export interface Runtime {
   /** Policy + routing from cached samples only. */
   decide: (req: Parameters<RunFn>[0]) => RouteDecision;
   sampler: Sampler;
+  /** A file transfer to a node (this machine's files, or SFTP on the pooled connection). */
+  filesFor: FilesFor;
   /** Runs in flight per node, shared by every caller of this runtime (placement counts them). */
   inFlight: RunsInFlight;
   /** Calls `listener` after every sampling attempt (success or failure); returns the unsubscribe. */
@@ -77,11 +81,16 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     void p.finally(() => inflight.delete(p));
     return p;
   };
+  const filesFor = createFilesFor(config, {
+    pool,
+    isLocal: (node) => sampler.view(node)?.isLocal === true,
+  });
   return {
     config,
     run,
     decide,
     sampler,
+    filesFor,
     inFlight,
     onSampled(listener) {
       sampled.add(listener);
