@@ -4,8 +4,8 @@ import type { Config } from "../config/load.ts";
 import { createFileTransfer } from "../exec/file-transfer.ts";
 import { createLocalFileOps } from "../exec/local-files.ts";
 import type { FilesFor } from "../files/api.ts";
-import { openSftpFiles } from "../ssh/sftp-files.ts";
 import type { SshPool } from "../ssh/pool.ts";
+import { openSftpFiles } from "../ssh/sftp-files.ts";
 import { knownNode } from "./nodes.ts";
 
 /** `isLocal` is the runtime's answer to "is this node this machine?" (as for executors). */
