@@ -8,6 +8,10 @@
 #              $DIR/nodes/nI/bin:$DIR/sysbin, sysbin being this machine's /usr/bin and /bin without
 #              the tools cluster-exec's probe looks for (HIDDEN_TOOLS): a node has such a tool only
 #              when a test puts a stand-in into its bin, whatever this machine has installed
+#   br1 (in ${ID}-hub)  a second bridge, 10.250.1.0/24, made by add-jumped: a node there is
+#              reachable only through the jump node that also got an interface on it
+#   $DIR/ssh_config    an OpenSSH client config: Host nI (HostName its address, ProxyJump for a
+#              jumped node, the test CA's certificate for a node that trusts only it)
 #
 # Network rule: nothing of the test network ever touches the host namespace. Interfaces are
 # created directly inside our namespaces, the bridge has no uplink, no address or route of
@@ -24,6 +28,9 @@
 #   rotate-hostkey NODE  new host key for NODE, restart its listener
 #   link-down NODE       take NODE's eth0 down (silent death: no FIN/RST reaches the peers)
 #   link-up NODE         bring NODE's eth0 back up
+#   add-jumped NODE JUMP new node NODE on the second bridge, reachable only through node JUMP
+#   trust-ca NODE        NODE's sshd accepts only user certificates of a test CA; writes
+#                        $DIR/id_cert and $DIR/id_cert-cert.pub (signed for user cetest)
 #   exec NODE CMD...     run CMD inside NODE's namespace (ip netns exec; NODE may be ctl or hub)
 #   ctl CMD...           run CMD inside the controller namespace (stdio and exit code passed through)
 #
@@ -63,7 +70,15 @@ ns_hub() { echo "$ID-hub"; }
 ns_ctl() { echo "$ID-ctl"; }
 ns_node() { echo "$ID-$1"; }
 node_index() { echo "${1#n}"; }
-node_ip() { echo "$NET_PREFIX.$((10 + $(node_index "$1")))"; }
+NET2_PREFIX="10.250.1"
+# A jumped node records its address (second bridge) and the node it is reached from.
+node_ip() {
+  if [[ -f "$DIR/nodes/$1/ip" ]]; then cat "$DIR/nodes/$1/ip"; else echo "$NET_PREFIX.$((10 + $(node_index "$1")))"; fi
+}
+# Namespace from which NODE's sshd is reachable (the controller, or a jumped node's jump node).
+reach_ns() {
+  if [[ -f "$DIR/nodes/$1/via" ]]; then ns_node "$(cat "$DIR/nodes/$1/via")"; else ns_ctl; fi
+}
 node_dir() { echo "$DIR/nodes/$1"; }
 
 check_node() {
@@ -226,9 +241,9 @@ listener_pid() {
   echo "$pid"
 }
 
-port_open() { # from inside ctl: connects and reads sshd's banner
+port_open() { # port_open IP [NS]: from inside NS (default ctl), connects and reads sshd's banner
   # shellcheck disable=SC2016
-  ip netns exec "$(ns_ctl)" timeout 1 bash -c \
+  ip netns exec "${2:-$(ns_ctl)}" timeout 1 bash -c \
     'exec 3<>"/dev/tcp/$1/22" && read -r -t 1 line <&3 && [[ "$line" == SSH-* ]]' _ "$1" 2>/dev/null
 }
 
@@ -236,7 +251,7 @@ wait_port() {
   local node="$1" ip i
   ip="$(node_ip "$node")"
   for i in $(seq 1 $((PORT_WAIT_S * 20))); do
-    if port_open "$ip"; then return 0; fi
+    if port_open "$ip" "$(reach_ns "$node")"; then return 0; fi
     sleep 0.05
   done
   die "sshd of $node did not accept on $ip:22 within ${PORT_WAIT_S}s; log: $(tail -n 5 "$(node_dir "$node")/sshd.log" 2>/dev/null)"
@@ -297,7 +312,7 @@ stop_sshd() {
   rm -f "$(node_dir "$node")/sshd.pid"
   # The listening socket is gone once the process is; confirm from the controller.
   for i in $(seq 1 100); do
-    port_open "$(node_ip "$node")" || return 0
+    port_open "$(node_ip "$node")" "$(reach_ns "$node")" || return 0
     sleep 0.05
   done
   die "port 22 of $node still open after stopping sshd"
@@ -369,7 +384,9 @@ write_config() {
 write_sshd_config() {
   local node="$1" nd
   nd="$(node_dir "$node")"
-  cat >"$nd/sshd_config" <<EOF
+  # Per-node settings (trust-ca) come first: sshd takes the first value of a keyword.
+  if [[ -f "$nd/sshd_extra" ]]; then cp "$nd/sshd_extra" "$nd/sshd_config"; else : >"$nd/sshd_config"; fi
+  cat >>"$nd/sshd_config" <<EOF
 # sshd of test node $node (cluster $ID)
 ListenAddress $(node_ip "$node")
 Port 22
@@ -392,6 +409,35 @@ PrintMotd no
 PrintLastLog no
 Subsystem sftp internal-sftp
 EOF
+}
+
+# The OpenSSH client config of the cluster: one Host per node (first match wins, so the
+# per-node blocks come before the shared one).
+write_ssh_config() {
+  local cfg="$DIR/ssh_config" node nd
+  {
+    echo "# ssh config of test cluster $ID, written by scripts/test-cluster.sh"
+    for node in $(ls "$DIR/nodes" | sort -V); do
+      nd="$(node_dir "$node")"
+      echo "Host $node"
+      echo "  HostName $(node_ip "$node")"
+      if [[ -f "$nd/via" ]]; then echo "  ProxyJump $(cat "$nd/via")"; fi
+      if [[ -f "$nd/cert" ]]; then
+        echo "  IdentityFile $DIR/id_cert"
+        echo "  CertificateFile $DIR/id_cert-cert.pub"
+      fi
+    done
+    echo "Host *"
+    echo "  User $TEST_USER"
+    echo "  IdentityFile $DIR/id_ed25519"
+    echo "  IdentitiesOnly yes"
+    echo "  UserKnownHostsFile $DIR/ssh_known_hosts"
+    echo "  StrictHostKeyChecking accept-new"
+    echo "  BatchMode yes"
+    echo "  ConnectTimeout 3"
+    echo "  LogLevel ERROR"
+  } >"$cfg.tmp"
+  mv "$cfg.tmp" "$cfg"
 }
 
 make_link() { # make_link NS HUBSIDE IP
@@ -427,7 +473,7 @@ is_up() {
   for i in $(seq 1 "$n"); do
     node="n$i"
     listener_pid "$node" >/dev/null || return 1
-    port_open "$(node_ip "$node")" || return 1
+    port_open "$(node_ip "$node")" "$(reach_ns "$node")" || return 1
   done
 }
 
@@ -481,26 +527,83 @@ do_up() {
   log "preparing $n nodes"
   mkdir -p /run/sshd # privilege separation dir, needed by sshd -t too
   chmod 755 /run/sshd
-  for i in $(seq 1 "$n"); do
-    node="n$i"
-    nd="$(node_dir "$node")"
-    mkdir -p "$nd/proc" "$nd/bin"
-    chmod 755 "$nd/bin"
-    write_host_key "$nd"
-    write_sshd_config "$node"
-    cat /proc/loadavg >"$nd/proc/loadavg"
-    cat /proc/meminfo >"$nd/proc/meminfo"
-    cat /proc/stat >"$nd/proc/stat"
-    chmod 644 "$nd/proc/loadavg" "$nd/proc/meminfo" "$nd/proc/stat"
-    : >"$nd/sshd.log"
-    "$SSHD" -t -f "$nd/sshd_config" || die "invalid sshd_config for $node"
-  done
+  for i in $(seq 1 "$n"); do prepare_node "n$i"; done
   for i in $(seq 1 "$n"); do start_sshd "n$i"; done
 
   write_config "$n"
+  write_ssh_config
   echo "n=$n" >"$DIR/state"
   log "up with $n nodes in $((($(date +%s%N) - t0) / 1000000)) ms"
   echo "$DIR/cluster.toml"
+}
+
+prepare_node() { # prepare_node NODE: host key, sshd config, fake /proc files
+  local node="$1" nd
+  nd="$(node_dir "$node")"
+  mkdir -p "$nd/proc" "$nd/bin"
+  chmod 755 "$nd/bin"
+  write_host_key "$nd"
+  write_sshd_config "$node"
+  cat /proc/loadavg >"$nd/proc/loadavg"
+  cat /proc/meminfo >"$nd/proc/meminfo"
+  cat /proc/stat >"$nd/proc/stat"
+  chmod 644 "$nd/proc/loadavg" "$nd/proc/meminfo" "$nd/proc/stat"
+  : >"$nd/sshd.log"
+  "$SSHD" -t -f "$nd/sshd_config" || die "invalid sshd_config for $node"
+}
+
+add_jumped() {
+  local node="$1" jump="$2" hub nd ns
+  [[ "$node" =~ ^n[1-9][0-9]*$ ]] || die "bad node name '$node' (expected n1, n2, ...)"
+  check_node "$jump"
+  [[ ! -f "$(node_dir "$jump")/via" ]] || die "jump node $jump is itself behind a jump"
+  [[ ! -e "$(node_dir "$node")" ]] || die "node $node exists already"
+  ((${#node} <= 6)) || die "node name '$node' too long for an interface name"
+  hub="$(ns_hub)"
+  if ! ip -n "$hub" link show br1 >/dev/null 2>&1; then
+    ip -n "$hub" link add br1 type bridge forward_delay 0 stp_state 0 mcast_snooping 0
+    ip -n "$hub" link set br1 up
+  fi
+  # The jump node's second interface, once per jump node.
+  if ! ip -n "$(ns_node "$jump")" link show eth1 >/dev/null 2>&1; then
+    ip -n "$hub" link add "v-${jump}b" type veth peer name eth1 netns "$(ns_node "$jump")"
+    ip -n "$hub" link set "v-${jump}b" master br1 up
+    ip -n "$(ns_node "$jump")" addr add "$NET2_PREFIX.$((10 + $(node_index "$jump")))/24" dev eth1
+    ip -n "$(ns_node "$jump")" link set eth1 up
+  fi
+  nd="$(node_dir "$node")"
+  mkdir -p "$nd"
+  echo "$NET2_PREFIX.$((10 + $(node_index "$node")))" >"$nd/ip"
+  echo "$jump" >"$nd/via"
+  ns="$(ns_node "$node")"
+  log "adding $node at $(node_ip "$node"), reachable through $jump only"
+  new_ns "$ns"
+  ip -n "$hub" link add "v-$node" type veth peer name eth0 netns "$ns"
+  ip -n "$hub" link set "v-$node" master br1 up
+  ip -n "$ns" addr add "$(node_ip "$node")/24" dev eth0
+  ip -n "$ns" link set eth0 up
+  prepare_node "$node"
+  start_sshd "$node"
+  write_ssh_config
+}
+
+trust_ca() {
+  local node="$1" nd
+  nd="$(node_dir "$node")"
+  if [[ ! -f "$DIR/ca" ]]; then
+    ssh-keygen -q -t ed25519 -N '' -C "cluster-exec-test-ca-$ID" -f "$DIR/ca" >/dev/null
+    ssh-keygen -q -t ed25519 -N '' -C "cluster-exec-test-cert-$ID" -f "$DIR/id_cert" >/dev/null
+    ssh-keygen -q -s "$DIR/ca" -I "cetest-$ID" -n "$TEST_USER" -V -5m:+1d "$DIR/id_cert.pub"
+    chmod 600 "$DIR/ca" "$DIR/id_cert"
+  fi
+  log "$node trusts only certificates of the test CA"
+  printf 'TrustedUserCAKeys %s\nAuthorizedKeysFile none\n' "$DIR/ca.pub" >"$nd/sshd_extra"
+  : >"$nd/cert"
+  stop_sshd "$node"
+  write_sshd_config "$node"
+  "$SSHD" -t -f "$nd/sshd_config" || die "invalid sshd_config for $node"
+  start_sshd "$node"
+  write_ssh_config
 }
 
 do_status() {
@@ -538,6 +641,17 @@ main() {
     rm -f "$LOCK" # per-id lock file; only another operation on this same id could race with it
     ;;
   status) do_status ;;
+  add-jumped)
+    [[ $# -eq 2 ]] || die "usage: $0 add-jumped NODE JUMP"
+    with_lock
+    add_jumped "$1" "$2"
+    ;;
+  trust-ca)
+    [[ $# -eq 1 ]] || die "usage: $0 trust-ca NODE"
+    check_node "$1"
+    with_lock
+    trust_ca "$1"
+    ;;
   stop-sshd | start-sshd | kill-node | rotate-hostkey | link-down | link-up)
     [[ $# -eq 1 ]] || die "usage: $0 $verb NODE"
     check_node "$1"

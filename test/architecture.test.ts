@@ -25,6 +25,7 @@ const FLOORS = [
   "ssh",
   "openssh",
   "slurm",
+  "remote",
   "discovery",
   "exec",
   "state",
@@ -41,9 +42,10 @@ const NAMED: Rule[] = [
   { from: "config", only: ["errors"] },
   { from: "policy", forbidden: ["routing"] },
   { from: "exec", forbidden: ["ssh", "openssh", "slurm", "cluster", "run", "mcp", "tasks"] },
-  { from: "ssh", forbidden: ["cli"] },
-  { from: "openssh", forbidden: ["cli"] },
+  { from: "ssh", forbidden: ["cli", "openssh", "slurm"] },
+  { from: "openssh", forbidden: ["cli", "slurm"] },
   { from: "slurm", forbidden: ["cli"] },
+  { from: "remote", forbidden: ["ssh", "openssh", "slurm", "cli"] },
   { from: "cluster", forbidden: ["cli"] },
   { from: "tasks", forbidden: ["mcp"] },
   { from: "mcp", forbidden: ["run", "transports"] },
@@ -113,9 +115,9 @@ describe("the checker itself, on a small synthetic graph", () => {
   });
 
   test("an upward import breaks the floor order", () => {
-    const bad = [...clean, { from: "ssh/remote-command.ts", to: "cli/args.ts" }];
+    const bad = [...clean, { from: "ssh/executor.ts", to: "cli/args.ts" }];
     expect(describeViolations(bad, RULES)).toContain(
-      "ssh/remote-command.ts → cli/args.ts: ssh must not import cli",
+      "ssh/executor.ts → cli/args.ts: ssh must not import cli",
     );
   });
 

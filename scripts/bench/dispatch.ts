@@ -1,14 +1,17 @@
-// Dispatch latency of a remote `true`: the ssh pool vs a fresh `ssh` process vs ssh through a
-// ControlMaster. Brings up its own netns test cluster (root), measures from inside its controller
-// namespace, prints median/p95 and the ratios, tears the cluster down.
+// Dispatch latency of a remote `true`: the ssh2 pool and the openssh adapter (ssh over a
+// ControlMaster, with cluster-exec's wrapper) vs a raw `ssh -S` ControlMaster call, a fresh `ssh`
+// process and a local spawn. Brings up its own netns test cluster (root), measures from inside its
+// controller namespace (the three fast ones interleaved, so load drifts hit them alike), prints
+// median/p95 and the ratios, tears the cluster down.
 //   bun scripts/bench/dispatch.ts [--runs N] [--fresh-runs N] [--json]
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../src/config/load.ts";
+import type { Executor } from "../../src/exec/executor.ts";
 import { createExecutorFor } from "../../src/run/for-node.ts";
-import { poolOptionsFrom, SshPool } from "../../src/ssh/pool.ts";
+import { createTransports } from "../../src/run/transports.ts";
 import { startCluster } from "../../test/helpers/cluster.ts";
 
 interface Stats {
@@ -20,11 +23,14 @@ interface Stats {
 
 interface Report {
   pool: Stats;
+  openssh: Stats;
   fresh_ssh: Stats;
   control_master: Stats;
   local_spawn: Stats;
   ratio_pool_to_fresh: number;
   ratio_pool_to_control_master: number;
+  ratio_openssh_to_control_master: number;
+  ratio_openssh_to_pool: number;
 }
 
 function stats(samples: number[]): Stats {
@@ -39,6 +45,8 @@ function stats(samples: number[]): Stats {
   };
 }
 
+const ratio = (a: Stats, b: Stats) => Math.round((a.median_ms / b.median_ms) * 1000) / 1000;
+
 async function time(n: number, once: () => Promise<void>): Promise<number[]> {
   await once(); // warm-up: connection, page cache, JIT
   const out: number[] = [];
@@ -50,6 +58,19 @@ async function time(n: number, once: () => Promise<void>): Promise<number[]> {
   return out;
 }
 
+/** Each of `fns` n times, round-robin (after one warm-up each); the samples per function. */
+async function interleaved(n: number, fns: (() => Promise<void>)[]): Promise<number[][]> {
+  for (const f of fns) await f();
+  const out = fns.map(() => [] as number[]);
+  for (let i = 0; i < n; i++)
+    for (const [k, f] of fns.entries()) {
+      const t = performance.now();
+      await f();
+      out[k]?.push(performance.now() - t);
+    }
+  return out;
+}
+
 async function spawnOk(argv: string[]): Promise<void> {
   const p = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   if ((await p.exited) !== 0)
@@ -58,19 +79,28 @@ async function spawnOk(argv: string[]): Promise<void> {
     );
 }
 
+const SPEC = { command: "true", timeoutMs: 10_000, outputLimit: 4096, killGraceMs: 1000 };
+
+function runner(exec: Executor, what: string): () => Promise<void> {
+  return async () => {
+    const r = await exec.run(SPEC);
+    if (r.exit_code !== 0) throw new Error(`${what} run failed: ${JSON.stringify(r)}`);
+  };
+}
+
 /** Runs inside the controller namespace: the only place that reaches the nodes. */
-async function inner(configPath: string, keyPath: string, runs: number, freshRuns: number) {
+async function inner(paths: string[], runs: number, freshRuns: number) {
+  const [configPath, opensshPath, keyPath] = paths as [string, string, string];
   const config = loadConfig({ configPath });
   const node = config.nodes.n1;
   if (!node?.ip) throw new Error("config has no n1 with an ip");
-  const pool = new SshPool(poolOptionsFrom(config));
-  const exec = createExecutorFor("n1", config, { pool });
-  const spec = { command: "true", timeoutMs: 10_000, outputLimit: 4096, killGraceMs: 1000 };
-  const poolTimes = await time(runs, async () => {
-    const r = await exec.run(spec);
-    if (r.exit_code !== 0) throw new Error(`pool run failed: ${JSON.stringify(r)}`);
-  });
-  await pool.close();
+  const transports = createTransports(config);
+  const pool = createExecutorFor("n1", config, { transports });
+  const osConfig = loadConfig({ configPath: opensshPath });
+  const osTransports = createTransports(osConfig);
+  const openssh = createExecutorFor("n1", osConfig, { transports: osTransports });
+  if ((await osTransports.choose(osConfig.nodes.n1 as typeof node)).transport !== "openssh")
+    throw new Error("the openssh config does not pick openssh");
 
   const dir = mkdtempSync(join(tmpdir(), "ce-bench-"));
   const target = `${node.user}@${node.ip}`;
@@ -87,27 +117,35 @@ async function inner(configPath: string, keyPath: string, runs: number, freshRun
     "-o",
     "LogLevel=ERROR",
   ];
+  const sock = join(dir, "cm.sock");
   try {
-    const freshTimes = await time(freshRuns, () => spawnOk([...sshBase, target, "true"]));
-    const sock = join(dir, "cm.sock");
     await spawnOk([...sshBase, "-o", "ControlMaster=yes", "-S", sock, "-fN", target]);
-    let cmTimes: number[];
+    let fast: number[][];
     try {
-      cmTimes = await time(runs, () => spawnOk([...sshBase, "-S", sock, target, "true"]));
+      fast = await interleaved(runs, [
+        runner(pool, "ssh2 pool"),
+        runner(openssh, "openssh adapter"),
+        () => spawnOk([...sshBase, "-S", sock, target, "true"]),
+      ]);
     } finally {
       await spawnOk([...sshBase, "-S", sock, "-O", "exit", target]).catch(() => {});
+      await transports.close();
+      await osTransports.close();
     }
+    const freshTimes = await time(freshRuns, () => spawnOk([...sshBase, target, "true"]));
     const localTimes = await time(runs, () => spawnOk(["true"]));
-    const pool = stats(poolTimes);
+    const [poolS, opensshS, cmS] = fast.map(stats) as [Stats, Stats, Stats];
     const fresh = stats(freshTimes);
-    const cm = stats(cmTimes);
     const report: Report = {
-      pool,
+      pool: poolS,
+      openssh: opensshS,
       fresh_ssh: fresh,
-      control_master: cm,
+      control_master: cmS,
       local_spawn: stats(localTimes),
-      ratio_pool_to_fresh: Math.round((pool.median_ms / fresh.median_ms) * 1000) / 1000,
-      ratio_pool_to_control_master: Math.round((pool.median_ms / cm.median_ms) * 1000) / 1000,
+      ratio_pool_to_fresh: ratio(poolS, fresh),
+      ratio_pool_to_control_master: ratio(poolS, cmS),
+      ratio_openssh_to_control_master: ratio(opensshS, cmS),
+      ratio_openssh_to_pool: ratio(opensshS, poolS),
     };
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
@@ -117,17 +155,22 @@ async function inner(configPath: string, keyPath: string, runs: number, freshRun
 
 function printTable(r: Report): void {
   const row = (name: string, s: Stats) =>
-    `${name.padEnd(26)}${String(s.n).padStart(5)}${s.median_ms.toFixed(2).padStart(11)}${s.p95_ms.toFixed(2).padStart(10)}`;
+    `${name.padEnd(34)}${String(s.n).padStart(5)}${s.median_ms.toFixed(2).padStart(11)}${s.p95_ms.toFixed(2).padStart(10)}`;
   console.log(
-    `${"remote `true` via".padEnd(26)}${"n".padStart(5)}${"median ms".padStart(11)}${"p95 ms".padStart(10)}`,
+    `${"remote `true` via".padEnd(34)}${"n".padStart(5)}${"median ms".padStart(11)}${"p95 ms".padStart(10)}`,
   );
   console.log(row("ssh2 pool (cluster-exec)", r.pool));
+  console.log(row("openssh adapter (cluster-exec)", r.openssh));
+  console.log(row("raw ssh -S ControlMaster", r.control_master));
   console.log(row("fresh ssh process", r.fresh_ssh));
-  console.log(row("ssh + ControlMaster", r.control_master));
   console.log(row("(local Bun.spawn true)", r.local_spawn));
   console.log(
     `pool / fresh ssh = ${r.ratio_pool_to_fresh}×  (goal ≤ 0.1)   ` +
       `pool / ControlMaster = ${r.ratio_pool_to_control_master}×  (goal ≤ 1.0)`,
+  );
+  console.log(
+    `openssh adapter / raw ssh -S = ${r.ratio_openssh_to_control_master}×  (goal ≤ 1.2)   ` +
+      `openssh adapter / ssh2 pool = ${r.ratio_openssh_to_pool}×`,
   );
 }
 
@@ -143,12 +186,17 @@ async function main(): Promise<number> {
   const runs = Number(values.runs);
   const freshRuns = Number(values["fresh-runs"]);
   if (values.inner) {
-    const [configPath, keyPath] = values.inner;
-    await inner(configPath as string, keyPath as string, runs, freshRuns);
+    await inner(values.inner, runs, freshRuns);
     return 0;
   }
   const cluster = await startCluster(1);
   const state = join(cluster.dir, "bench-state");
+  // The same node through the openssh transport, addressed by the cluster's ssh_config alias.
+  const opensshPath = join(cluster.dir, "openssh.toml");
+  writeFileSync(
+    opensshPath,
+    `[defaults]\ntransport = "openssh"\nssh_config = "${join(cluster.dir, "ssh_config")}"\n\n[nodes.n1]\nhost = "n1"\n`,
+  );
   try {
     const p = Bun.spawn(
       [
@@ -159,6 +207,7 @@ async function main(): Promise<number> {
         process.execPath,
         import.meta.path,
         `--inner=${cluster.configPath}`,
+        `--inner=${opensshPath}`,
         `--inner=${cluster.keyPath}`,
         `--runs=${runs}`,
         `--fresh-runs=${freshRuns}`,

@@ -1,7 +1,9 @@
 // `cluster-status [--json]`: sample every node now (bounded by status_timeout) and show the table.
+import { withTimeout } from "../abort.ts";
 import { statusReport, statusTable } from "../cluster/report.ts";
 import type { Config } from "../config/load.ts";
 import { createClusterSampler } from "../run/cluster-sampler.ts";
+import { createTransports } from "../run/transports.ts";
 import { parseVerbArgs } from "./args.ts";
 import { printJson, warn, writeOut } from "./output.ts";
 
@@ -17,6 +19,8 @@ fallback, or cache), the sample's age and the last error. Answers within CLUSTER
 
 /** Time kept back from status_timeout for printing and exiting. */
 const MARGIN_MS = 300;
+/** Longest wait for stopping the ControlMasters at the end. */
+const CLOSE_MS = 1000;
 
 export async function clusterStatusVerb(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseVerbArgs("cluster-status", argv, {
@@ -33,7 +37,8 @@ export async function clusterStatusVerb(argv: string[], config: Config): Promise
   for (const w of config.warnings) warn(`warning: ${w}`);
   // The budget counts from process start: a person waits for the whole command, not for us.
   const budget = config.settings.status_timeout * 1000 - performance.now() - MARGIN_MS;
-  const sampler = createClusterSampler(config);
+  const transports = createTransports(config);
+  const sampler = createClusterSampler(config, { transports });
   try {
     const views = await sampler.sampleNow({ timeoutMs: Math.max(0, budget) });
     const report = statusReport(views);
@@ -41,7 +46,9 @@ export async function clusterStatusVerb(argv: string[], config: Config): Promise
     else await writeOut(process.stdout, `${statusTable(report)}\n`);
     return 0;
   } finally {
-    // Unfinished attempts are abandoned, not awaited past the budget.
+    // Unfinished attempts are abandoned, not awaited past the budget; the ControlMasters this
+    // process started are stopped (a moment's work) so none lingers for ControlPersist.
     void sampler.close();
+    await withTimeout(transports.openssh.close(), CLOSE_MS);
   }
 }

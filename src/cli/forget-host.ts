@@ -1,8 +1,8 @@
 // `forget-host NAME`: drop a node's pinned host key, so the next connection pins the new one.
 import type { Config } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
+import { fingerprint, KnownHosts, knownHostsPath } from "../remote/host-keys.ts";
 import { unknownNodeError } from "../run/nodes.ts";
-import { fingerprint, KnownHosts, knownHostsPath } from "../ssh/host-keys.ts";
 import { parseVerbArgs } from "./args.ts";
 
 export const FORGET_HOST_HELP = `Usage: cluster-exec forget-host NAME

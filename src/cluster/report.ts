@@ -37,6 +37,9 @@ export interface NodeStatus {
   /** Every resolution step and its outcome (rejected answers included). */
   resolution: string | null;
   is_local: boolean;
+  /** local, ssh2 or openssh (null until decided), and why. */
+  transport: string | null;
+  transport_reason: string | null;
   running: number;
   /** As written in the configuration. */
   capabilities_configured: string[];
@@ -94,6 +97,8 @@ export function statusReport(
       address_age_s: v.address_age_s ?? null,
       resolution: v.resolution ?? null,
       is_local: v.isLocal,
+      transport: v.transport?.transport ?? null,
+      transport_reason: v.transport?.reason ?? null,
       running: v.running,
       capabilities_configured: v.config.capabilities,
       capabilities_detected: v.detected ?? null,
@@ -131,6 +136,7 @@ const HEADERS = [
   "OS/ARCH",
   "CAPABILITIES",
   "VERSION",
+  "TRANSPORT",
   "ADDRESS (VIA)",
   "AGE",
   "LAST ERROR / NOTES",
@@ -148,6 +154,7 @@ export function statusTable(report: StatusReport): string {
     `${n.os ?? "?"}/${n.arch ?? "?"}`,
     capabilityCell(n),
     versionCell(n),
+    n.transport ?? "-",
     address(n),
     n.sample_age_s === null ? "-" : age(n.sample_age_s),
     notes(n),
@@ -161,13 +168,16 @@ export function statusTable(report: StatusReport): string {
   const footer = report.local_node
     ? `* this machine (${report.local_node}): sampled in-process, never over SSH`
     : "this machine is not one of the nodes";
+  const why = Object.entries(report.nodes)
+    .filter(([, n]) => n.transport && n.transport !== "local" && n.transport_reason)
+    .map(([name, n]) => `transport of ${name}: ${n.transport} (${n.transport_reason})`);
   const detected = Object.values(report.nodes).some((n) =>
     n.capabilities.some((c) => !n.capabilities_configured.includes(c)),
   );
   const legend = detected
     ? ["+capability: detected on the node (its PATH or devices), not configured"]
     : [];
-  return [line(HEADERS), ...rows.map(line), footer, ...legend].join("\n");
+  return [line(HEADERS), ...rows.map(line), footer, ...legend, ...why].join("\n");
 }
 
 /** Configured capabilities as written, then the detected-only ones marked with "+". */
@@ -185,6 +195,7 @@ function versionCell(n: NodeStatus): string {
 function address(n: NodeStatus): string {
   if (n.is_local) return "local";
   if (!n.address) return "-";
+  if (n.resolved_via === "ssh_config") return `${n.address} (ssh config)`;
   if (n.resolved_via === "cache")
     return `${n.address} (cache: ${n.address_source ?? "?"}, ${age(n.address_age_s ?? 0)})`;
   return `${n.address} (${n.resolved_via ?? "?"})`;

@@ -6,6 +6,7 @@ import type { Config, NodeConfig } from "../config/load.ts";
 import { detectLocalFacts } from "../config/local-facts.ts";
 import { type Resolver, summarise } from "../discovery/resolve.ts";
 import { ClusterError, toClusterError } from "../errors.ts";
+import type { TransportChoice } from "../openssh/choose-transport.ts";
 import { bestEffortWrite } from "../state/db.ts";
 import { detectLocalCapabilities } from "./capabilities.ts";
 import { backoffMs } from "./health.ts";
@@ -40,6 +41,11 @@ export interface SamplerOptions {
   localCapabilities?: () => string[];
   /** Running tasks per node, from the task runner. */
   running?: (node: string) => number;
+  /**
+   * How a remote node is reached (asked before each remote sample; the caller caches it). An
+   * openssh node's address is what ssh itself resolves: discovery is skipped for it.
+   */
+  transport?: (node: NodeConfig) => Promise<TransportChoice>;
   /** Is this node the machine we run on? Asked at start and again after each address lookup. */
   isLocal: (node: string) => boolean;
   /** Called after every attempt (tests, progress). */
@@ -79,6 +85,7 @@ interface Slot {
   /** This machine's capabilities (local slots only): a routing decision needs no sample for them. */
   detected?: string[];
   state: NodeState;
+  transport?: TransportChoice;
   inflight?: Promise<void>;
 }
 
@@ -121,6 +128,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       state: s.state,
       resolution: opts.resolver?.peek(s.node.name),
       isLocal: s.isLocal,
+      transport: s.transport,
       running: opts.running?.(s.node.name) ?? 0,
       detected: detectedHere(s),
       now: clock(),
@@ -132,10 +140,16 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const sample = await (opts.local ?? sampleLocal)();
       return { ...sample, sampled_at: clock(), method: "local" };
     }
-    if (opts.resolver) {
+    // The first time, the transport is not known yet (`ssh -G` runs): look the address up
+    // meanwhile rather than after; an openssh node's lookup is then simply not used.
+    const lookup = () => opts.resolver?.resolve(s.node.name, { signal });
+    const early = s.transport || !opts.transport ? undefined : lookup();
+    early?.catch(() => {});
+    if (opts.transport) s.transport = await opts.transport(s.node);
+    if (opts.resolver && s.transport?.transport !== "openssh") {
       // Resolve here rather than inside the pool: a node whose name turns out to be one of this
       // machine's addresses is sampled in-process, and a failed lookup needs no SSH attempt.
-      const where = await opts.resolver.resolve(s.node.name, { signal });
+      const where = (await (early ?? lookup())) as Awaited<ReturnType<Resolver["resolve"]>>;
       if (opts.isLocal(s.node.name)) {
         s.isLocal = true;
         return takeSample(s, signal);
@@ -179,7 +193,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const base = timedOut ? timeoutMessage(s, attemptMs) : e.message;
       // Say which address failed and how it was found: a wrong fallback ip is then plain to see.
       const message =
-        e.details.stage !== "resolve" && where?.address && !s.isLocal
+        e.details.stage !== "resolve" && where?.address && !s.isLocal && !viaOpenssh(s)
           ? `${base} [address ${where.address} via ${where.source}${where.attempts.length ? `: ${summarise(where.attempts)}` : ""}]`
           : base;
       const now = clock();
@@ -191,7 +205,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       };
       // A connect that failed may have used a stale address: resolve afresh next time. A failed
       // resolution is already cached negatively on purpose.
-      if (e.code === "UNREACHABLE" && e.details.stage !== "resolve")
+      if (e.code === "UNREACHABLE" && e.details.stage !== "resolve" && !viaOpenssh(s))
         opts.resolver?.invalidate(s.node.name);
     }
     opts.onUpdate?.(viewOf(s));
@@ -216,6 +230,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
 
   function stage(s: Slot): string {
     if (s.isLocal) return "sampling this machine";
+    if (viaOpenssh(s)) return `sampling ${s.node.name} over ssh (${s.transport?.address ?? "?"})`;
     const r = opts.resolver?.peek(s.node.name);
     if (!r) return `resolving the address of ${s.node.name}`;
     if (!r.address) return r.error ?? "no address";
@@ -255,6 +270,10 @@ export function createSampler(opts: SamplerOptions): Sampler {
       await withTimeout(Promise.allSettled([...slots.values()].map((s) => s.inflight)), 2000);
     },
   };
+}
+
+function viaOpenssh(s: Slot): boolean {
+  return s.transport?.transport === "openssh";
 }
 
 function timeoutMessage(s: Slot, ms: number): string {

@@ -1,5 +1,6 @@
 import type { Config, NodeConfig } from "../config/load.ts";
 import { type Resolution, summarise } from "../discovery/resolve.ts";
+import type { TransportChoice } from "../openssh/choose-transport.ts";
 import { factMismatches, healthOf, type NodeHealth } from "./health.ts";
 import type { LoadSample } from "./probe.ts";
 import type { SampleMethod } from "./remote-probe.ts";
@@ -35,12 +36,15 @@ export interface NodeView extends NodeSnapshot {
   /** No sample newer than three sampling periods: the caller may want a fresh one. */
   stale: boolean;
   address?: string;
-  resolved_via: Resolution["resolved_via"];
+  /** "ssh_config": an openssh node's address as `ssh -G` gave it (HostName, jump hosts). */
+  resolved_via: Resolution["resolved_via"] | "ssh_config";
   /** The step that produced a cached address (mdns | dns | fallback). */
   address_source: Resolution["source"];
   address_age_s?: number;
   /** Each resolution step and its outcome, e.g. "mdns n1.local: 127.0.0.1 rejected (loopback); …". */
   resolution?: string;
+  /** How the node is reached, and why; undefined until decided. */
+  transport?: { transport: "local" | "ssh2" | "openssh"; reason: string };
 }
 
 export interface ViewInputs {
@@ -48,6 +52,7 @@ export interface ViewInputs {
   sample?: StoredSample;
   state?: { failures: number; last_error?: string };
   resolution?: Resolution;
+  transport?: TransportChoice;
   isLocal: boolean;
   running: number;
   /** This machine's capabilities, detected in-process (fresher than a stored sample's). */
@@ -64,6 +69,8 @@ export function buildView(i: ViewInputs): NodeView {
   );
   const staleAfter = 3 * i.settings.sample_interval * 1000;
   const { method, via, ...sample } = i.sample ?? ({} as Partial<StoredSample>);
+  const viaSsh = !i.isLocal && i.transport?.transport === "openssh";
+  const where = viaSsh ? undefined : i.resolution;
   return {
     name: i.node.name,
     config: i.node,
@@ -79,10 +86,13 @@ export function buildView(i: ViewInputs): NodeView {
     last_error: i.state?.last_error,
     warnings: i.sample ? factMismatches(i.node, i.sample) : [],
     stale: !i.sample || i.now - i.sample.sampled_at > staleAfter,
-    address: i.resolution?.address,
-    resolved_via: i.resolution?.resolved_via ?? null,
-    address_source: i.resolution?.source ?? null,
-    address_age_s: i.resolution?.address ? i.resolution.age_s : undefined,
-    resolution: i.resolution?.attempts.length ? summarise(i.resolution.attempts) : undefined,
+    address: viaSsh ? i.transport?.address : where?.address,
+    resolved_via: viaSsh ? "ssh_config" : (where?.resolved_via ?? null),
+    address_source: where?.source ?? null,
+    address_age_s: where?.address ? where.age_s : undefined,
+    resolution: where?.attempts.length ? summarise(where.attempts) : undefined,
+    transport: i.isLocal
+      ? { transport: "local", reason: "this machine: runs in-process" }
+      : i.transport && { transport: i.transport.transport, reason: i.transport.reason },
   };
 }

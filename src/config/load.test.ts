@@ -226,3 +226,53 @@ describe("errors name the key, the bad value and what was expected", () => {
     expect(e.message).toContain("missing.toml: not found");
   });
 });
+
+describe("transport", () => {
+  const t = file(
+    "transport.toml",
+    `[defaults]
+transport = "ssh2"
+ssh_config = "~/my_ssh_config"
+
+[nodes.a]
+[nodes.b]
+transport = "openssh"
+user = "bee"
+`,
+  );
+
+  test("[defaults], a node's own, the environment; ~ expanded in ssh_config", () => {
+    const c = loadConfig({ configPath: t, env: baseEnv });
+    expect(c.nodes.a?.transport).toBe("ssh2");
+    expect(c.nodes.b?.transport).toBe("openssh");
+    expect(c.settings.ssh_config).toBe(join(dir, "my_ssh_config"));
+    const e = loadConfig({ configPath: t, env: { ...baseEnv, CLUSTER_SSH_TRANSPORT: "auto" } });
+    expect(e.nodes.a?.transport).toBe("auto");
+    expect(loadConfig({ configPath: two, env: baseEnv }).nodes.box?.transport).toBe("auto");
+  });
+
+  test("only a configured user or port counts as explicit (ssh's own config may say them)", () => {
+    const c = loadConfig({ configPath: t, env: baseEnv });
+    expect(c.nodes.a?.explicit).toEqual({ user: false, port: false });
+    expect(c.nodes.b?.explicit).toEqual({ user: true, port: false });
+    const e = loadConfig({ configPath: t, env: { ...baseEnv, CLUSTER_SSH_USER: "u" } });
+    expect(e.nodes.a?.explicit).toEqual({ user: true, port: false });
+    expect(loadConfig({ configPath: two, env: baseEnv }).nodes.box?.explicit).toEqual({
+      user: true,
+      port: true,
+    });
+  });
+
+  test("a bad transport names the key, the value and the choices", () => {
+    const e = configError(() =>
+      loadConfig({ configPath: t, env: { ...baseEnv, CLUSTER_SSH_TRANSPORT: "telnet" } }),
+    );
+    expect(e.message).toContain("CLUSTER_SSH_TRANSPORT");
+    expect(e.message).toContain("telnet");
+    expect(e.message).toContain('"ssh2", "openssh" or "auto"');
+    const bad = file("bad-transport.toml", '[nodes.x]\ntransport = "rsh"\n');
+    const n = configError(() => loadConfig({ configPath: bad, env: baseEnv }));
+    expect(n.message).toContain("nodes.x.transport");
+    expect(n.message).toContain("rsh");
+  });
+});

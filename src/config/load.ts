@@ -8,6 +8,8 @@ import { expandHome, isRecord, readConfigFile } from "./file.ts";
 import { type Arch, type FileConfig, fileSchema, type Os } from "./schema.ts";
 import { SETTINGS, type SettingKey, type TableSettings, withDefaults } from "./settings.ts";
 
+export type Transport = "ssh2" | "openssh" | "auto";
+
 export interface NodeConfig {
   name: string;
   host: string;
@@ -22,6 +24,10 @@ export interface NodeConfig {
   port: number;
   /** Where cluster-exec is (or goes, with `deploy`) on the node; `~/` is the node's home. */
   binary_path: string;
+  /** How the node is reached (the node's own, else [defaults]); "auto" (also when absent) asks `ssh -G`. */
+  transport?: Transport;
+  /** Whether user / port were configured (node, [defaults] or environment) rather than defaulted: only those are passed to `ssh`, so its own config can say the rest. */
+  explicit?: { user: boolean; port: boolean };
   allow?: string[];
   deny?: string[];
 }
@@ -154,6 +160,7 @@ function build(
     ...withDefaults(d),
     user,
     state_dir: d.state_dir ? resolve(expandHome(d.state_dir, home)) : stateBase,
+    ssh_config: d.ssh_config ? resolve(expandHome(d.ssh_config, home)) : undefined,
     identity_file: d.identity_file ? expandHome(d.identity_file, home) : undefined,
     port: d.port ?? 22,
     http_origins: (d.http_origins ?? "")
@@ -174,6 +181,8 @@ function build(
       port: n.port ?? settings.port,
       identity_file: identity ? expandHome(identity, home) : undefined,
       binary_path: n.binary_path ?? settings.binary_path,
+      transport: n.transport ?? d.transport ?? "auto",
+      explicit: { user: (n.user ?? d.user) !== undefined, port: (n.port ?? d.port) !== undefined },
     };
   }
   return { source, settings, nodes, warnings };

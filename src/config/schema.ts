@@ -66,6 +66,7 @@ export const nodeSchema = z.strictObject({
   identity_file: z.string().min(1, "expected a key file path").optional(),
   port: port.optional(),
   binary_path: SETTINGS.binary_path.type.optional(),
+  transport: SETTINGS.transport.type.optional(),
   allow: z.array(glob).optional(),
   deny: z.array(glob).optional(),
 });

@@ -54,6 +54,30 @@ export const SETTINGS = {
       "retries (with backoff) of failures before a command was sent; a command is never re-sent",
     kind: "number",
   },
+  ssh_keepalive: {
+    env: "CLUSTER_SSH_KEEPALIVE",
+    type: seconds(0, true).max(600, "expected at most 600 seconds"),
+    default: 5,
+    meaning:
+      "seconds between SSH keepalives (ssh2's keepalive, OpenSSH's ServerAliveInterval); 3 unanswered ones end the connection",
+    kind: "number",
+  },
+  transport: {
+    env: "CLUSTER_SSH_TRANSPORT",
+    type: z.enum(["ssh2", "openssh", "auto"], { error: 'expected "ssh2", "openssh" or "auto"' }),
+    default: "auto",
+    meaning:
+      "how nodes are reached: `ssh2` (in-process, pooled), `openssh` (the `ssh` program, your ssh config, one ControlMaster per node) or `auto` (openssh where `ssh -G HOST` shows something ssh2 cannot honour); a node may override it",
+    kind: "string",
+  },
+  ssh_config: {
+    env: "CLUSTER_SSH_CONFIG",
+    type: z.string().min(1, "expected an ssh config file path"),
+    default: undefined,
+    meaning:
+      "ssh config file for the openssh transport and `auto` (`ssh -F FILE`); default ssh's own (~/.ssh/config, /etc/ssh/ssh_config)",
+    kind: "string",
+  },
   cpu_threshold: {
     env: "CLUSTER_CPU_THRESHOLD",
     type: percent,

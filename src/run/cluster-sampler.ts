@@ -1,18 +1,17 @@
-// Wiring for `serve`, `mcp` and `cluster-status`: a sampler over the shared SSH pool and resolver,
-// with this program's one answer to "is this node this machine?".
+// Wiring for `serve`, `mcp` and `cluster-status`: a sampler over the shared transports and
+// resolver, with this program's one answer to "is this node this machine?".
 
-import { poolRemoteExec } from "../cluster/pool-exec.ts";
 import { createSampler, type Sampler } from "../cluster/sampler.ts";
 import type { NodeView } from "../cluster/view.ts";
 import type { Config } from "../config/load.ts";
 import { resolverFor } from "../ssh/address.ts";
-import { poolOptionsFrom, SshPool } from "../ssh/pool.ts";
 import { openStateDb } from "../state/db.ts";
 import { thisMachineTest } from "./nodes.ts";
+import { createTransports, type Transports } from "./transports.ts";
 
 export interface ClusterSamplerDeps {
-  /** The process's shared pool; without one the sampler opens its own and closes it in close(). */
-  pool?: SshPool;
+  /** The process's shared transports; without them the sampler opens its own and closes them in close(). */
+  transports?: Transports;
   /** Running tasks per node, from the task runner. */
   running?: (node: string) => number;
   onUpdate?: (view: NodeView) => void;
@@ -20,23 +19,24 @@ export interface ClusterSamplerDeps {
 
 /** A sampler wired to the real pool, resolver and state database. Not started: call start(). */
 export function createClusterSampler(config: Config, deps: ClusterSamplerDeps = {}): Sampler {
-  const pool = deps.pool ?? new SshPool(poolOptionsFrom(config));
+  const transports = deps.transports ?? createTransports(config);
   const resolver = resolverFor(config);
   const sampler = createSampler({
     config,
     db: openStateDb(config.settings.state_dir),
     resolver,
     isLocal: thisMachineTest(config, (n) => resolver.peek(n)?.address),
-    remote: poolRemoteExec(pool),
+    remote: transports.remoteExec,
+    transport: (node) => transports.choose(node),
     running: deps.running,
     onUpdate: deps.onUpdate,
   });
-  if (deps.pool) return sampler;
+  if (deps.transports) return sampler;
   return {
     ...sampler,
     close: async () => {
       await sampler.close();
-      await pool.close();
+      await transports.close();
     },
   };
 }

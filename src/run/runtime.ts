@@ -1,4 +1,5 @@
-// The process-wide wiring: one SSH pool, the sampler, executors per node, the run pipeline.
+// The process-wide wiring: the transports (one SSH pool, one set of ControlMasters), the sampler,
+// executors per node, the run pipeline.
 import { raceAbort, withTimeout } from "../abort.ts";
 import type { Sampler } from "../cluster/sampler.ts";
 import type { NodeView } from "../cluster/view.ts";
@@ -6,7 +7,6 @@ import type { Config } from "../config/load.ts";
 import type { Executor } from "../exec/executor.ts";
 import type { FilesFor } from "../files/api.ts";
 import type { RouteDecision } from "../routing/types.ts";
-import { poolOptionsFrom, SshPool } from "../ssh/pool.ts";
 import type { RunFn, RunRecorder } from "../tasks/request.ts";
 import { createClusterSampler } from "./cluster-sampler.ts";
 import { createDecider } from "./decide.ts";
@@ -14,6 +14,7 @@ import { createFilesFor } from "./files.ts";
 import { createExecutorFor } from "./for-node.ts";
 import { createRunsInFlight, type RunsInFlight } from "./in-flight.ts";
 import { createRunFn } from "./pipeline.ts";
+import { createTransports } from "./transports.ts";
 
 export interface Runtime {
   config: Config;
@@ -42,12 +43,12 @@ export interface RuntimeOptions {
 }
 
 export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtime {
-  const pool = new SshPool(poolOptionsFrom(config));
+  const transports = createTransports(config);
   const inFlight = createRunsInFlight();
   // Listeners (the status page) come and go; the sampler keeps its one callback.
   const sampled = new Set<(view: NodeView) => void>();
   const sampler = createClusterSampler(config, {
-    pool,
+    transports,
     running: inFlight.count,
     onUpdate: (view) => {
       for (const listener of sampled) listener(view);
@@ -61,7 +62,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     const key = isLocal ? `${node}\u0000local` : node;
     let e = executors.get(key);
     if (!e) {
-      e = createExecutorFor(node, config, { pool, isLocal });
+      e = createExecutorFor(node, config, { transports, isLocal });
       executors.set(key, e);
     }
     return e;
@@ -69,7 +70,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
   const decide = createDecider({ config, views: () => sampler.views() });
   const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, inFlight });
   // Runs in flight, so that close() can stop them: a closed SSH channel does not kill a remote
-  // command, only the kill over a second channel does, and that needs the pool still open.
+  // command, only the kill over a second channel does, and that needs the transports still open.
   const inflight = new Set<Promise<unknown>>();
   const shutdown = new AbortController();
   const run: RunFn = (req, hooks = {}) => {
@@ -82,7 +83,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     return p;
   };
   const filesFor = createFilesFor(config, {
-    pool,
+    transports,
     isLocal: (node) => sampler.view(node)?.isLocal === true,
   });
   return {
@@ -111,7 +112,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
       await withTimeout(Promise.allSettled([...inflight]), (kill_grace + ssh_timeout + 1) * 1000);
       await sampler.close();
       await Promise.all([...executors.values()].map((e) => e.close()));
-      await pool.close();
+      await transports.close();
     },
   };
 }

@@ -4,8 +4,8 @@ import { expect, test } from "bun:test";
 import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
 import type { Client } from "ssh2";
+import { KnownHosts } from "../remote/host-keys.ts";
 import { MaybeSentError, NotSentError, SshConnection } from "./connection.ts";
-import { KnownHosts } from "./host-keys.ts";
 
 /** A client whose exec never calls back; `onExec` plays the bytes the node sent meanwhile. */
 function silentConnection(onExec: (sock: { bytesRead: number }) => void) {

@@ -4,10 +4,10 @@ import type { Socket } from "node:net";
 import type { Client, SFTPWrapper } from "ssh2";
 import { abortableSleep, withTimeout } from "../abort.ts";
 import { ClusterError } from "../errors.ts";
-import type { KnownHosts } from "./host-keys.ts";
+import type { KnownHosts } from "../remote/host-keys.ts";
+import { type ChannelKind, SessionSlots } from "../remote/session-slots.ts";
 import { buildReaperCommand, Reaper } from "./reaper.ts";
 import type { ExitStatus, RemoteProcess } from "./remote-process.ts";
-import { type ChannelKind, SessionSlots } from "./session-slots.ts";
 
 export type { ChannelKind };
 

@@ -9,8 +9,8 @@ import { CappedOutput } from "../exec/limits.ts";
 import { paceGarbage } from "../exec/memory.ts";
 import { type ExecOutcome, endedOutcome, notStartedOutcome } from "../exec/result.ts";
 import { stopTrigger } from "../exec/stop-trigger.ts";
+import { badEnvName, buildRemoteCommand, MarkReader } from "../remote/remote-command.ts";
 import type { SshPool } from "./pool.ts";
-import { badEnvName, buildRemoteCommand, MarkReader } from "./remote-command.ts";
 import type { ExitStatus, RemoteProcess } from "./remote-process.ts";
 
 export interface SshExecutorOptions {

@@ -4,9 +4,9 @@ import { type Socket, connect as tcpConnect } from "node:net";
 import { Client } from "ssh2";
 import type { NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
+import { hostKeyChangedError } from "../remote/host-keys.ts";
 import { planAuth } from "./auth.ts";
 import { type ConnectionOptions, SshConnection } from "./connection.ts";
-import { hostKeyChangedError } from "./host-keys.ts";
 
 /** Opens a connection: TCP (connectTimeoutMs), then handshake + auth (handshakeTimeoutMs). */
 export async function openConnection(

@@ -5,6 +5,8 @@ import type { SFTPWrapper } from "ssh2";
 import { abortError, raceAbort } from "../abort.ts";
 import type { Config, NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
+import { KnownHosts, knownHostsPath } from "../remote/host-keys.ts";
+import { buildKillScript } from "../remote/remote-command.ts";
 import { forgetAddress, nodeAddress } from "./address.ts";
 import {
   type ChannelKind,
@@ -13,9 +15,7 @@ import {
   NotSentError,
   type SshConnection,
 } from "./connection.ts";
-import { KnownHosts, knownHostsPath } from "./host-keys.ts";
 import { openConnection } from "./open-connection.ts";
-import { buildKillScript } from "./remote-command.ts";
 import type { RemoteProcess } from "./remote-process.ts";
 
 export interface PoolOptions extends ConnectionOptions {
@@ -40,7 +40,7 @@ export function poolOptionsFrom(config: Config, overrides: Partial<PoolOptions> 
     handshakeTimeoutMs: settings.ssh_timeout * 1000,
     retries: settings.ssh_retries,
     backoffMs: 250,
-    keepaliveIntervalMs: 5000,
+    keepaliveIntervalMs: settings.ssh_keepalive * 1000,
     keepaliveCountMax: 3,
     idleTimeoutMs: 60_000,
     runSessions: 5,

@@ -2,8 +2,8 @@
 // finished run's group for leftovers then costs one line each way on an open channel instead of a
 // new channel and shell (~0.3 ms instead of ~2.7 ms per run).
 
+import { KILL_FUNCTIONS } from "../remote/remote-command.ts";
 import { shellQuote } from "../shell/quote.ts";
-import { KILL_FUNCTIONS } from "./remote-command.ts";
 import type { RemoteProcess } from "./remote-process.ts";
 
 /**

@@ -1,8 +1,8 @@
 // A FileTransfer to a node over an SFTP session of its pooled ssh2 connection.
 import type { NodeConfig } from "../config/load.ts";
 import { createFileTransfer, type FileTransfer } from "../exec/file-transfer.ts";
+import { createSftpFileOps } from "../remote/sftp-ops.ts";
 import type { SshPool } from "./pool.ts";
-import { createSftpFileOps } from "./sftp-ops.ts";
 
 /** Opens the session (retried like any connection attempt); close() ends it. */
 export async function openSftpFiles(

@@ -270,12 +270,19 @@ describe("cluster-status", () => {
       expect(r.code).toBe(0);
       const [header, ...rows] = r.stdout.trim().split("\n");
       expect(header).toMatch(
-        /^NODE\s+STATUS\s+CPU%\s+MEM%\s+LOAD\s+CORES\s+OS\/ARCH\s+CAPABILITIES\s+VERSION\s+ADDRESS \(VIA\)\s+AGE\s+LAST ERROR \/ NOTES$/,
+        /^NODE\s+STATUS\s+CPU%\s+MEM%\s+LOAD\s+CORES\s+OS\/ARCH\s+CAPABILITIES\s+VERSION\s+TRANSPORT\s+ADDRESS \(VIA\)\s+AGE\s+LAST ERROR \/ NOTES$/,
       );
       expect(rows[0]).toMatch(
-        /^n1\s+healthy\s.*docker,compilation\s+-\s+10\.250\.0\.11 \(cache: fallback, \d+(\.\d)?s\)/,
+        /^n1\s+healthy\s.*docker,compilation\s+-\s+ssh2\s+10\.250\.0\.11 \(cache: fallback, \d+(\.\d)?s\)/,
       );
-      expect(rows.at(-1)).toBe("this machine is not one of the nodes");
+      // The footer, then each remote node's transport and why.
+      expect(rows.slice(-4)).toEqual([
+        "this machine is not one of the nodes",
+        ...["n1", "n2", "n3"].map(
+          (n) =>
+            `transport of ${n}: ssh2 (auto: ssh -G ${n}.local shows nothing ssh2 cannot honour)`,
+        ),
+      ]);
     },
     T,
   );

@@ -2,6 +2,8 @@
 // await their answers by id, ask for pool stats, close. Also spawns the CLI there.
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import type { TransportChoice } from "../../src/openssh/choose-transport.ts";
+import type { OpensshStats } from "../../src/openssh/hub.ts";
 import type { PoolStats } from "../../src/ssh/pool.ts";
 import type { TestCluster } from "./cluster.ts";
 import type { RecordedRun, RunAnswer } from "./exec-record.ts";
@@ -18,7 +20,13 @@ export interface HarnessAnswer extends Partial<RunAnswer> {
 export interface Harness {
   pid: number;
   run(node: string, req: RecordedRun): Promise<HarnessAnswer>;
-  stats(): Promise<{ pool: PoolStats; vmHwmKb: number }>;
+  /** Pool and openssh stats; with a node, also the transport chosen for it. */
+  stats(node?: string): Promise<{
+    pool: PoolStats;
+    openssh: OpensshStats;
+    transport?: TransportChoice;
+    vmHwmKb: number;
+  }>;
   close(): Promise<void>;
   stderr(): string;
 }
@@ -99,7 +107,7 @@ export function startHarness(
       const id = `r${++seq}`;
       return ask<HarnessAnswer>(id, { op: "run", id, node, ...req });
     },
-    stats: () => ask("stats", { op: "stats" }),
+    stats: (node) => ask("stats", { op: "stats", node }),
     close: async () => {
       if (!exited) await ask("closed", { op: "close" }).catch(() => {});
       stdin.end();

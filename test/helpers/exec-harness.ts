@@ -2,7 +2,7 @@
 // reports outcomes as JSON lines. Input (stdin, one JSON object per line):
 //   {"op":"run","id":"a","node":"n1","spec":{...RunSpec without onOutput},"cancelOn":"text"?,
 //    "cancelAfterMs":100?}
-//   {"op":"stats"}   → {"op":"stats","pool":{...},"vmHwmKb":N}
+//   {"op":"stats","node":"n1"?} → {"op":"stats","pool":{...},"openssh":{...},"transport":{...}?,"vmHwmKb":N}
 //   {"op":"close"}   → closes the pool, answers {"op":"closed"} and exits
 // Runs are concurrent; answers come in completion order, each with its id.
 // Usage: bun test/helpers/exec-harness.ts CONFIG_PATH [POOL_OPTIONS_JSON]
@@ -10,7 +10,10 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { loadConfig } from "../../src/config/load.ts";
+import { OpensshHub } from "../../src/openssh/hub.ts";
+import { opensshOptionsFrom } from "../../src/openssh/options.ts";
 import { createExecutorFor } from "../../src/run/for-node.ts";
+import { createTransports } from "../../src/run/transports.ts";
 import { poolOptionsFrom, SshPool } from "../../src/ssh/pool.ts";
 import { type RecordedRun, runRecorded } from "./exec-record.ts";
 
@@ -31,12 +34,14 @@ async function main(): Promise<void> {
   const config = loadConfig({ configPath });
   const overrides = JSON.parse(process.argv[3] ?? "{}") as Record<string, number>;
   const pool = new SshPool(poolOptionsFrom(config, overrides));
+  const openssh = new OpensshHub(opensshOptionsFrom(config));
+  const transports = createTransports(config, { pool, openssh });
   const write = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const running = new Set<Promise<void>>();
 
   const run = async (req: HarnessRun) => {
     try {
-      const exec = createExecutorFor(req.node, config, { pool });
+      const exec = createExecutorFor(req.node, config, { transports });
       const answer = await runRecorded(exec, req);
       await exec.close();
       write({ id: req.id, ...answer });
@@ -53,16 +58,21 @@ async function main(): Promise<void> {
       const p = run(req as HarnessRun).finally(() => running.delete(p));
       running.add(p);
     } else if (req.op === "stats") {
-      write({ op: "stats", pool: pool.stats(), vmHwmKb: vmHwmKb() });
+      const node = config.nodes[(req as { node?: string }).node ?? ""];
+      const transport = node ? await transports.choose(node).catch(() => undefined) : undefined;
+      const stats = { pool: pool.stats(), openssh: openssh.stats(), transport };
+      write({ op: "stats", ...stats, vmHwmKb: vmHwmKb() });
     } else if (req.op === "close") {
       await Promise.all(running);
       await pool.close();
+      await openssh.close();
       write({ op: "closed" });
       return;
     }
   }
   await Promise.all(running);
   await pool.close();
+  await openssh.close();
 }
 
 if (import.meta.main) {

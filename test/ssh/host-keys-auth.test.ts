@@ -5,8 +5,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClusterError } from "../../src/errors.ts";
+import {
+  fingerprint,
+  hostKeyChangedError,
+  KnownHosts,
+  keyType,
+} from "../../src/remote/host-keys.ts";
 import { planAuth } from "../../src/ssh/auth.ts";
-import { fingerprint, hostKeyChangedError, KnownHosts, keyType } from "../../src/ssh/host-keys.ts";
 
 let dir: string;
 

@@ -1,5 +1,6 @@
-// FileOps over one SFTP session of the ssh2 pool (OpenSSH's sftp-server or internal-sftp): the
-// posix-rename, fsync and statvfs extensions make the atomic write and the space check possible.
+// FileOps over one SFTP session (a channel of the ssh2 pool, or `ssh -s sftp` over a ControlMaster)
+// to OpenSSH's sftp-server or internal-sftp: its posix-rename, fsync and statvfs extensions make
+// the atomic write and the space check possible.
 import type { SFTPWrapper, Stats } from "ssh2";
 import {
   type FileHandle,

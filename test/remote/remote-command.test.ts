@@ -11,7 +11,7 @@ import {
   MARK_LENGTH,
   MARK_SEARCH_LIMIT,
   MarkReader,
-} from "../../src/ssh/remote-command.ts";
+} from "../../src/remote/remote-command.ts";
 import { uniqueSleep, waitGone } from "../helpers/procs.ts";
 
 const shells = ["/bin/bash", "/bin/sh", "/bin/dash", "/usr/bin/zsh"].filter((s) => existsSync(s));

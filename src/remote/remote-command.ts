@@ -3,9 +3,9 @@
 import { shellQuote } from "../shell/quote.ts";
 
 /** First stdout line of every wrapped run: fixed length, so it is cut off exactly. */
-const MARK_PREFIX = "\x1ecluster-exec:";
+export const MARK_PREFIX = "\x1ecluster-exec:";
 /** The same prefix as printf writes it (octal escape: no control byte travels in the command). */
-const MARK_PRINTF = "\\036cluster-exec:";
+export const MARK_PRINTF = "\\036cluster-exec:";
 /** `\x1ecluster-exec:pgid=0000012345\n` (or `nocd=…`: cwd missing) — 10 digits covers every pid_max (Linux caps it at 2^22). */
 export const MARK_LENGTH = MARK_PREFIX.length + "pgid=".length + 10 + 1;
 /** Noise a login shell's rc files may print before the mark; past this, the mark is given up on. */
@@ -50,7 +50,7 @@ export function buildRemoteCommand(spec: RemoteCommandSpec): string {
       `cd -- ${shellQuote(spec.cwd)} 2>/dev/null || { printf '${MARK_PRINTF}nocd=%010d\\n' 0; exit 126; }`,
     );
   lines.push(`printf '${MARK_PRINTF}pgid=%010d\\n' "$$"`);
-  for (const [k, v] of Object.entries(spec.env ?? {})) lines.push(`export ${k}=${shellQuote(v)}`);
+  lines.push(...envExports(spec.env));
   lines.push("exec </dev/null");
   // Same shell as the local executor: bash where it exists, else sh.
   const cmd = shellQuote(spec.command);
@@ -58,6 +58,11 @@ export function buildRemoteCommand(spec: RemoteCommandSpec): string {
   lines.push(`exec /bin/sh -c ${cmd}`);
   const body = lines.join("\n");
   return `exec /bin/sh -c 'eval "$1"' cluster-exec ${shellQuote(body)}`;
+}
+
+/** `export NAME=VALUE` lines, values quoted (names are checked with badEnvName first). */
+export function envExports(env: Record<string, string> | undefined): string[] {
+  return Object.entries(env ?? {}).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
 }
 
 export type Mark = { kind: "pgid"; pgid: number } | { kind: "nocwd" } | { kind: "missing" };

@@ -98,11 +98,26 @@ export function hostKeyChangedError(
   blob: Uint8Array,
   path: string,
 ): ClusterError {
+  return hostKeyChanged(
+    node,
+    pinned,
+    { type: keyType(blob), fingerprint: fingerprint(blob) },
+    path,
+  );
+}
+
+/** HOST_KEY_CHANGED with the pinned and the presented key's fingerprints (any transport). */
+export function hostKeyChanged(
+  node: string,
+  pinned: PinnedKey,
+  presented: { type: string; fingerprint: string },
+  path: string,
+): ClusterError {
   const oldFp = fingerprint(Buffer.from(pinned.base64, "base64"));
-  const newFp = fingerprint(blob);
+  const newFp = presented.fingerprint;
   return new ClusterError(
     "HOST_KEY_CHANGED",
-    `host key of node ${node} changed: pinned ${pinned.type} ${oldFp}, now presented ${keyType(blob)} ${newFp}. ` +
+    `host key of node ${node} changed: pinned ${pinned.type} ${oldFp}, now presented ${presented.type} ${newFp}. ` +
       "Nothing was run. If the node was reinstalled or its key rotated on purpose, run " +
       `\`cluster-exec forget-host ${node}\` (pins are in ${path}); otherwise someone may be intercepting the connection.`,
     { node, old_fingerprint: oldFp, new_fingerprint: newFp, known_hosts: path },
