@@ -14,6 +14,7 @@ import { decisionError } from "../routing/choose.ts";
 import type { RouteDecision } from "../routing/types.ts";
 import type { RunFn, RunRecorder, RunRequest } from "../tasks/request.ts";
 import type { RunsInFlight } from "./in-flight.ts";
+import { needsStaging, type Staged } from "./long-command.ts";
 
 export interface PipelineDeps {
   config: Config;
@@ -23,6 +24,8 @@ export interface PipelineDeps {
   recorder?: RunRecorder;
   /** Load accounting so concurrent work spreads: runs in flight per node, read by decide(). */
   inFlight: RunsInFlight;
+  /** Puts a line too long for an argument into a file on the node (long-command.ts). */
+  stage?: (node: string, command: string, taskId: string, signal?: AbortSignal) => Promise<Staged>;
 }
 
 export function createRunFn(deps: PipelineDeps): RunFn {
@@ -92,10 +95,13 @@ export function createRunFn(deps: PipelineDeps): RunFn {
     // Taken in the same synchronous stretch as the decision: the next run of a batch sees it.
     const release = deps.inFlight.take(node);
     let result: RunResult;
+    let staged: Staged | undefined;
     try {
+      if (deps.stage && needsStaging(req.command))
+        staged = await deps.stage(node, req.command, task_id, hooks.signal);
       const outcome = await deps.executorFor(node).run(
         {
-          command: req.command,
+          command: staged?.command ?? req.command,
           cwd: req.cwd,
           timeoutMs: (req.timeoutS ?? settings.cmd_timeout) * 1000,
           outputLimit: settings.output_limit,
@@ -114,6 +120,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
       result = failedBeforeStart(toClusterError(err), { ...ids, node, route });
     } finally {
       release();
+      await staged?.cleanup();
     }
     deps.recorder?.finished(result, { requester: req.requester, bytes_out: bytesOut });
     return result;

@@ -13,6 +13,7 @@ import { createDecider } from "./decide.ts";
 import { createFilesFor } from "./files.ts";
 import { createExecutorFor } from "./for-node.ts";
 import { createRunsInFlight, type RunsInFlight } from "./in-flight.ts";
+import { createStager } from "./long-command.ts";
 import { createRunFn } from "./pipeline.ts";
 import { createTransports } from "./transports.ts";
 
@@ -68,7 +69,18 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     return e;
   };
   const decide = createDecider({ config, views: () => sampler.views() });
-  const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, inFlight });
+  const filesFor = createFilesFor(config, {
+    transports,
+    isLocal: (node) => sampler.view(node)?.isLocal === true,
+  });
+  const runOnce = createRunFn({
+    config,
+    decide,
+    executorFor,
+    recorder: opts.recorder,
+    inFlight,
+    stage: createStager(filesFor),
+  });
   // Runs in flight, so that close() can stop them: a closed SSH channel does not kill a remote
   // command, only the kill over a second channel does, and that needs the transports still open.
   const inflight = new Set<Promise<unknown>>();
@@ -82,10 +94,6 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     void p.finally(() => inflight.delete(p));
     return p;
   };
-  const filesFor = createFilesFor(config, {
-    transports,
-    isLocal: (node) => sampler.view(node)?.isLocal === true,
-  });
   return {
     config,
     run,
