@@ -41,6 +41,7 @@ describe("staged command lines", () => {
     });
 
   test("the script sees no variable of the bootstrap; a trailing line continuation is kept", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell, not a template
     const line = 'echo "[${__cluster_exec_script-unset}]"\necho a \\\n';
     const staged = runStaged("/bin/bash", line);
     const direct = Bun.spawnSync(["/bin/bash", "-c", line]).stdout.toString();
