@@ -2,6 +2,7 @@
 // cluster-exec command line: argv → verbs. The only module that calls process.exit.
 import { clusterStatusVerb } from "./cli/cluster-status.ts";
 import { copyVerb } from "./cli/copy.ts";
+import { deployVerb } from "./cli/deploy.ts";
 import { forgetHostVerb } from "./cli/forget-host.ts";
 import { configVerb, probeVerb, versionVerb } from "./cli/info.ts";
 import { warn } from "./cli/output.ts";
@@ -30,6 +31,7 @@ Verbs:
   tasks [--state S] [--limit N] [--json]        recent tasks, newest first
   route [routing flags] [--json] CMD            where CMD would run and why, without running it
   cluster-status [--json]                       every node: health, load, memory, address, how resolved
+  deploy [NODE...] [--from DIR] [--check]       put this cluster-exec on the nodes (verified by sha256)
   copy SRC NODE:DST | NODE:SRC DST              copy a file to or from a node (atomic, policy-checked)
   forget-host NAME                              forget a node's pinned SSH host key (after a deliberate change)
   probe [--json]                                this machine's load sample
@@ -86,6 +88,8 @@ export async function main(argv: string[]): Promise<number> {
       return runTaskVerb(args, load());
     case "cluster-status":
       return clusterStatusVerb(args, load());
+    case "deploy":
+      return deployVerb(args, load());
     case "copy":
       return copyVerb(args, load());
     case "forget-host":
@@ -106,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
     default:
       throw new ClusterError(
         "USAGE",
-        `unknown verb ${JSON.stringify(verb)}; expected one of mcp, serve, run, submit, status, wait, logs, cancel, tasks, route, cluster-status, copy, forget-host, probe, config, version (see --help)`,
+        `unknown verb ${JSON.stringify(verb)}; expected one of mcp, serve, run, submit, status, wait, logs, cancel, tasks, route, cluster-status, deploy, copy, forget-host, probe, config, version (see --help)`,
       );
   }
 }

@@ -40,6 +40,8 @@ export interface FileTransfer {
   write(path: string, source: WriteSource, opts?: WriteOptions): Promise<WriteResult>;
   /** Removes a file; a missing one is fine. */
   remove(path: string): Promise<void>;
+  /** rename(2) on the node: atomic, replaces `to` (both in one directory, one filesystem). */
+  rename(from: string, to: string): Promise<void>;
   freeBytes(path: string): Promise<number | undefined>;
   close(): Promise<void>;
 }
@@ -170,6 +172,10 @@ export function createFileTransfer(node: string, ops: FileOps): FileTransfer {
       await ops.unlink(abs).catch((e: FileOpError) => {
         if (e?.failure !== "not_found") fail(e, "remove", abs);
       });
+    },
+    async rename(from, to) {
+      const [a, b] = [await resolve(from), await resolve(to)];
+      await ops.rename(a, b).catch((e) => fail(e, `rename ${a} to`, b));
     },
     close: () => ops.end(),
   };

@@ -14,6 +14,7 @@ import { createFilesFor } from "./files.ts";
 import { createExecutorFor } from "./for-node.ts";
 import { createRunsInFlight, type RunsInFlight } from "./in-flight.ts";
 import { createStager } from "./long-command.ts";
+import { createNodeExec, type NodeExec } from "./node-exec.ts";
 import { createRunFn } from "./pipeline.ts";
 import { createTransports } from "./transports.ts";
 
@@ -25,6 +26,8 @@ export interface Runtime {
   sampler: Sampler;
   /** A file transfer to a node (this machine's files, or SFTP on the pooled connection). */
   filesFor: FilesFor;
+  /** A short command on a node through /bin/sh (here, or over its transport), output collected. */
+  execOn: NodeExec;
   /** Runs in flight per node, shared by every caller of this runtime (placement counts them). */
   inFlight: RunsInFlight;
   /** Calls `listener` after every sampling attempt (success or failure); returns the unsubscribe. */
@@ -100,6 +103,10 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     decide,
     sampler,
     filesFor,
+    execOn: createNodeExec(config, {
+      remote: transports.remoteExec,
+      isLocal: (node) => sampler.view(node)?.isLocal === true,
+    }),
     inFlight,
     onSampled(listener) {
       sampled.add(listener);
