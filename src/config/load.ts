@@ -59,6 +59,19 @@ export interface LoadOptions {
   /** Flag overrides, highest precedence. */
   overrides?: Partial<Record<SettingKey, string | number>>;
   env?: Record<string, string | undefined>;
+  /** Settings from the environment and defaults only, no nodes (init, which writes the file). */
+  noFile?: boolean;
+}
+
+/** Where the configuration file is read from (or written to by init): --config, $CLUSTER_CONFIG, XDG. */
+export function configFilePath(
+  explicit?: string,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  const home = env.HOME ?? os.homedir();
+  const given = explicit ?? env.CLUSTER_CONFIG;
+  if (given) return resolve(expandHome(given, home));
+  return join(env.XDG_CONFIG_HOME || join(home, ".config"), "cluster-exec", "cluster.toml");
 }
 
 /** Environment variables read outside the settings table. */
@@ -72,7 +85,9 @@ export function envNodeKey(name: string): string {
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   const home = env.HOME ?? os.homedir();
-  const { path, raw } = readConfigFile(opts.configPath ?? env.CLUSTER_CONFIG, env, home);
+  const { path, raw } = opts.noFile
+    ? { path: "(environment and defaults)", raw: {} }
+    : readConfigFile(opts.configPath ?? env.CLUSTER_CONFIG, env, home);
   const where = path ?? "embedded default";
   const origin = new Map<string, string>(); // "defaults.ssh_timeout" → how to name it in errors
   const warnings: string[] = [];
