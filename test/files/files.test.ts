@@ -215,8 +215,8 @@ describe("files for agents on the cluster", () => {
     test(
       `${node}: a 200 KB heredoc runs (analysed, staged on the node, the file written byte for byte)`,
       async () => {
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source text, not a template
         const body =
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source text, not a template
           "export const line = (n: number) => `row ${n}: ${'x'.repeat(40)}`; // \\ $HOME\n".repeat(
             2600,
           );
