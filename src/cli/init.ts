@@ -8,7 +8,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { renderInitToml } from "../config/init-toml.ts";
 import { configFilePath, loadConfig } from "../config/load.ts";
@@ -79,7 +79,7 @@ export async function initVerb(argv: string[], configPath: string | undefined): 
     user: values.user,
     identityFile: values["identity-file"],
     writtenAt: new Date().toISOString(),
-    writtenOn: nodes.find((n) => n.local)?.host ?? "this machine",
+    writtenOn: hostname(),
     knownHosts: known.path,
   });
   checkLoads(text);
