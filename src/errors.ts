@@ -19,6 +19,7 @@ export type ErrorCode =
   | "FILE_NOT_FOUND" // a file to read (get_file, copy, deploy's binary) does not exist
   | "FILE_TOO_LARGE" // a file over file_max_bytes (put_file, copy)
   | "FILE_FAILED" // a file could not be written or read: permission, disk full, no SFTP...
+  | "JOB_FAILED" // the batch scheduler (Slurm) ended the job: node failure, memory, preemption...
   | "INTERNAL";
 
 export class ClusterError extends Error {
@@ -72,6 +73,7 @@ const exitByCode: Record<ErrorCode, number> = {
   FILE_NOT_FOUND: EXIT.noInput,
   FILE_TOO_LARGE: EXIT.usage,
   FILE_FAILED: EXIT.ioError,
+  JOB_FAILED: EXIT.connectionLost,
   INTERNAL: EXIT.internal,
 };
 

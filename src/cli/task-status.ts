@@ -21,7 +21,7 @@ export async function statusVerb(argv: string[], config: Config): Promise<number
   if (values.help) return printHelp(STATUS_HELP);
   const id = oneId("status", positionals);
   const tasks = openTasks(config);
-  const v = taskView(refreshed(tasks.store, tasks.audit, getTask(tasks, id)));
+  const v = taskView(refreshed(tasks, getTask(tasks, id)));
   if (values.json) {
     await printJson(v);
     return 0;
@@ -37,6 +37,11 @@ export async function statusVerb(argv: string[], config: Config): Promise<number
     ["finished", v.finished_at ?? "-"],
     ["duration", duration(v.duration_ms)],
   ];
+  if (v.job)
+    rows.push([
+      "job",
+      `Slurm job ${v.job.job_id} in partition ${v.job.partition} (${v.job.state ?? "?"}); output on the submit host: ${v.job.stdout_path}, ${v.job.stderr_path}`,
+    ]);
   if (v.stdout_path) rows.push(["stdout", v.stdout_path], ["stderr", v.stderr_path ?? "-"]);
   if (v.truncated) rows.push(["output", "truncated (head and tail kept)"]);
   for (const [k, val] of rows) console.log(`${k.padEnd(9)} ${val}`);

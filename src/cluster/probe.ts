@@ -4,6 +4,7 @@ import os from "node:os";
 import si from "systeminformation";
 import { detectLocalFacts } from "../config/local-facts.ts";
 import type { Arch, Os } from "../config/schema.ts";
+import type { PartitionSample } from "../slurm/sinfo.ts";
 import { versionInfo } from "../version.ts";
 import { detectLocalCapabilities } from "./capabilities.ts";
 
@@ -26,6 +27,8 @@ export interface LoadSample {
   os_release?: string;
   /** The cluster-exec that took the sample (`probe --json`); absent from the POSIX script. */
   cluster_exec?: { version: string; commit: string; target: string };
+  /** A Slurm partition's own figures (kind = "slurm" nodes): idle CPUs, queue, features. */
+  slurm?: PartitionSample;
 }
 
 const CPU_WINDOW_MS = 100;

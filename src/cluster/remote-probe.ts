@@ -16,7 +16,8 @@ import {
   psCpuPercent,
 } from "./probe.ts";
 
-export type SampleMethod = "local" | "probe" | "script";
+/** In-process, `cluster-exec probe`, the POSIX script, or sinfo (a Slurm partition). */
+export type SampleMethod = "local" | "probe" | "script" | "sinfo";
 
 /**
  * The command sent to the node: one shell line, POSIX sh, no bashisms. The tools come first and

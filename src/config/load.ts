@@ -12,6 +12,9 @@ export type Transport = "ssh2" | "openssh" | "auto";
 
 export interface NodeConfig {
   name: string;
+  /** ssh: a machine reached over SSH (or this one); slurm: a partition, via its submit host. */
+  kind: "ssh" | "slurm";
+  /** The machine itself (ssh), or the Slurm submit host (slurm; "localhost" = this machine). */
   host: string;
   ip?: string;
   os?: Os;
@@ -30,6 +33,13 @@ export interface NodeConfig {
   explicit?: { user: boolean; port: boolean };
   allow?: string[];
   deny?: string[];
+  /** kind = "slurm" only: where and how jobs are submitted. */
+  partition?: string;
+  account?: string;
+  qos?: string;
+  cpus_per_task?: number;
+  /** Slurm --time form, e.g. "2:00:00". */
+  time_limit?: string;
 }
 
 /** The effective settings: the table's (settings.ts) plus what is derived from the environment. */
@@ -191,7 +201,8 @@ function build(
     nodes[name] = {
       ...n,
       name,
-      host: n.host ?? name,
+      // A slurm node without host submits from this machine.
+      host: n.host ?? (n.kind === "slurm" ? "localhost" : name),
       user: n.user ?? user,
       port: n.port ?? settings.port,
       identity_file: identity ? expandHome(identity, home) : undefined,

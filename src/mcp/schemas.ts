@@ -91,7 +91,18 @@ export const runResultShape = {
   duration_ms: z.number(),
   timed_out: z.boolean(),
   canceled: z.boolean(),
-  route: z.looseObject({ reason: z.string(), candidates: z.array(routeCandidate.loose()) }),
+  route: z.looseObject({
+    reason: z.string(),
+    candidates: z.array(routeCandidate.loose()),
+    job: z
+      .object({
+        scheduler: z.literal("slurm"),
+        partition: z.string(),
+        job_id: z.string().nullable(),
+        state: z.string().optional(),
+      })
+      .optional(),
+  }),
   error: z
     .object({ code: z.string(), message: z.string(), rule: z.string().optional() })
     .optional(),

@@ -11,12 +11,14 @@ import { describeRequirement, nodeFacts, type Requirement, unmetReason } from ".
 import type { Thresholds } from "./types.ts";
 
 /**
- * Tiers, best first: 0 healthy, under every threshold and with a free slot; 1 degraded, over a
- * threshold or full (every core taken by a run in flight); 2 health unknown (no sample yet, or the
- * sampler cannot tell). Unknown nodes are usable, since they may well be fine, but never preferred
- * over a node whose load we know. Unreachable nodes are excluded.
+ * Tiers, best first: 0 healthy, under every threshold and with a free slot; 1 a Slurm partition
+ * with idle CPUs and a free slot — the overflow: heavy work goes there when no SSH node is free,
+ * since a job pays the scheduler's latency; 2 degraded, over a threshold or full (every core taken
+ * by a run in flight; a partition without idle CPUs, whose job would queue); 3 health unknown (no
+ * sample yet, or the sampler cannot tell). Unknown nodes are usable, since they may well be fine,
+ * but never preferred over a node whose load we know. Unreachable nodes are excluded.
  */
-export type Tier = 0 | 1 | 2;
+export type Tier = 0 | 1 | 2 | 3;
 
 export interface Assessed {
   view: NodeSnapshot;
@@ -56,10 +58,12 @@ export function assessNode(
   const full = !hasFreeSlot(view);
   const tier: Tier =
     view.health === "unknown" || !view.sample
-      ? 2
+      ? 3
       : view.health === "degraded" || over.length > 0 || full
-        ? 1
-        : 0;
+        ? 2
+        : view.sample.slurm
+          ? 1
+          : 0;
   const specialty =
     cls.specialties.length > 0
       ? view.config.specialties.find((s) => cls.specialties.includes(s.toLowerCase()))
@@ -97,6 +101,7 @@ export function compareAssessed(a: Assessed, b: Assessed): number {
 
 const TIER_NOTE = [
   "healthy",
+  "Slurm partition with idle CPUs: used when no SSH node is healthy",
   "busy",
   "load unknown: used only when no node with a known load is eligible",
 ];

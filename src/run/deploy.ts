@@ -29,7 +29,13 @@ export async function deploy(
   opts: DeployOptions,
 ): Promise<NodeDeploy[]> {
   const config: Config = rt.config;
-  const names = opts.nodes?.length ? opts.nodes : Object.keys(config.nodes);
+  // A Slurm partition's jobs run on its compute nodes, not where cluster-exec would go: named
+  // explicitly, its submit host gets the binary; by default it is left out.
+  const names = opts.nodes?.length
+    ? opts.nodes
+    : Object.values(config.nodes)
+        .filter((n) => n.kind !== "slurm")
+        .map((n) => n.name);
   const nodes = names.map((n) => knownNode(n, config)); // NODE_UNKNOWN before anything starts
   const sources = new BinarySources(opts.from);
   const { ssh_connect_timeout, ssh_timeout } = config.settings;

@@ -62,6 +62,7 @@ export async function probeHosts(
     const name = `init-${i}`;
     nodes[name] = {
       name,
+      kind: "ssh",
       host: s.host,
       user: s.user ?? base.settings.user,
       port: s.port ?? base.settings.port,

@@ -17,19 +17,25 @@ export function isCompiled(main = Bun.main): boolean {
   return main.startsWith("/$bunfs/") || main.includes("~BUN");
 }
 
-export function runnerArgv(id: string, config: Config): string[] {
+/** `resume`: follow the task's existing batch job (its first runner is gone). */
+export function runnerArgv(id: string, config: Config, resume = false): string[] {
   const self = isCompiled() ? [process.execPath] : [process.execPath, CLI_SOURCE];
   const cfg = config.source === "embedded default" ? [] : ["--config", config.source];
-  return [...self, ...cfg, "__run-task", id];
+  return [...self, ...cfg, "__run-task", id, ...(resume ? ["--resume"] : [])];
 }
 
-export type SpawnRunner = (config: Config, id: string, logPath: string) => RunnerRef;
+export type SpawnRunner = (
+  config: Config,
+  id: string,
+  logPath: string,
+  opts?: { resume?: boolean },
+) => RunnerRef;
 
-export const spawnRunner: SpawnRunner = (config, id, logPath) => {
+export const spawnRunner: SpawnRunner = (config, id, logPath, opts = {}) => {
   // The runner's own stderr goes to a log beside the output: its diagnostics, should it crash.
   const log = openSync(logPath, "a", 0o600);
   try {
-    const proc = Bun.spawn(runnerArgv(id, config), {
+    const proc = Bun.spawn(runnerArgv(id, config, opts.resume), {
       detached: true, // setsid(): no terminal, no process group shared with the submitter
       stdin: "ignore",
       stdout: "ignore",
