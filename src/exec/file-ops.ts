@@ -59,8 +59,10 @@ export interface FileOps {
   unlink(path: string): Promise<void>;
   /** Bytes an unprivileged user may still write on the filesystem of `path`, when known. */
   freeBytes(path: string): Promise<number | undefined>;
-  /** Writes this many requests may be in flight at once (SFTP pipelines, a local file needs 1). */
-  readonly writeConcurrency: number;
+  /** Reads or writes in flight at once (SFTP pipelines them over one round trip; a local file: 1). */
+  readonly concurrency: number;
+  /** Bytes per read or write request. */
+  readonly chunkSize: number;
   /** Ends the session (an SFTP channel); the adapter is unusable afterwards. */
   end(): Promise<void>;
 }

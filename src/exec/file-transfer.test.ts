@@ -89,7 +89,7 @@ describe("atomic writes", () => {
           : real.write(h, data, at),
     };
     const t = createFileTransfer("here", failing);
-    const err = await t.write("keep.txt", new Uint8Array(200_000)).catch((e) => e);
+    const err = await t.write("keep.txt", new Uint8Array(3 * 1_048_576)).catch((e) => e);
     expect((err as ClusterError).code).toBe("FILE_FAILED");
     expect((err as ClusterError).message).toContain("no space left on the device");
     expect(readFileSync(`${dir}/keep.txt`, "utf8")).toBe("old\n");

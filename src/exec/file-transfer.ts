@@ -2,6 +2,7 @@
 // and atomic writes (a temp file beside the target, fsync, chmod, rename), so a reader sees the
 // old file or the new one and a failed write leaves the old one in place.
 import { ClusterError } from "../errors.ts";
+import { fanOut } from "./fan-out.ts";
 import type { FileHandle, FileOpError, FileOps, FileStat } from "./file-ops.ts";
 
 /** What to write: bytes, or a stream of known size (a 110 MB binary is never held whole). */
@@ -46,7 +47,8 @@ export interface FileTransfer {
   close(): Promise<void>;
 }
 
-const CHUNK = 32 * 1024;
+/** Free bytes below which a failed write is taken for a full disk. */
+const NEARLY_FULL = 256 * 1024;
 
 export function createFileTransfer(node: string, ops: FileOps): FileTransfer {
   let home: Promise<string> | undefined;
@@ -77,7 +79,7 @@ export function createFileTransfer(node: string, ops: FileOps): FileTransfer {
   async function copyInto(h: FileHandle, from: string, size: number): Promise<void> {
     const src = await ops.openRead(from);
     try {
-      const buf = new Uint8Array(CHUNK);
+      const buf = new Uint8Array(ops.chunkSize);
       for (let at = 0; at < size; ) {
         const n = await ops.read(src, buf, at);
         if (n === 0) break;
@@ -107,13 +109,27 @@ export function createFileTransfer(node: string, ops: FileOps): FileTransfer {
       try {
         const want = Math.max(0, Math.min(length, st.size - offset));
         const data = new Uint8Array(want);
-        let got = 0;
-        while (got < want) {
-          const n = await ops.read(h, data.subarray(got), offset + got);
-          if (n === 0) break;
-          got += n;
+        // Chunks read side by side; each is read to its end (a server may answer short).
+        const starts: number[] = [];
+        for (let at = 0; at < want; at += ops.chunkSize) starts.push(at);
+        const got = await fanOut(starts.length, ops.concurrency, async (i) => {
+          const from = starts[i] as number;
+          const piece = data.subarray(from, Math.min(want, from + ops.chunkSize));
+          let n = 0;
+          while (n < piece.length) {
+            const r = await ops.read(h, piece.subarray(n), offset + from + n);
+            if (r === 0) break;
+            n += r;
+          }
+          return n;
+        });
+        // The file shrank meanwhile: keep what was read without a hole.
+        let end = 0;
+        for (const [i, n] of got.entries()) {
+          end = (starts[i] as number) + n;
+          if (n < Math.min(ops.chunkSize, want - (starts[i] as number))) break;
         }
-        return { data: data.subarray(0, got), size: st.size };
+        return { data: data.subarray(0, end), size: st.size };
       } catch (e) {
         return fail(e, "read", abs);
       } finally {
@@ -156,7 +172,7 @@ export function createFileTransfer(node: string, ops: FileOps): FileTransfer {
         if ((e as Error)?.name === "AbortError") throw e;
         // SFTP says only "Failure" for a full disk: look whether that is what happened.
         const free = await ops.freeBytes(dir).catch(() => undefined);
-        if (free !== undefined && free < CHUNK * 4)
+        if (free !== undefined && free < NEARLY_FULL)
           throw new ClusterError(
             "FILE_FAILED",
             `${where(node, abs)}: no space left on the device (${free} bytes free in ${dir}); the file there is unchanged`,
@@ -181,7 +197,7 @@ export function createFileTransfer(node: string, ops: FileOps): FileTransfer {
   };
 }
 
-/** Writes the source at `start`, keeping up to writeConcurrency requests in flight. */
+/** Writes the source at `start`, keeping up to `concurrency` requests in flight. */
 async function pump(
   ops: FileOps,
   h: FileHandle,
@@ -196,10 +212,10 @@ async function pump(
   const chunks =
     source instanceof Uint8Array ? [source] : (source.stream() as AsyncIterable<Uint8Array>);
   for await (const chunk of chunks) {
-    for (let i = 0; i < chunk.length; i += CHUNK) {
+    for (let i = 0; i < chunk.length; i += ops.chunkSize) {
       if (failed) throw failed;
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error("aborted");
-      const piece = chunk.subarray(i, i + CHUNK);
+      const piece = chunk.subarray(i, i + ops.chunkSize);
       const p = ops.write(h, piece, at).then(
         () => {
           inflight.delete(p);
@@ -211,7 +227,7 @@ async function pump(
       );
       inflight.add(p);
       at += piece.length;
-      if (inflight.size >= ops.writeConcurrency) await Promise.race(inflight);
+      if (inflight.size >= ops.concurrency) await Promise.race(inflight);
       opts.onProgress?.(at, total);
     }
   }

@@ -25,7 +25,8 @@ type Handle = fs.FileHandle;
 export function createLocalFileOps(home: string): FileOps {
   const h = (x: FileHandle) => x as Handle;
   return {
-    writeConcurrency: 1,
+    concurrency: 1,
+    chunkSize: 1_048_576,
     home: async () => home,
     async stat(path) {
       try {

@@ -69,8 +69,8 @@ export async function upload(
   return { direction: "upload", node, remote: r.path, local, bytes: r.bytes, sha256: r.sha256 };
 }
 
-/** Page size of a download: one SFTP session per page, so not too small. */
-const PAGE = 4 * 1_048_576;
+/** Page size of a download: one SFTP session per page (and one audit record), so not too small. */
+const PAGE = 16 * 1_048_576;
 
 /** Node → local file, written atomically here. An existing local directory keeps the file's name. */
 export async function download(
