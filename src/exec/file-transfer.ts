@@ -197,7 +197,10 @@ export function createFileTransfer(node: string, ops: FileOps): FileTransfer {
   };
 }
 
-/** Writes the source at `start`, keeping up to `concurrency` requests in flight. */
+/**
+ * Writes the source at `start` in requests of chunkSize (a stream's small chunks are gathered
+ * first), keeping up to `concurrency` of them in flight.
+ */
 async function pump(
   ops: FileOps,
   h: FileHandle,
@@ -209,28 +212,46 @@ async function pump(
   const inflight = new Set<Promise<void>>();
   let failed: unknown;
   let at = start;
+  const send = async (piece: Uint8Array) => {
+    if (failed) throw failed;
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error("aborted");
+    const p = ops.write(h, piece, at).then(
+      () => {
+        inflight.delete(p);
+      },
+      (e: unknown) => {
+        inflight.delete(p);
+        failed ??= e;
+      },
+    );
+    inflight.add(p);
+    at += piece.length;
+    if (inflight.size >= ops.concurrency) await Promise.race(inflight);
+    opts.onProgress?.(at, total);
+  };
   const chunks =
     source instanceof Uint8Array ? [source] : (source.stream() as AsyncIterable<Uint8Array>);
+  let pending = new Uint8Array(ops.chunkSize);
+  let filled = 0;
   for await (const chunk of chunks) {
-    for (let i = 0; i < chunk.length; i += ops.chunkSize) {
-      if (failed) throw failed;
-      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error("aborted");
-      const piece = chunk.subarray(i, i + ops.chunkSize);
-      const p = ops.write(h, piece, at).then(
-        () => {
-          inflight.delete(p);
-        },
-        (e: unknown) => {
-          inflight.delete(p);
-          failed ??= e;
-        },
-      );
-      inflight.add(p);
-      at += piece.length;
-      if (inflight.size >= ops.concurrency) await Promise.race(inflight);
-      opts.onProgress?.(at, total);
+    for (let i = 0; i < chunk.length; ) {
+      if (filled === 0 && chunk.length - i >= ops.chunkSize) {
+        await send(chunk.subarray(i, i + ops.chunkSize)); // whole requests need no copy
+        i += ops.chunkSize;
+        continue;
+      }
+      const n = Math.min(ops.chunkSize - filled, chunk.length - i);
+      pending.set(chunk.subarray(i, i + n), filled);
+      filled += n;
+      i += n;
+      if (filled === ops.chunkSize) {
+        await send(pending);
+        pending = new Uint8Array(ops.chunkSize);
+        filled = 0;
+      }
     }
   }
+  if (filled > 0) await send(pending.subarray(0, filled));
   await Promise.all(inflight);
   if (failed) throw failed;
   if (at !== total)
