@@ -79,6 +79,9 @@ describe("deploy", () => {
         expect(st.mode & 0o777).toBe(0o755);
         expect(readdirSync(own[d.node] as string)).toEqual(["cluster-exec"]);
       }
+      // How long each copy took (a loaded machine makes this vary a lot), for the record.
+      for (const line of r.stderr.split("\n").filter((l) => l.includes("copied in")))
+        console.log(line);
       // A progress line per node and step on stderr.
       for (const n of ["n1", "n2", "n3"]) {
         expect(r.stderr).toContain(`deploy: ${n}: copying`);
