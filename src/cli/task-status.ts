@@ -48,6 +48,9 @@ export async function statusVerb(argv: string[], config: Config): Promise<number
   return 0;
 }
 
+/** More tasks than anyone reads in a terminal; bounded so any number given is a usage error or works. */
+const MAX_LIMIT = 1_000_000;
+
 export const TASKS_HELP = `Usage: cluster-exec tasks [--state S] [--limit N] [--json]
 
 Lists tasks, newest first (background tasks and foreground runs alike).
@@ -70,10 +73,11 @@ export async function tasksVerb(argv: string[], config: Config): Promise<number>
       `--state: got ${JSON.stringify(state)}, expected one of ${TASK_STATES.join(", ")}`,
     );
   const limit = values.limit === undefined ? 20 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1)
+  // SQLite's LIMIT is a 64-bit integer: a larger number would fail there, deep in the store.
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT)
     throw new ClusterError(
       "USAGE",
-      `--limit: got ${JSON.stringify(values.limit)}, expected a whole number >= 1`,
+      `--limit: got ${JSON.stringify(values.limit)}, expected a whole number from 1 to ${MAX_LIMIT}`,
     );
   const views = openTasks(config)
     .store.list({ state: isTaskState(state ?? "") ? (state as never) : undefined, limit })

@@ -219,6 +219,42 @@ describe("errors name the key, the bad value and what was expected", () => {
     );
   });
 
+  test("every size setting has an upper bound: a huge one is refused, not left to exhaust memory", () => {
+    for (const [variable, value] of [
+      ["CLUSTER_OUTPUT_LIMIT", "1e12"],
+      ["CLUSTER_HTTP_MAX_BODY", "1e12"],
+      ["CLUSTER_AUDIT_MAX_BYTES", "1e15"],
+    ] as const) {
+      const e = configError(() =>
+        loadConfig({ configPath: two, env: { ...baseEnv, [variable]: value } }),
+      );
+      expect(e.message).toContain(
+        `${variable} (environment): got ${Number(value)}, expected at most`,
+      );
+    }
+  });
+
+  test("protected_paths: a list or comma-separated, @default kept as a token, bad entries named", () => {
+    expect(loadConfig({ configPath: two, env: baseEnv }).settings.protected_paths).toEqual([
+      "@default",
+    ]);
+    const env = { ...baseEnv, CLUSTER_PROTECTED_PATHS: "@default, /data,~/keep" };
+    expect(loadConfig({ configPath: two, env }).settings.protected_paths).toEqual([
+      "@default",
+      "/data",
+      "~/keep",
+    ]);
+    const list = file("protect.toml", '[defaults]\nprotected_paths = ["/", "/srv/*"]\n');
+    expect(loadConfig({ configPath: list, env: baseEnv }).settings.protected_paths).toEqual([
+      "/",
+      "/srv/*",
+    ]);
+    const bad = file("protect-bad.toml", '[defaults]\nprotected_paths = ["/ok", "relative/x"]\n');
+    const e = configError(() => loadConfig({ configPath: bad, env: baseEnv }));
+    expect(e.message).toContain(`defaults.protected_paths in ${bad}: got ["/ok","relative/x"]`);
+    expect(e.message).toContain('a ~/ path (globs allowed) in each entry, not "relative/x"');
+  });
+
   test("an explicit file that does not exist is an error, not the default", () => {
     const e = configError(() =>
       loadConfig({ configPath: join(dir, "missing.toml"), env: baseEnv }),

@@ -43,10 +43,15 @@ export interface NodeConfig {
 }
 
 /** The effective settings: the table's (settings.ts) plus what is derived from the environment. */
-export type Settings = Omit<TableSettings, "user" | "state_dir" | "http_origins"> & {
+export type Settings = Omit<
+  TableSettings,
+  "user" | "state_dir" | "http_origins" | "protected_paths"
+> & {
   user: string;
   state_dir: string;
   http_origins: string[];
+  /** The command policy's protected paths (`@default` stands for its built-in list). */
+  protected_paths: string[];
   identity_file?: string;
   port: number;
   /** ssh-agent socket ($SSH_AUTH_SOCK), if any. */
@@ -192,6 +197,7 @@ function build(
       .split(",")
       .map((o) => o.trim())
       .filter(Boolean),
+    protected_paths: listOf(d.protected_paths ?? "@default"),
     ssh_auth_sock: env.SSH_AUTH_SOCK || undefined,
     home,
   };
@@ -212,6 +218,12 @@ function build(
     };
   }
   return { source, settings, nodes, warnings };
+}
+
+/** A list setting given as a TOML list or a comma-separated string. */
+function listOf(value: string | string[]): string[] {
+  const items = Array.isArray(value) ? value : value.split(",");
+  return items.map((v) => v.trim()).filter(Boolean);
 }
 
 function isKnownEnv(variable: string): boolean {

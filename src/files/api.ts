@@ -108,9 +108,8 @@ export function createFileApi(deps: FileApiDeps): FileApi {
         files = await deps.filesFor(req.node, req.signal);
         const abs = await files.resolve(req.path);
         const verdict = checkWriteTarget(
-          asWritten(req.path),
-          abs,
-          await resolvedParent(files, abs),
+          [asWritten(req.path), abs, await resolvedParent(files, abs)],
+          deps.config.settings.protected_paths,
         );
         if (!verdict.allowed)
           throw new ClusterError(

@@ -134,7 +134,7 @@ describe("put_file and get_file", () => {
     });
     const ssh = await call("put_file", {
       node_id: local,
-      path: ".ssh/authorized_keys",
+      path: ".ssh/id_ed25519",
       content: "k",
     });
     expect(data(ssh)).toMatchObject({ error: { rule: "ssh-directory" } });

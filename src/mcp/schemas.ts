@@ -60,6 +60,14 @@ export const command = z
     error: () =>
       "expected a command line of at most 1048576 characters (write large files with put_file)",
   })
+  .superRefine((value, ctx) => {
+    const nul = value.indexOf("\u0000");
+    if (nul >= 0)
+      ctx.addIssue({
+        code: "custom",
+        message: `holds a NUL byte at position ${nul}; a command line cannot contain NUL (a shell would cut it short there)`,
+      });
+  })
   .describe("Shell command line, run with bash -c (sh where bash is missing)");
 export const background = z
   .boolean({ error: expected("true or false") })

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { checkWriteTarget } from "./write-target.ts";
 
 const rule = (...p: string[]) => {
-  const v = checkWriteTarget(...p);
+  const v = checkWriteTarget(p);
   return v.allowed ? "allowed" : v.rule;
 };
 
@@ -12,14 +12,17 @@ describe("where a file may be written", () => {
     expect(rule("/usr/bin/ls")).toBe("system-tree");
     expect(rule("/usr/local/bin/tool")).toBe("system-tree");
     expect(rule("/etc/cron.d/job")).toBe("system-tree");
-    expect(rule("/boot/vmlinuz")).toBe("system-tree");
+    expect(rule("/boot/vmlinuz")).toBe("protected-path"); // /boot/* in the protected-paths table
+    expect(rule("/boot/grub/grub.cfg")).toBe("system-tree");
     expect(rule("/dev/sda")).toBe("block-device-write");
-    expect(rule("/proc/sysrq-trigger")).toBe("system-tree");
-    expect(rule("~/.ssh/authorized_keys")).toBe("ssh-directory");
-    expect(rule("/home/u/.ssh/authorized_keys")).toBe("ssh-directory");
+    expect(rule("/proc/sys/kernel/panic")).toBe("system-tree");
+    expect(rule("~/.ssh/authorized_keys")).toBe("account-files"); // a login file first
+    expect(rule("/home/u/.ssh/known_hosts")).toBe("ssh-directory");
     expect(rule("/root/.ssh/id_ed25519")).toBe("ssh-directory");
     expect(rule("/usr")).toBe("protected-path");
     expect(rule("/")).toBe("protected-path");
+    expect(rule("/etc/pam.d/sshd")).toBe("account-files");
+    expect(rule("~/.ssh/config")).toBe("ssh-directory");
   });
 
   test("the path is judged after . and .. are resolved, and every form given is judged", () => {
@@ -40,8 +43,16 @@ describe("where a file may be written", () => {
       expect(rule(p)).toBe("allowed");
   });
 
+  test("protected_paths adds to what is refused", () => {
+    expect(checkWriteTarget(["/data/results.csv"], ["@default", "/data/*"])).toMatchObject({
+      allowed: false,
+      rule: "protected-path",
+    });
+    expect(checkWriteTarget(["/data/results.csv"]).allowed).toBe(true);
+  });
+
   test("the refusal says why", () => {
-    const v = checkWriteTarget("/usr/bin/python3");
+    const v = checkWriteTarget(["/usr/bin/python3"]);
     expect(v).toEqual({
       allowed: false,
       rule: "system-tree",

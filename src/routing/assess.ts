@@ -2,9 +2,8 @@
 
 import type { NodeSnapshot } from "../cluster/view.ts";
 import type { RouteCandidate } from "../exec/result.ts";
-import { checkNodeRules } from "../policy/rules.ts";
+import { nodeVerdict, type PolicyCheck } from "../policy/check.ts";
 import type { PolicyVerdict } from "../policy/types.ts";
-import type { Analysis } from "../shell/analysis.ts";
 import { describeSlots, freeCapacity, hasFreeSlot, overThresholds } from "./capacity.ts";
 import type { Classification } from "./classify.ts";
 import { describeRequirement, nodeFacts, type Requirement, unmetReason } from "./requirements.ts";
@@ -40,7 +39,7 @@ export interface Assessed {
 
 export function assessNode(
   view: NodeSnapshot,
-  analysis: Analysis,
+  check: PolicyCheck,
   cls: Classification,
   reqs: Requirement[],
   thresholds: Thresholds,
@@ -78,7 +77,7 @@ export function assessNode(
     over,
     full,
   };
-  const verdict = checkNodeRules(analysis, view.config);
+  const verdict = nodeVerdict(check, view.config);
   if (!verdict.allowed) {
     out.denied = verdict;
     out.excluded = `node policy: ${verdict.message}`;
