@@ -33,7 +33,7 @@ The file is --config PATH, else $CLUSTER_CONFIG, else ~/.config/cluster-exec/clu
   --no-local          do not add this machine as a node
   --dry-run           print the file that would be written; write and pin nothing
   --force             replace an existing file (the old one is kept as FILE.bak)
-  --json              print {path, written, nodes, failed} instead of the summary
+  --json              print {path, written, nodes, failed} (with --dry-run also toml) instead
 Exit codes: 0 written; 1 some hosts failed (the others written) or none could be probed; 2 usage,
 or the file exists (without --force).`;
 
@@ -83,8 +83,8 @@ export async function initVerb(argv: string[], configPath: string | undefined): 
     knownHosts: known.path,
   });
   checkLoads(text);
-  if (dryRun) process.stdout.write(text);
-  else {
+  if (dryRun && !values.json) process.stdout.write(text);
+  else if (!dryRun) {
     pinKeys(probe.hosts, known, true);
     writeAtomically(path, text);
   }
@@ -92,6 +92,7 @@ export async function initVerb(argv: string[], configPath: string | undefined): 
     await printJson({
       path,
       written: !dryRun,
+      ...(dryRun ? { toml: text } : {}),
       nodes: nodes.map((n) => n.name),
       failed: failed.map((h) => ({ host: h.spec.given, ...(!h.ok ? h.error.toJSON() : {}) })),
     });
