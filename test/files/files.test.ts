@@ -191,7 +191,7 @@ describe("files for agents on the cluster", () => {
         path: join(shared, "etc-link", "hosts"),
         content: "x",
       });
-      expect(data(viaLink)).toMatchObject({ error: { rule: "system-tree" } });
+      expect(data(viaLink)).toMatchObject({ error: { rule: "protected-path" } }); // /etc/hosts is /etc/*
       const audit = readFileSync(join(env.CLUSTER_STATE_DIR as string, "audit.jsonl"), "utf8")
         .trim()
         .split("\n")
