@@ -12,7 +12,7 @@ export const COPY_HELP = `Usage: cluster-exec copy [--mode MODE] [--json] SRC NO
        cluster-exec copy [--mode MODE] [--json] NODE:SRC DST
 
 Copies one file to a node or from one. Paths on the node are absolute or relative to the user's home
-directory; a DST ending in "/" (or an existing local directory) keeps the file's name. Writes are
+directory; into an existing directory (on either side) or a DST ending in "/", the file keeps its name. Writes are
 atomic on both sides (temp file, fsync, rename); parent directories on the node are created. The same
 rules as the put_file tool apply: at most file_max_bytes (CLUSTER_FILE_MAX_BYTES, 64 MiB), and no
 writing into system trees, account files, disks or SSH directories (exit 77, naming the rule). Every

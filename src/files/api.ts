@@ -58,6 +58,8 @@ export interface GetResult {
 export interface FileApi {
   put(req: PutRequest): Promise<PutResult>;
   get(req: GetRequest): Promise<GetResult>;
+  /** Whether a directory is at `path` on the node (`copy f NODE:DIR` keeps the file's name). */
+  isDirectory(node: string, path: string, signal?: AbortSignal): Promise<boolean>;
   /** Bytes a put or a copy may move (file_max_bytes). */
   readonly maxBytes: number;
 }
@@ -95,6 +97,14 @@ export function createFileApi(deps: FileApiDeps): FileApi {
 
   return {
     maxBytes,
+    async isDirectory(node, path, signal) {
+      const files = await deps.filesFor(node, signal);
+      try {
+        return (await files.stat(path).catch(() => undefined))?.isDirectory === true;
+      } finally {
+        await files.close().catch(() => {});
+      }
+    },
     async put(req) {
       const base = {
         event: "file",

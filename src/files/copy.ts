@@ -37,7 +37,7 @@ export interface CopyResult {
   sha256: string;
 }
 
-/** Local file → node. A destination ending in "/" is a directory: the file keeps its name. */
+/** Local file → node. Into a directory there (or a destination ending in "/"), the file keeps its name. */
 export async function upload(
   api: FileApi,
   local: string,
@@ -53,10 +53,9 @@ export async function upload(
       "FILE_TOO_LARGE",
       `${local}: ${st.size} bytes, over the limit of ${api.maxBytes} (file_max_bytes)`,
     );
-  const target =
-    remote.endsWith("/") || remote === "."
-      ? `${remote.replace(/\/?$/, "/")}${basename(local)}`
-      : remote;
+  const intoDir =
+    remote.endsWith("/") || remote === "." || (await api.isDirectory(node, remote, opts.signal));
+  const target = intoDir ? `${remote.replace(/\/?$/, "/")}${basename(local)}` : remote;
   const r: PutResult = await api.put({
     node,
     path: target,
