@@ -152,14 +152,23 @@ export class SshConnection {
   private sftpOnce(): Promise<SFTPWrapper> {
     return new Promise((resolve, reject) => {
       if (!this.alive) return reject(new NotSentError(`connection to ${this.node} closed`));
-      // Bounded like a channel open: a dead connection answers nothing.
+      // As for a command's channel: only a connection that sends nothing at all for a whole
+      // window is dead (a busy node answers late, and its other channels must not be lost).
       const windowMs = Math.max(this.opts.handshakeTimeoutMs, this.opts.keepaliveIntervalMs + 1000);
       let settled = false;
-      const timer = setTimeout(() => {
+      let seen = this.sock.bytesRead;
+      const check = () => {
+        if (settled) return;
+        if (this.sock.bytesRead !== seen) {
+          seen = this.sock.bytesRead;
+          timer = setTimeout(check, windowMs);
+          return;
+        }
         settled = true;
         this.destroy("no reply to an SFTP session open (connection dead)");
         reject(new NotSentError(`connection to ${this.node} did not answer (dead or half-open)`));
-      }, windowMs);
+      };
+      let timer = setTimeout(check, windowMs);
       try {
         this.client.sftp((err, sftp) => {
           clearTimeout(timer);
