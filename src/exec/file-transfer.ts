@@ -3,6 +3,7 @@
 // old file or the new one and a failed write leaves the old one in place.
 import { ClusterError } from "../errors.ts";
 import { fanOut } from "./fan-out.ts";
+import { fileError, where } from "./file-errors.ts";
 import type { FileHandle, FileOpError, FileOps, FileStat } from "./file-ops.ts";
 
 /** What to write: bytes, or a stream of known size (a 110 MB binary is never held whole). */
@@ -267,35 +268,6 @@ async function checkSpace(ops: FileOps, node: string, dir: string, bytes: number
       `${where(node, dir)}: not enough space for ${bytes} bytes (${free} free); nothing was written`,
       { reason: "no_space", free, bytes },
     );
-}
-
-const WORDS: Record<string, string> = {
-  not_found: "no such file or directory",
-  permission: "permission denied",
-  exists: "already exists",
-  no_space: "no space left on the device",
-  not_directory: "a path component is not a directory",
-  is_directory: "is a directory",
-  unsupported: "not supported by the node's file service",
-  connection: "the connection was lost",
-  failure: "failed",
-};
-
-function fileError(node: string, err: unknown, doing: string, path: string): ClusterError {
-  if (err instanceof ClusterError) return err;
-  const e = err as Partial<FileOpError>;
-  const failure = e?.failure ?? "failure";
-  const code = failure === "not_found" ? "FILE_NOT_FOUND" : "FILE_FAILED";
-  const detail = e?.message && e.message !== WORDS[failure] ? ` (${e.message})` : "";
-  return new ClusterError(
-    code,
-    `${where(node, path)}: could not ${doing} it: ${WORDS[failure]}${detail}`,
-    { reason: failure },
-  );
-}
-
-function where(node: string, path: string): string {
-  return `${node}:${path}`;
 }
 
 function randomSuffix(): string {

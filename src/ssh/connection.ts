@@ -8,6 +8,7 @@ import type { KnownHosts } from "../remote/host-keys.ts";
 import { type ChannelKind, SessionSlots } from "../remote/session-slots.ts";
 import { buildReaperCommand, Reaper } from "./reaper.ts";
 import type { ExitStatus, RemoteProcess } from "./remote-process.ts";
+import { requestSftp } from "./sftp-open.ts";
 
 export type { ChannelKind };
 
@@ -149,56 +150,30 @@ export class SshConnection {
     }
   }
 
-  private sftpOnce(): Promise<SFTPWrapper> {
-    return new Promise((resolve, reject) => {
-      if (!this.alive) return reject(new NotSentError(`connection to ${this.node} closed`));
-      // As for a command's channel: only a connection that sends nothing at all for a whole
-      // window is dead (a busy node answers late, and its other channels must not be lost).
-      const windowMs = Math.max(this.opts.handshakeTimeoutMs, this.opts.keepaliveIntervalMs + 1000);
-      let settled = false;
-      let seen = this.sock.bytesRead;
-      const check = () => {
-        if (settled) return;
-        if (this.sock.bytesRead !== seen) {
-          seen = this.sock.bytesRead;
-          timer = setTimeout(check, windowMs);
-          return;
-        }
-        settled = true;
-        this.destroy("no reply to an SFTP session open (connection dead)");
-        reject(new NotSentError(`connection to ${this.node} did not answer (dead or half-open)`));
-      };
-      let timer = setTimeout(check, windowMs);
-      try {
-        this.client.sftp((err, sftp) => {
-          clearTimeout(timer);
-          if (settled) {
-            sftp?.end();
-            return;
-          }
-          settled = true;
-          if (!err) {
-            sftp.once("close", () => this.slots.release("run"));
-            return resolve(sftp);
-          }
-          const e = err as Error & { reason?: number | string };
-          if (e.reason !== undefined && this.alive) return reject(new OpenRefused(e.message));
-          if (!this.alive)
-            return reject(new NotSentError(`connection to ${this.node} lost opening SFTP`));
-          reject(
-            new ClusterError(
-              "FILE_FAILED",
-              `node ${this.node} has no usable SFTP subsystem (${e.message}); sshd needs a \`Subsystem sftp\` line`,
-              { node: this.node },
-            ),
-          );
-        });
-      } catch (err) {
-        clearTimeout(timer);
-        settled = true;
-        reject(new NotSentError(`connection to ${this.node} closed: ${(err as Error).message}`));
-      }
+  private async sftpOnce(): Promise<SFTPWrapper> {
+    if (!this.alive) throw new NotSentError(`connection to ${this.node} closed`);
+    const r = await requestSftp(this.client, {
+      bytesRead: () => this.sock.bytesRead,
+      windowMs: Math.max(this.opts.handshakeTimeoutMs, this.opts.keepaliveIntervalMs + 1000),
     });
+    switch (r.kind) {
+      case "open":
+        r.sftp.once("close", () => this.slots.release("run"));
+        return r.sftp;
+      case "silent":
+        this.destroy("no reply to an SFTP session open (connection dead)");
+        throw new NotSentError(`connection to ${this.node} did not answer (dead or half-open)`);
+      case "refused":
+        if (this.alive) throw new OpenRefused(r.message);
+        throw new NotSentError(`connection to ${this.node} lost opening SFTP`);
+      default:
+        if (!this.alive) throw new NotSentError(`connection to ${this.node} lost opening SFTP`);
+        throw new ClusterError(
+          "FILE_FAILED",
+          `node ${this.node} has no usable SFTP subsystem (${r.message}); sshd needs a \`Subsystem sftp\` line`,
+          { node: this.node },
+        );
+    }
   }
 
   private async closeReaper(): Promise<void> {
