@@ -38,7 +38,7 @@ Verbs:
   forget-host NAME                              forget a node's pinned SSH host key (after a deliberate change)
   probe [--json]                                this machine's load sample
   config check | show                           validate / print the effective configuration
-  version                                       version, target, commit
+  version [--json] [--sha256]                   version, target, commit (and this binary's sha256)
 Run \`cluster-exec VERB --help\` for a verb's flags.`;
 
 /** Pulls a global `--config PATH` (before any `--`) out of argv. */
