@@ -3,13 +3,18 @@ import type { Config } from "../config/load.ts";
 import { EXIT, exitCodeFor } from "../errors.ts";
 import type { RunResult } from "../exec/result.ts";
 import { signalNumber } from "../exec/signals.ts";
+import { openTasksFor } from "../run/open-tasks.ts";
 import { createRuntime } from "../run/runtime.ts";
-import { openTasks } from "../tasks/open.ts";
 import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
 import { printJson, warn, writeOut } from "./output.ts";
-import { ROUTING_FLAGS, ROUTING_HELP, requirementsFromFlags } from "./routing-flags.ts";
+import {
+  ROUTING_FLAGS,
+  ROUTING_HELP,
+  requirementsFromFlags,
+  sandboxFromFlag,
+} from "./routing-flags.ts";
 
-export const RUN_HELP = `Usage: cluster-exec run [--node NAME] [--os OS] [--arch A] [--cap C]... [--timeout S] [--cwd DIR] [--json] -- COMMAND...
+export const RUN_HELP = `Usage: cluster-exec run [--node NAME] [--os OS] [--arch A] [--cap C]... [--sandbox L] [--timeout S] [--cwd DIR] [--json] -- COMMAND...
 
 Runs COMMAND on the best node for it (light commands here, heavy ones on the node with the most free
 capacity that meets the requirements), with bash -c (sh where bash is missing) in its own process
@@ -22,8 +27,10 @@ ${ROUTING_HELP}
   --json        print the result object instead of streaming output
 Exit codes: the command's own; 128+N when killed by signal N; 124 timed out; 130 canceled (Ctrl-C);
 141 its output's reader went away (| head), so the run was stopped;
-2 usage error or unknown node; 69 no node available, node unreachable, key refused or host key
-changed (nothing ran); 77 refused by the command policy; 75 connection lost mid-command (outcome unknown);
+2 usage error or unknown node; 69 no node available, node unreachable or busy (no free SSH session
+within the timeout), key refused or host key changed (nothing ran); 77 refused by the command policy,
+or no sandbox where one was asked for; 75 connection lost mid-command, or a kill not confirmed
+(outcome unknown);
 70 the shell could not be started (--cwd missing on the node) or an internal error.`;
 
 export async function runVerb(argv: string[], config: Config): Promise<number> {
@@ -43,8 +50,9 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
   }
   const command = commandFromArgs(positionals);
   const requirements = requirementsFromFlags(values);
+  const sandbox = sandboxFromFlag(values.sandbox);
   const timeoutS = secondsFlag("timeout", values.timeout) ?? config.settings.cmd_timeout;
-  const rt = createRuntime(config, { recorder: openTasks(config).recorder });
+  const rt = createRuntime(config, { recorder: openTasksFor(config).recorder });
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -63,7 +71,15 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
   try {
     if (!values.node) await rt.refreshIfStale(abort.signal);
     const result = await rt.run(
-      { command, node: values.node, requirements, timeoutS, cwd: values.cwd, requester: "cli" },
+      {
+        command,
+        node: values.node,
+        requirements,
+        sandbox,
+        timeoutS,
+        cwd: values.cwd,
+        requester: "cli",
+      },
       {
         signal: abort.signal,
         onOutput: values.json

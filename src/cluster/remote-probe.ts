@@ -2,6 +2,8 @@
 // (Linux /proc, macOS sysctl/vm_stat) whose output is parsed here with probe.ts's parsers.
 
 import type { Arch, Os } from "../config/schema.ts";
+import { SANDBOX_PROBE_SCRIPT } from "../sandbox/detect.ts";
+import { SANDBOX_TOOLS, type SandboxTool } from "../sandbox/levels.ts";
 import { shellQuote } from "../shell/quote.ts";
 import { parseToolsSection, toolsProbeScript } from "./capabilities.ts";
 import {
@@ -21,9 +23,10 @@ export type SampleMethod = "local" | "probe" | "script" | "sinfo";
 
 /**
  * The command sent to the node: one shell line, POSIX sh, no bashisms. The tools come first and
- * always: a node's older cluster-exec may not report them.
+ * always: a node's older cluster-exec may not report them. `sandbox: false` leaves out the sandbox
+ * check (it starts bwrap: the sampler asks for it now and then, not every few seconds).
  */
-export function remoteProbeScript(binaryPath?: string): string {
+export function remoteProbeScript(binaryPath?: string, opts: { sandbox?: boolean } = {}): string {
   const candidates = [binaryPath, "cluster-exec"]
     .filter(Boolean)
     .map((c) => homeQuote(c as string));
@@ -38,7 +41,7 @@ echo @@os; uname -s
 echo @@arch; uname -m
 echo @@hostname; hostname 2>/dev/null || uname -n
 echo @@cores; getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || sysctl -n hw.ncpu
-case "$(uname -s)" in
+${opts.sandbox === false ? "" : `echo @@sandbox\n${SANDBOX_PROBE_SCRIPT}\n`}case "$(uname -s)" in
 Linux)
   echo @@stat1; head -n 1 /proc/stat
   sleep 0.2 2>/dev/null || sleep 1
@@ -95,6 +98,7 @@ export function parseRemoteProbe(stdout: string): {
     os,
     arch: archFromUname(need("arch").trim()),
     cores,
+    ...sandboxField(sections.get("sandbox")),
   };
   const dynamic =
     os === "linux"
@@ -113,6 +117,12 @@ export function parseRemoteProbe(stdout: string): {
     method: "script",
     sample: { ...base, ...dynamic, ...(capabilities ? { capabilities } : {}) },
   };
+}
+
+/** The sandbox section (or the probe JSON's field): only a known tool name counts. */
+function sandboxField(v: unknown): { sandbox?: SandboxTool } {
+  const tool = typeof v === "string" ? v.trim() : undefined;
+  return SANDBOX_TOOLS.includes(tool as SandboxTool) ? { sandbox: tool as SandboxTool } : {};
 }
 
 function splitSections(text: string): Map<string, string> {
@@ -170,7 +180,8 @@ function parseProbeJson(text: string): LoadSample {
     (typeof program !== "object" || typeof program?.version !== "string")
   )
     delete v.cluster_exec;
-  return v as unknown as LoadSample;
+  const { sandbox: _, ...rest } = v;
+  return { ...rest, ...sandboxField(v.sandbox) } as unknown as LoadSample;
 }
 
 export function osFromUname(kernel: string): Os {

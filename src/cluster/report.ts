@@ -18,6 +18,10 @@ export interface NodeStatus {
   arch: string | null;
   /** What routing matches: the configured capabilities and those detected on the node. */
   capabilities: string[];
+  /** What runs there can be sandboxed with (bwrap, sandbox-exec, none), as last probed; null: not known yet. */
+  sandbox: string | null;
+  /** The node's configured sandbox level (a run may only tighten it). */
+  sandbox_level: string;
   address: string | null;
   resolved_via: string | null;
   /** ISO time of the sample shown. */
@@ -89,6 +93,8 @@ export function statusReport(
       os: s?.os ?? v.config.os ?? null,
       arch: s?.arch ?? v.config.arch ?? null,
       capabilities: mergeCapabilities(v.config.capabilities, v.detected),
+      sandbox: s?.sandbox ?? null,
+      sandbox_level: v.config.sandbox,
       address: v.address ?? null,
       resolved_via: v.resolved_via,
       sampled_at: s ? new Date(s.sampled_at).toISOString() : null,
@@ -148,6 +154,7 @@ const HEADERS = [
   "OS/ARCH",
   "CAPABILITIES",
   "VERSION",
+  "SANDBOX",
   "TRANSPORT",
   "ADDRESS (VIA)",
   "AGE",
@@ -166,6 +173,7 @@ export function statusTable(report: StatusReport): string {
     `${n.os ?? "?"}/${n.arch ?? "?"}`,
     capabilityCell(n),
     versionCell(n),
+    sandbox(n),
     n.transport ?? "-",
     address(n),
     n.sample_age_s === null ? "-" : age(n.sample_age_s),
@@ -202,6 +210,12 @@ function capabilityCell(n: NodeStatus): string {
 function versionCell(n: NodeStatus): string {
   if (n.version === null) return "-";
   return n.version_differs ? `${n.version} (differs)` : n.version;
+}
+
+/** "bwrap", or with a level set: "bwrap, workspace" ("?" when the node was not probed yet). */
+function sandbox(n: NodeStatus): string {
+  const tool = n.sandbox ?? "?";
+  return n.sandbox_level === "off" ? tool : `${tool}, ${n.sandbox_level}`;
 }
 
 function address(n: NodeStatus): string {

@@ -90,7 +90,12 @@ interface Slot {
   state: NodeState;
   transport?: TransportChoice;
   inflight?: Promise<void>;
+  /** Samples since the node's sandbox was last checked (the check starts bwrap there). */
+  sinceSandboxCheck?: number;
 }
+
+/** A node's sandbox is checked on its first sample, then every this many samples (~5 min). */
+const SANDBOX_RECHECK = 60;
 
 export function createSampler(opts: SamplerOptions): Sampler {
   const { config } = opts;
@@ -165,8 +170,13 @@ export function createSampler(opts: SamplerOptions): Sampler {
           stage: "resolve",
         });
     }
+    const known = s.sample?.sandbox;
+    const since = (s.sinceSandboxCheck ?? SANDBOX_RECHECK) + 1;
+    const checkBox = known === undefined || since > SANDBOX_RECHECK;
     const script =
-      partition !== undefined ? sinfoScript(partition) : remoteProbeScript(s.node.binary_path);
+      partition !== undefined
+        ? sinfoScript(partition)
+        : remoteProbeScript(s.node.binary_path, { sandbox: checkBox });
     const r = await opts.remote(s.node, script, { timeoutMs: attemptMs, signal });
     if (r.code !== 0)
       throw new Error(
@@ -175,7 +185,14 @@ export function createSampler(opts: SamplerOptions): Sampler {
     if (partition !== undefined)
       return { ...parseSlurmSample(partition, r.stdout), sampled_at: clock(), method: "sinfo" };
     const { sample, method, via } = parseRemoteProbe(r.stdout);
-    return { ...sample, sampled_at: clock(), method, ...(via ? { via } : {}) };
+    s.sinceSandboxCheck = checkBox && sample.sandbox !== undefined ? 0 : since;
+    return {
+      ...sample,
+      sandbox: sample.sandbox ?? known,
+      sampled_at: clock(),
+      method,
+      ...(via ? { via } : {}),
+    };
   }
 
   async function attempt(s: Slot): Promise<void> {

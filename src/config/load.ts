@@ -5,6 +5,7 @@ import os from "node:os";
 import { join, resolve } from "node:path";
 import { configError } from "./errors.ts";
 import { expandHome, isRecord, readConfigFile } from "./file.ts";
+import type { SandboxLevel } from "./sandbox-level.ts";
 import { type Arch, type FileConfig, fileSchema, type Os } from "./schema.ts";
 import { SETTINGS, type SettingKey, type TableSettings, withDefaults } from "./settings.ts";
 
@@ -33,6 +34,10 @@ export interface NodeConfig {
   explicit?: { user: boolean; port: boolean };
   allow?: string[];
   deny?: string[];
+  /** The node's sandbox level (its own, else [defaults]); a run may only tighten it. */
+  sandbox: SandboxLevel;
+  /** Extra paths a sandbox leaves writable ("~/" is the node's home). */
+  writable: string[];
   /** kind = "slurm" only: where and how jobs are submitted. */
   partition?: string;
   account?: string;
@@ -54,6 +59,8 @@ export type Settings = Omit<
   protected_paths: string[];
   identity_file?: string;
   port: number;
+  /** [defaults] writable: extra paths a sandbox leaves writable. */
+  writable: string[];
   /** ssh-agent socket ($SSH_AUTH_SOCK), if any. */
   ssh_auth_sock?: string;
   /** The user's home directory, for the usual ~/.ssh keys. */
@@ -89,8 +96,11 @@ export function configFilePath(
   return join(env.XDG_CONFIG_HOME || join(home, ".config"), "cluster-exec", "cluster.toml");
 }
 
-/** Environment variables read outside the settings table. */
-const OTHER_ENV = new Set(["CLUSTER_CONFIG"]);
+/**
+ * Environment variables read outside the settings table; CLUSTER_TASK_ID is what every run carries
+ * (a command that calls cluster-exec again must not be warned about it).
+ */
+const OTHER_ENV = new Set(["CLUSTER_CONFIG", "CLUSTER_TASK_ID"]);
 
 /** NAME in CLUSTER_<NAME>_HOST: upper-cased, non-alphanumerics removed (mac-studio → MACSTUDIO). */
 export function envNodeKey(name: string): string {
@@ -193,6 +203,7 @@ function build(
     ssh_config: d.ssh_config ? resolve(expandHome(d.ssh_config, home)) : undefined,
     identity_file: d.identity_file ? expandHome(d.identity_file, home) : undefined,
     port: d.port ?? 22,
+    writable: d.writable ?? [],
     http_origins: (d.http_origins ?? "")
       .split(",")
       .map((o) => o.trim())
@@ -213,6 +224,8 @@ function build(
       port: n.port ?? settings.port,
       identity_file: identity ? expandHome(identity, home) : undefined,
       binary_path: n.binary_path ?? settings.binary_path,
+      sandbox: n.sandbox ?? settings.sandbox,
+      writable: n.writable ?? settings.writable,
       transport: n.transport ?? d.transport ?? "auto",
       explicit: { user: (n.user ?? d.user) !== undefined, port: (n.port ?? d.port) !== undefined },
     };

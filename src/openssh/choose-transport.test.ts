@@ -15,6 +15,8 @@ const node = (extra: Partial<NodeConfig> = {}): NodeConfig => ({
   capabilities: [],
   specialties: [],
   binary_path: "~/.local/bin/cluster-exec",
+  sandbox: "off",
+  writable: [],
   ...extra,
 });
 

@@ -68,6 +68,9 @@ export async function probeHosts(
       port: s.port ?? base.settings.port,
       identity_file: base.settings.identity_file,
       binary_path: base.settings.binary_path,
+      // Probing runs no sandbox; the written file leaves the level to [defaults].
+      sandbox: "off",
+      writable: [],
       transport: base.settings.transport,
       // Only what was given: an alias's User and Port come from the ssh config.
       explicit: { user: s.user !== undefined, port: s.port !== undefined },

@@ -6,6 +6,7 @@ import { abortableSleep, withTimeout } from "../abort.ts";
 import { ClusterError } from "../errors.ts";
 import type { KnownHosts } from "../remote/host-keys.ts";
 import { type ChannelKind, SessionSlots } from "../remote/session-slots.ts";
+import { nodeBusyError, noSftpError } from "./channel-errors.ts";
 import { buildReaperCommand, Reaper } from "./reaper.ts";
 import type { ExitStatus, RemoteProcess } from "./remote-process.ts";
 import { requestSftp } from "./sftp-open.ts";
@@ -105,8 +106,13 @@ export class SshConnection {
    * Opens a session channel and sends `command` on it. Rejects with NotSentError when the command
    * certainly did not reach the node, MaybeSentError when it may have.
    */
-  exec(command: string, kind: ChannelKind, signal?: AbortSignal): Promise<RemoteProcess> {
-    return this.openChannel(kind, signal, () => this.execOnce(command, kind));
+  exec(
+    command: string,
+    kind: ChannelKind,
+    signal?: AbortSignal,
+    deadline?: number,
+  ): Promise<RemoteProcess> {
+    return this.openChannel(kind, signal, deadline, () => this.execOnce(command, kind));
   }
 
   /**
@@ -115,18 +121,22 @@ export class SshConnection {
    * open it may be retried.
    */
   sftp(signal?: AbortSignal): Promise<SFTPWrapper> {
-    return this.openChannel("run", signal, () => this.sftpOnce());
+    return this.openChannel("run", signal, undefined, () => this.sftpOnce());
   }
 
-  /** Takes a slot and opens a channel in it, waiting and asking again while sshd refuses. */
+  /**
+   * Takes a slot and opens a channel in it, waiting and asking again while sshd refuses; waiting
+   * ends at `deadline` (performance.now() ms) with NODE_BUSY.
+   */
   private async openChannel<T>(
     kind: ChannelKind,
     signal: AbortSignal | undefined,
+    deadline: number | undefined,
     open: () => Promise<T>,
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (!this.alive) throw new NotSentError(`connection to ${this.node} closed`);
-      await this.slots.acquire(kind, signal);
+      await this.slots.acquire(kind, signal, deadline, () => this.busyError(deadline));
       try {
         return await open();
       } catch (err) {
@@ -145,7 +155,10 @@ export class SshConnection {
           `node ${this.node} refuses every new session (is sshd's MaxSessions very low?)`,
           { node: this.node },
         );
-      await abortableSleep(Math.min(25 * 2 ** attempt, 400), signal);
+      const pause = Math.min(25 * 2 ** attempt, 400);
+      if (deadline !== undefined && performance.now() + pause > deadline)
+        throw this.busyError(deadline);
+      await abortableSleep(pause, signal);
       if (!this.alive) throw new NotSentError(`connection to ${this.node} closed`);
     }
   }
@@ -168,12 +181,12 @@ export class SshConnection {
         throw new NotSentError(`connection to ${this.node} lost opening SFTP`);
       default:
         if (!this.alive) throw new NotSentError(`connection to ${this.node} lost opening SFTP`);
-        throw new ClusterError(
-          "FILE_FAILED",
-          `node ${this.node} has no usable SFTP subsystem (${r.message}); sshd needs a \`Subsystem sftp\` line`,
-          { node: this.node },
-        );
+        throw noSftpError(this.node, r.message);
     }
+  }
+
+  private busyError(deadline?: number): ClusterError {
+    return nodeBusyError(this.node, this.slots, deadline);
   }
 
   private async closeReaper(): Promise<void> {
@@ -236,7 +249,7 @@ export class SshConnection {
                 r();
               }),
             );
-            return resolve({ channel, exited, closed });
+            return resolve({ channel, exited, closed, alive: () => this.alive });
           }
           const e = err as Error & { reason?: number | string };
           if (e.reason !== undefined && this.alive) return reject(new OpenRefused(e.message));

@@ -78,15 +78,19 @@ export class SshPool {
    * Sends `command` to the node on a pooled connection and returns the running process. Failures before
    * the command was sent are retried `retries` times with backoff; afterwards they surface as
    * UNREACHABLE (or AUTH_FAILED / HOST_KEY_CHANGED, which are not retried). A possibly sent
-   * command is never re-sent: that surfaces as CONNECTION_LOST.
+   * command is never re-sent: that surfaces as CONNECTION_LOST. Waiting for a free session ends
+   * at `sessionDeadline` (performance.now() ms) with NODE_BUSY.
    */
   exec(
     node: NodeConfig,
     command: string,
     kind: ChannelKind = "run",
     signal?: AbortSignal,
+    opts: { sessionDeadline?: number } = {},
   ): Promise<RemoteProcess> {
-    return this.withConnection(node, signal, (conn) => conn.exec(command, kind, signal));
+    return this.withConnection(node, signal, (conn) =>
+      conn.exec(command, kind, signal, opts.sessionDeadline),
+    );
   }
 
   /**

@@ -138,6 +138,13 @@ export class TaskStore {
       });
   }
 
+  /** The run's process group is known: where to find it should its runner die. */
+  setGroup(id: string, group: { pgid: number; node: string | null }): void {
+    this.db
+      .query("UPDATE tasks SET pgid = $pgid, pgid_node = $node WHERE id = $id")
+      .run({ id, pgid: group.pgid, node: group.node });
+  }
+
   /**
    * A run ended, however it ended. Returns the state it was given. `outputBytes`: the size of its
    * stored output files.
@@ -181,15 +188,24 @@ export class TaskStore {
     return state;
   }
 
-  /** Marks a task whose runner is gone; false when it had finished meanwhile. */
-  markInterrupted(id: string, message: string, at = Date.now()): boolean {
+  /**
+   * Marks a task whose runner is gone, with what was done to its process group (if anything);
+   * false when it had finished meanwhile.
+   */
+  markInterrupted(
+    id: string,
+    message: string,
+    groupKill: string | null = null,
+    at = Date.now(),
+  ): boolean {
     const r = this.db
       .query(
         `UPDATE tasks SET state = 'interrupted', error_code = 'TASK_INTERRUPTED', error_message = $message,
-           finished_at = $at, duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE $at - started_at END
+           group_kill = $kill, finished_at = $at,
+           duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE $at - started_at END
          WHERE id = $id AND state IN ('queued', 'running')`,
       )
-      .run({ id, message, at });
+      .run({ id, message, kill: groupKill, at });
     return r.changes > 0;
   }
 

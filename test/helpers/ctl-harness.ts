@@ -64,7 +64,7 @@ export function startHarness(
   cluster: TestCluster,
   env: Record<string, string>,
   poolOverrides: Partial<
-    Record<"idleTimeoutMs" | "keepaliveIntervalMs" | "keepaliveCountMax", number>
+    Record<"idleTimeoutMs" | "keepaliveIntervalMs" | "keepaliveCountMax" | "runSessions", number>
   > = {},
 ): Harness {
   const argv = [process.execPath, HARNESS, cluster.configPath, JSON.stringify(poolOverrides)];
