@@ -1,12 +1,13 @@
 // Files for agents: put a file on a node, read one back a page at a time. Every write is checked
-// (the write-target policy on the path as given and as it resolves on the node, the size bound),
-// atomic (file-transfer.ts) and audit-logged; so is every read.
+// (the write-target policy on the path as given and as it resolves on the node, the node's sandbox
+// level, the size bound), atomic (file-transfer.ts) and audit-logged; so is every read.
 import type { Config } from "../config/load.ts";
 import { ClusterError, toClusterError } from "../errors.ts";
 import type { FileTransfer, WriteSource } from "../exec/file-transfer.ts";
 import { checkWriteTarget } from "../policy/write-target.ts";
 import type { AuditFile } from "../tasks/audit.ts";
 import type { Requester } from "../tasks/request.ts";
+import { sandboxRefusal } from "./sandbox-check.ts";
 
 /** Opens the transfer to a node (throws NODE_UNKNOWN, UNREACHABLE...). The caller closes it. */
 export type FilesFor = (node: string, signal?: AbortSignal) => Promise<FileTransfer>;
@@ -117,15 +118,19 @@ export function createFileApi(deps: FileApiDeps): FileApi {
       try {
         files = await deps.filesFor(req.node, req.signal);
         const abs = await files.resolve(req.path);
+        const real = await resolvedParent(files, abs);
         const verdict = checkWriteTarget(
-          [asWritten(req.path), abs, await resolvedParent(files, abs)],
+          [asWritten(req.path), abs, real],
           deps.config.settings.protected_paths,
         );
-        if (!verdict.allowed)
+        const refusal = verdict.allowed
+          ? await sandboxRefusal(files, deps.config.nodes[req.node], real)
+          : verdict;
+        if (refusal)
           throw new ClusterError(
             "POLICY_DENIED",
-            `refused to write ${req.node}:${abs}: ${verdict.message} (rule ${verdict.rule})`,
-            { rule: verdict.rule, node: req.node, path: abs },
+            `refused to write ${req.node}:${abs}: ${refusal.message} (rule ${refusal.rule})`,
+            { rule: refusal.rule, node: req.node, path: abs },
           );
         const hashed = hashing(req.content);
         const r = await files.write(abs, hashed.source, {

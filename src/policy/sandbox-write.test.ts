@@ -19,13 +19,7 @@ describe("put_file under a node's sandbox", () => {
   });
 
   test("workspace: only the home, the temp directory and writable", () => {
-    for (const ok of [
-      "/home/u/src/a.ts",
-      "/tmp/x",
-      "/var/tmp/y",
-      "/data/cache/z",
-      "/home/u/.npm/q",
-    ])
+    for (const ok of ["/home/u/src/a.ts", "/tmp/x", "/data/cache/z", "/home/u/.npm/q"])
       expect(
         sandboxWriteRefusal(ok, facts("workspace", ["/data/cache", "~/.npm"])),
       ).toBeUndefined();
@@ -33,8 +27,10 @@ describe("put_file under a node's sandbox", () => {
     expect(r).toEqual({
       rule: "sandbox",
       message:
-        'the node runs commands in a "workspace" sandbox: only /home/u, /tmp, /var/tmp, /private/tmp, /data/cache are writable there, and /srv/data/x is in none of them',
+        'the node runs commands in a "workspace" sandbox: only /home/u, /tmp, /private/tmp, /data/cache are writable there, and /srv/data/x is in none of them',
     });
     expect(sandboxWriteRefusal("/home/u/../other/x", facts("workspace"))?.rule).toBe("sandbox");
+    // /var/tmp is read-only in the sandbox (only $TMPDIR or /tmp is bound writable).
+    expect(sandboxWriteRefusal("/var/tmp/y", facts("workspace"))?.rule).toBe("sandbox");
   });
 });

@@ -13,7 +13,8 @@ export interface SandboxFacts {
   systemDirs: readonly string[];
 }
 
-const TEMP_DIRS = ["/tmp", "/var/tmp", "/private/tmp"];
+/** The sandbox makes $TMPDIR writable, else /tmp; put_file cannot know a run's $TMPDIR. */
+const TEMP_DIRS = ["/tmp", "/private/tmp"];
 
 const inside = (path: string, dir: string) =>
   path === dir || path.startsWith(`${dir.replace(/\/$/, "")}/`);

@@ -4,7 +4,15 @@
 // 200 KB heredoc run as a command (staged on the node: longer than any argument may be).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -17,6 +25,8 @@ let c: TestCluster;
 let client: Client;
 let configPath: string;
 let shared: string;
+/** Outside every home and temp directory: what a workspace sandbox leaves read-only. */
+let srv: string;
 let env: Record<string, string>;
 
 const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
@@ -51,6 +61,10 @@ beforeAll(async () => {
   shared = join(c.dir, "files");
   mkdirSync(shared);
   chmodSync(shared, 0o1777);
+  srv = `/srv/cluster-exec-files-${c.id}`;
+  mkdirSync(join(srv, "cache"), { recursive: true });
+  chmodSync(srv, 0o1777);
+  chmodSync(join(srv, "cache"), 0o1777);
   configPath = join(c.dir, "files.toml");
   writeFileSync(
     configPath,
@@ -69,6 +83,14 @@ beforeAll(async () => {
       'host = "n2"', // the ssh_config alias
       'transport = "openssh"',
       "",
+      // n1 again, its runs in a workspace sandbox with one extra writable directory.
+      "[nodes.w1]",
+      'host = "n1.local"',
+      'ip = "10.250.0.11"',
+      'transport = "ssh2"',
+      'sandbox = "workspace"',
+      `writable = ["${srv}/cache"]`,
+      "",
     ].join("\n"),
   );
   const base: Record<string, string> = {};
@@ -86,6 +108,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
+  if (srv) rmSync(srv, { recursive: true, force: true });
   await c?.down();
 }, T);
 
@@ -207,6 +230,35 @@ describe("files for agents on the cluster", () => {
           rule: "account-files",
         }),
       );
+    },
+    T,
+  );
+
+  test(
+    "a workspace-sandbox node takes files only where its runs could write them",
+    async () => {
+      // Without a sandbox, n1 writes there (the directory is open to all)...
+      const open = await call("put_file", {
+        node_id: "n1",
+        path: `${srv}/plain.txt`,
+        content: "a",
+      });
+      expect(data(open)).toMatchObject({ bytes: 1 });
+      // ...the same machine as the workspace node w1 does not: it is outside the home, /tmp and
+      // its writable paths. The refusal names the rule and nothing is created.
+      const refused = await call("put_file", { node_id: "w1", path: `${srv}/x.txt`, content: "b" });
+      expect(refused.isError).toBe(true);
+      expect(data(refused)).toMatchObject({ error: { code: "POLICY_DENIED", rule: "sandbox" } });
+      expect((data(refused).error as { message: string }).message).toContain('"workspace" sandbox');
+      expect(existsSync(`${srv}/x.txt`)).toBe(false);
+      // Its writable directory, /tmp (the test's shared directory) and the home are fine.
+      const home = `~/cluster-exec-files-${c.id}.txt`;
+      for (const path of [`${srv}/cache/y.txt`, join(shared, "w1.txt"), home]) {
+        const ok = await call("put_file", { node_id: "w1", path, content: "c" });
+        expect(ok.isError).toBeFalsy();
+        expect(data(ok)).toMatchObject({ bytes: 1 });
+      }
+      rmSync(`/home/cetest/cluster-exec-files-${c.id}.txt`);
     },
     T,
   );
