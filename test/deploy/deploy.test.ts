@@ -1,9 +1,10 @@
 // `deploy` on the netns cluster: the compiled binary copies itself to every node's binary_path
 // (each node has its own ~/.local/bin: a directory of its own mounted in its mount namespace),
 // cluster-status then shows each node's version and probes through the deployed binary; a second
-// deploy copies nothing; a node whose filesystem at binary_path is full keeps its old binary.
+// deploy copies nothing; --check reports a node that would change; a binary of the wrong
+// architecture and a node whose filesystem at binary_path is full both keep the old binary.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { StatusReport } from "../../src/cluster/report.ts";
 import type { NodeDeploy } from "../../src/run/deploy-node.ts";
@@ -144,6 +145,40 @@ describe("deploy", () => {
       ]);
       expect(check.code).toBe(0);
       expect(check.nodes.every((d) => d.state === "up_to_date")).toBe(true);
+    },
+    T,
+  );
+
+  test(
+    "--check reports a node that would change; a binary for another architecture fails before the rename",
+    async () => {
+      // From source, --from a directory whose linux-x64 "binary" is an arm64 ELF header: the
+      // wrong-architecture case, without copying a real 120 MB build.
+      const wrong = join(c.dir, "wrong-arch");
+      mkdirSync(wrong, { recursive: true });
+      const elf = new Uint8Array(4096);
+      elf.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]); // ELF, 64-bit, little endian
+      elf.set([2, 0, 0xb7, 0], 16); // ET_EXEC, EM_AARCH64
+      writeFileSync(join(wrong, "cluster-exec-linux-x64"), elf);
+      const before = readFileSync(join(own.n2 as string, "cluster-exec"));
+      const mtime = statSync(join(own.n2 as string, "cluster-exec")).mtimeMs;
+      const fromSource = [process.execPath, CLI, "--config", c.configPath, "deploy", "n2"];
+      const check = await deployJson([...fromSource, "--check", "--from", wrong]);
+      expect(check.code).toBe(1);
+      expect(check.nodes).toEqual([
+        expect.objectContaining({ node: "n2", state: "would_copy", bytes: null }),
+      ]);
+      expect(check.stderr).toContain("deploy: n2: would copy");
+      expect(statSync(join(own.n2 as string, "cluster-exec")).mtimeMs).toBe(mtime);
+
+      const r = await deployJson([...fromSource, "--from", wrong]);
+      expect(r.code).toBe(1);
+      expect(r.nodes[0]).toMatchObject({ node: "n2", state: "failed" });
+      expect(r.nodes[0]?.error?.message).toContain("the binary does not run there");
+      expect(r.stderr).toContain(`${BIN_DIR}/cluster-exec there is unchanged`);
+      // The working binary is untouched and nothing is left beside it.
+      expect(readFileSync(join(own.n2 as string, "cluster-exec")).equals(before)).toBe(true);
+      expect(readdirSync(own.n2 as string)).toEqual(["cluster-exec"]);
     },
     T,
   );
