@@ -35,47 +35,71 @@ const sums = () =>
       .map((l) => l.split("  ").reverse() as [string, string]),
   );
 
-function version(argv: string[]) {
-  const r = Bun.spawnSync([...argv, "version", "--json", "--sha256"], { stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr.toString()}`);
-  return JSON.parse(r.stdout.toString()) as { target: string; sha256: string };
+/**
+ * Each binary hashes its own ~120 MB (under qemu-user: emulated), so a test gets its own bound,
+ * not bun's 5 s default, which a loaded machine passes even for the native one.
+ */
+const RUN_T = 120_000;
+
+async function version(argv: string[]) {
+  const p = Bun.spawn([...argv, "version", "--json", "--sha256"], { stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  if (code !== 0) throw new Error(`${argv.join(" ")}: exit ${code}: ${stderr}`);
+  return JSON.parse(stdout) as { target: string; sha256: string };
 }
 
 describe("release artifacts", () => {
-  test("SHA256SUMS lists every binary, and sha256sum -c agrees", () => {
-    expect(Object.keys(sums()).sort()).toEqual([
-      "cluster-exec-linux-arm64",
-      "cluster-exec-linux-x64",
-    ]);
-    const check = Bun.spawnSync(["sha256sum", "-c", "SHA256SUMS"], { cwd: out });
-    expect(check.stdout.toString()).toBe(
-      "cluster-exec-linux-arm64: OK\ncluster-exec-linux-x64: OK\n",
-    );
-  });
+  test(
+    "SHA256SUMS lists every binary, and sha256sum -c agrees",
+    () => {
+      expect(Object.keys(sums()).sort()).toEqual([
+        "cluster-exec-linux-arm64",
+        "cluster-exec-linux-x64",
+      ]);
+      const check = Bun.spawnSync(["sha256sum", "-c", "SHA256SUMS"], { cwd: out });
+      expect(check.stdout.toString()).toBe(
+        "cluster-exec-linux-arm64: OK\ncluster-exec-linux-x64: OK\n",
+      );
+    },
+    RUN_T,
+  );
 
-  test("linux-x64 prints its own digest", () => {
-    const v = version([join(out, "cluster-exec-linux-x64")]);
-    expect(v).toMatchObject({ target: "linux-x64", sha256: sums()["cluster-exec-linux-x64"] });
-  });
+  test(
+    "linux-x64 prints its own digest",
+    async () => {
+      const v = await version([join(out, "cluster-exec-linux-x64")]);
+      expect(v).toMatchObject({ target: "linux-x64", sha256: sums()["cluster-exec-linux-x64"] });
+    },
+    RUN_T,
+  );
 
-  test("linux-arm64 runs (under qemu-user) and prints its own digest", () => {
-    const v = version([
-      "qemu-aarch64",
-      "-L",
-      "/usr/aarch64-linux-gnu",
-      join(out, "cluster-exec-linux-arm64"),
-    ]);
-    expect(v).toMatchObject({ target: "linux-arm64", sha256: sums()["cluster-exec-linux-arm64"] });
-  });
+  test(
+    "linux-arm64 runs (under qemu-user) and prints its own digest",
+    async () => {
+      const v = await version([
+        "qemu-aarch64",
+        "-L",
+        "/usr/aarch64-linux-gnu",
+        join(out, "cluster-exec-linux-arm64"),
+      ]);
+      expect(v).toMatchObject({
+        target: "linux-arm64",
+        sha256: sums()["cluster-exec-linux-arm64"],
+      });
+    },
+    RUN_T,
+  );
 
-  test("from source there is no binary to hash", () => {
-    const r = Bun.spawnSync([
-      process.execPath,
-      join(ROOT, "src", "cli.ts"),
-      "version",
-      "--json",
-      "--sha256",
-    ]);
-    expect(JSON.parse(r.stdout.toString())).toMatchObject({ sha256: null });
-  });
+  test(
+    "from source there is no binary to hash",
+    async () => {
+      const v = await version([process.execPath, join(ROOT, "src", "cli.ts")]);
+      expect(v).toMatchObject({ sha256: null });
+    },
+    RUN_T,
+  );
 });
