@@ -30,7 +30,8 @@ export function registerPutFileTool(server: McpServer, deps: McpDeps): void {
         "atomic (a temp file beside it, fsync, rename): readers see the old file or the new one, and a failed " +
         "write leaves the old one. Parent directories are created. `append: true` adds to the end (still " +
         'atomic). `mode` is octal, e.g. "0755" (default: the replaced file\'s, else 0644). Refused: system ' +
-        "trees (/usr, /etc, /bin...), account files, disks, SSH directories, protected paths. Use this rather " +
+        "trees (/usr, /etc, /bin...), account files, disks, SSH directories, protected paths, and on a sandboxed " +
+        "node anything its runs could not write (a workspace node: only the home, /tmp, writable). Use this rather " +
         "than a heredoc for anything but small files.",
       inputSchema: params({
         node_id: nodeId,
