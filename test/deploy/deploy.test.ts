@@ -1,10 +1,10 @@
 // `deploy` on the netns cluster: the compiled binary copies itself to every node's binary_path
 // (each node has its own ~/.local/bin: a directory of its own mounted in its mount namespace),
 // cluster-status then shows each node's version and probes through the deployed binary; a second
-// deploy copies nothing; --check reports a node that would change; a binary of the wrong
-// architecture and a node whose filesystem at binary_path is full both keep the old binary.
+// deploy copies nothing; --check reports a node that would change; no permission at binary_path,
+// a binary of the wrong architecture and a full filesystem there all keep the old binary.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { StatusReport } from "../../src/cluster/report.ts";
 import type { NodeDeploy } from "../../src/run/deploy-node.ts";
@@ -150,7 +150,7 @@ describe("deploy", () => {
   );
 
   test(
-    "--check reports a node that would change; a binary for another architecture fails before the rename",
+    "--check reports a node that would change; no permission, or a binary for another architecture, fails and keeps the old one",
     async () => {
       // From source, --from a directory whose linux-x64 "binary" is an arm64 ELF header: the
       // wrong-architecture case, without copying a real 120 MB build.
@@ -169,6 +169,18 @@ describe("deploy", () => {
         expect.objectContaining({ node: "n2", state: "would_copy", bytes: null }),
       ]);
       expect(check.stderr).toContain("deploy: n2: would copy");
+      expect(statSync(join(own.n2 as string, "cluster-exec")).mtimeMs).toBe(mtime);
+
+      // No permission to write beside binary_path: named, and the old binary stays.
+      chmodSync(own.n2 as string, 0o555);
+      try {
+        const denied = await deployJson([...fromSource, "--from", wrong]);
+        expect(denied.code).toBe(1);
+        expect(denied.nodes[0]).toMatchObject({ state: "failed", error: { code: "FILE_FAILED" } });
+        expect(denied.nodes[0]?.error?.message).toMatch(/permission denied/i);
+      } finally {
+        chmodSync(own.n2 as string, 0o755);
+      }
       expect(statSync(join(own.n2 as string, "cluster-exec")).mtimeMs).toBe(mtime);
 
       const r = await deployJson([...fromSource, "--from", wrong]);
