@@ -1,5 +1,6 @@
 // `deploy` on the netns cluster: the compiled binary copies itself to every node's binary_path
-// (each node has its own ~/.local/bin: a directory of its own mounted in its mount namespace),
+// (each node has its own ~/.local/bin: a directory of its own mounted in its mount namespace; n1
+// over ssh2, n2 and n3 over OpenSSH),
 // cluster-status then shows each node's version and probes through the deployed binary; a second
 // deploy copies nothing; --check reports a node that would change; no permission at binary_path,
 // a binary of the wrong architecture and a full filesystem there all keep the old binary.
@@ -16,6 +17,7 @@ const T = 240_000;
 const BIN_DIR = "/home/cetest/.local/bin";
 let c: TestCluster;
 let bin: string;
+let configPath: string;
 const own: Record<string, string> = {};
 
 const env = () => ({
@@ -41,7 +43,7 @@ async function deployJson(
 }
 
 async function status(): Promise<StatusReport> {
-  const r = await ctl([bin, "--config", c.configPath, "cluster-status", "--json"]);
+  const r = await ctl([bin, "--config", configPath, "cluster-status", "--json"]);
   if (r.code !== 0) throw new Error(`cluster-status exit ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as StatusReport;
 }
@@ -51,6 +53,30 @@ describe("deploy", () => {
     bin = await buildLinuxBinary();
     c = await startCluster(3);
     for (const n of ["n1", "n2", "n3"]) own[n] = bindOwnDir(c, n, BIN_DIR, "local-bin");
+    // n1 over ssh2, n2 and n3 over OpenSSH (their ssh_config aliases): both file transports carry
+    // the 120 MB binary, and OpenSSH's crypto runs beside this process rather than in it.
+    configPath = join(c.dir, "deploy.toml");
+    writeFileSync(
+      configPath,
+      [
+        "[defaults]",
+        `ssh_config = "${join(c.dir, "ssh_config")}"`,
+        'user = "cetest"',
+        `identity_file = "${c.keyPath}"`,
+        "",
+        "[nodes.n1]",
+        'host = "n1.local"',
+        'ip = "10.250.0.11"',
+        'transport = "ssh2"',
+        ...["n2", "n3"].flatMap((n) => [
+          "",
+          `[nodes.${n}]`,
+          `host = "${n}"`,
+          'transport = "openssh"',
+        ]),
+        "",
+      ].join("\n"),
+    );
   }, T);
   afterAll(async () => {
     await c?.down();
@@ -62,7 +88,7 @@ describe("deploy", () => {
       const before = await status();
       for (const n of ["n1", "n2", "n3"])
         expect(before.nodes[n]).toMatchObject({ method: "script", version: null });
-      const r = await deployJson([bin, "--config", c.configPath, "deploy"]);
+      const r = await deployJson([bin, "--config", configPath, "deploy"]);
       expect(r.code).toBe(0);
       const sums = readFileSync(join(bin, "..", "SHA256SUMS"), "utf8");
       for (const d of r.nodes) {
@@ -118,7 +144,7 @@ describe("deploy", () => {
         process.execPath,
         CLI,
         "--config",
-        c.configPath,
+        configPath,
         "deploy",
         "--from",
         join(bin, ".."),
@@ -137,7 +163,7 @@ describe("deploy", () => {
         process.execPath,
         CLI,
         "--config",
-        c.configPath,
+        configPath,
         "deploy",
         "--check",
         "--from",
@@ -162,7 +188,7 @@ describe("deploy", () => {
       writeFileSync(join(wrong, "cluster-exec-linux-x64"), elf);
       const before = readFileSync(join(own.n2 as string, "cluster-exec"));
       const mtime = statSync(join(own.n2 as string, "cluster-exec")).mtimeMs;
-      const fromSource = [process.execPath, CLI, "--config", c.configPath, "deploy", "n2"];
+      const fromSource = [process.execPath, CLI, "--config", configPath, "deploy", "n2"];
       const check = await deployJson([...fromSource, "--check", "--from", wrong]);
       expect(check.code).toBe(1);
       expect(check.nodes).toEqual([
@@ -213,7 +239,7 @@ describe("deploy", () => {
         "n3",
         `cp ${join(c.dir, "old-cluster-exec")} ${BIN_DIR}/cluster-exec && chmod 755 ${BIN_DIR}/cluster-exec && chown cetest: ${BIN_DIR}/cluster-exec`,
       );
-      const r = await deployJson([bin, "--config", c.configPath, "deploy", "n3", "n1"]);
+      const r = await deployJson([bin, "--config", configPath, "deploy", "n3", "n1"]);
       expect(r.code).toBe(1);
       const n3 = r.nodes.find((d) => d.node === "n3");
       expect(n3).toMatchObject({ state: "failed", error: { code: "FILE_FAILED" } });
