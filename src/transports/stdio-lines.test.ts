@@ -32,5 +32,8 @@ describe("stdin as whole lines", () => {
       ["ok\n", "next\n"],
       [18],
     ]);
+    // Whole in one chunk, or ending in the chunk that brings the newline: dropped the same.
+    expect(await chunksOf([`${"x".repeat(20)}\nok\n`], 10)).toEqual([["ok\n"], [21]]);
+    expect(await chunksOf(["y".repeat(8), `${"y".repeat(8)}\n`], 10)).toEqual([[], [17]]);
   });
 });

@@ -20,7 +20,7 @@ export function wholeLines(
       let start = 0;
       for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
         pending += nl + 1 - start;
-        if (dropping) onDropped(pending);
+        if (dropping || pending > maxLine) onDropped(pending);
         else {
           parts.push(chunk.subarray(start, nl + 1));
           this.push(parts.length === 1 ? parts[0] : Buffer.concat(parts));
