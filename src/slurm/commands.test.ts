@@ -14,6 +14,7 @@ const node: NodeConfig = {
   specialties: [],
   user: "u",
   port: 22,
+  binary_path: "~/.local/bin/cluster-exec",
   partition: "batch",
   account: "proj",
   qos: "high",
