@@ -1,13 +1,20 @@
-// Builds the self-contained executables: dist/cluster-exec-<target> for each target.
-// Usage: bun scripts/build.ts [--target linux-x64|darwin-arm64]...   (default: both)
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+// Builds the self-contained executables: dist/cluster-exec-<target> for each target, and
+// dist/SHA256SUMS for every binary there (`sha256sum -c SHA256SUMS` checks them; `deploy` and
+// `version --json --sha256` print the same digests).
+// Usage: bun scripts/build.ts [--target linux-x64|darwin-arm64|linux-arm64]... [--out DIR]
+import { createHash } from "node:crypto";
+import { createReadStream, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 
-const ALL = ["linux-x64", "darwin-arm64"] as const;
+// linux-arm64: Raspberry Pi, Graviton. Each cross target's Bun runtime comes from npm.
+const ALL = ["linux-x64", "darwin-arm64", "linux-arm64"] as const;
 type Target = (typeof ALL)[number];
 
 const root = join(import.meta.dir, "..");
 const args = process.argv.slice(2);
+const outAt = args.indexOf("--out");
+const outDir =
+  outAt >= 0 && args[outAt + 1] ? resolve(args[outAt + 1] as string) : join(root, "dist");
 const wanted = args.flatMap((a, i) => (a === "--target" ? [args[i + 1]] : []));
 const targets = (wanted.length > 0 ? wanted : [...ALL]) as Target[];
 for (const t of targets)
@@ -22,10 +29,10 @@ const commit =
 // One entrypoint: parallel_execute fans out on the main thread (README: "why the main thread"),
 // so there is no worker file to add.
 const entrypoints = ["src/cli.ts"];
-mkdirSync(join(root, "dist"), { recursive: true });
+mkdirSync(outDir, { recursive: true });
 
 for (const target of targets) {
-  const outfile = join("dist", `cluster-exec-${target}`);
+  const outfile = join(outDir, `cluster-exec-${target}`);
   const started = performance.now();
   const proc = Bun.spawn(
     [
@@ -60,3 +67,15 @@ for (const target of targets) {
   }
   console.error(`built ${outfile} in ${Math.round(performance.now() - started)} ms`);
 }
+
+// One line per binary, as sha256sum prints it: "<hex>  <name>".
+const sums: string[] = [];
+for (const name of readdirSync(outDir)
+  .filter((f) => /^cluster-exec-[a-z0-9-]+$/.test(f))
+  .sort()) {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(join(outDir, name))) hash.update(chunk as Buffer);
+  sums.push(`${hash.digest("hex")}  ${name}`);
+}
+writeFileSync(join(outDir, "SHA256SUMS"), `${sums.join("\n")}\n`);
+console.error(`wrote ${join(outDir, "SHA256SUMS")} (${sums.length} binaries)`);

@@ -1,8 +1,11 @@
 #!/usr/bin/env bun
 // cluster-exec command line: argv → verbs. The only module that calls process.exit.
 import { clusterStatusVerb } from "./cli/cluster-status.ts";
+import { copyVerb } from "./cli/copy.ts";
+import { deployVerb } from "./cli/deploy.ts";
 import { forgetHostVerb } from "./cli/forget-host.ts";
 import { configVerb, probeVerb, versionVerb } from "./cli/info.ts";
+import { initVerb } from "./cli/init.ts";
 import { warn } from "./cli/output.ts";
 import { routeVerb } from "./cli/route.ts";
 import { runVerb } from "./cli/run.ts";
@@ -29,10 +32,13 @@ Verbs:
   tasks [--state S] [--limit N] [--json]        recent tasks, newest first
   route [routing flags] [--json] CMD            where CMD would run and why, without running it
   cluster-status [--json]                       every node: health, load, memory, address, how resolved
+  init [HOST...] [--dry-run] [--force]          probe hosts over SSH and write the configuration
+  deploy [NODE...] [--from DIR] [--check]       put this cluster-exec on the nodes (verified by sha256)
+  copy SRC NODE:DST | NODE:SRC DST              copy a file to or from a node (atomic, policy-checked)
   forget-host NAME                              forget a node's pinned SSH host key (after a deliberate change)
   probe [--json]                                this machine's load sample
   config check | show                           validate / print the effective configuration
-  version                                       version, target, commit
+  version [--json] [--sha256]                   version, target, commit (and this binary's sha256)
 Run \`cluster-exec VERB --help\` for a verb's flags.`;
 
 /** Pulls a global `--config PATH` (before any `--`) out of argv. */
@@ -84,6 +90,12 @@ export async function main(argv: string[]): Promise<number> {
       return runTaskVerb(args, load());
     case "cluster-status":
       return clusterStatusVerb(args, load());
+    case "init":
+      return initVerb(args, configPath);
+    case "deploy":
+      return deployVerb(args, load());
+    case "copy":
+      return copyVerb(args, load());
     case "forget-host":
       return forgetHostVerb(args, load());
     case "probe":
@@ -102,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
     default:
       throw new ClusterError(
         "USAGE",
-        `unknown verb ${JSON.stringify(verb)}; expected one of mcp, serve, run, submit, status, wait, logs, cancel, tasks, route, cluster-status, forget-host, probe, config, version (see --help)`,
+        `unknown verb ${JSON.stringify(verb)}; expected one of mcp, serve, run, submit, status, wait, logs, cancel, tasks, route, cluster-status, init, deploy, copy, forget-host, probe, config, version (see --help)`,
       );
   }
 }

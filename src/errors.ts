@@ -19,6 +19,9 @@ export type ErrorCode =
   | "OUTPUT_PRUNED" // the task's stored output was removed (output_store_max_bytes)
   | "DEADLINE_PASSED" // a batch's deadline passed before this command could start
   | "SPAWN_FAILED" // the local shell could not be started
+  | "FILE_NOT_FOUND" // a file to read (get_file, copy, deploy's binary) does not exist
+  | "FILE_TOO_LARGE" // a file over file_max_bytes (put_file, copy)
+  | "FILE_FAILED" // a file could not be written or read: permission, disk full, no SFTP...
   | "JOB_FAILED" // the batch scheduler (Slurm) ended the job: node failure, memory, preemption...
   | "INTERNAL";
 
@@ -48,6 +51,8 @@ export const EXIT = {
   refused: 77,
   connectionLost: 75,
   internal: 70,
+  noInput: 66,
+  ioError: 74,
   /** Our output's reader went away (EPIPE): what SIGPIPE would make of a shell command (128+13). */
   brokenPipe: 141,
 } as const;
@@ -71,6 +76,9 @@ const exitByCode: Record<ErrorCode, number> = {
   CONNECTION_LOST: EXIT.connectionLost,
   KILL_UNCONFIRMED: EXIT.connectionLost,
   SPAWN_FAILED: EXIT.internal,
+  FILE_NOT_FOUND: EXIT.noInput,
+  FILE_TOO_LARGE: EXIT.usage,
+  FILE_FAILED: EXIT.ioError,
   JOB_FAILED: EXIT.connectionLost,
   INTERNAL: EXIT.internal,
 };
@@ -94,6 +102,9 @@ const httpByCode: Partial<Record<ErrorCode, number>> = {
   HOST_KEY_CHANGED: 503,
   POLICY_DENIED: 403,
   CONNECTION_LOST: 502,
+  FILE_NOT_FOUND: 404,
+  FILE_TOO_LARGE: 413,
+  FILE_FAILED: 502,
 };
 
 /** The HTTP status of an error answered over HTTP (the status page's API). */

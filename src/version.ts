@@ -6,6 +6,11 @@ declare const BUILD_COMMIT: string | undefined;
 
 export const VERSION: string = pkg.version;
 
+/** A `bun build --compile` binary (then process.execPath is this program itself). */
+export function isCompiled(): boolean {
+  return typeof BUILD_TARGET === "string";
+}
+
 export function versionInfo(): { name: string; version: string; target: string; commit: string } {
   return {
     name: "cluster-exec",

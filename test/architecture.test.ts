@@ -17,6 +17,7 @@ const FLOORS = [
   "transports",
   "mcp",
   "run",
+  "files",
   "tasks",
   "routing",
   "policy",
@@ -49,6 +50,7 @@ const NAMED: Rule[] = [
   { from: "cluster", forbidden: ["cli"] },
   { from: "tasks", forbidden: ["mcp"] },
   { from: "mcp", forbidden: ["run", "transports"] },
+  { from: "files", forbidden: ["ssh", "openssh", "slurm", "run", "mcp"] },
   { from: "routing", forbidden: ["ssh", "openssh", "slurm", "discovery", "tasks", "run"] },
 ];
 

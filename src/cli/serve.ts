@@ -8,6 +8,7 @@ import { openTasksFor } from "../run/open-tasks.ts";
 import { createRuntime } from "../run/runtime.ts";
 import { createHttpApp, isLoopback } from "../transports/http.ts";
 import { mcpDepsFrom } from "../transports/mcp-deps.ts";
+import { wholeLines } from "../transports/stdio-lines.ts";
 import { loadOrCreateToken } from "../transports/token.ts";
 import { statusPageDepsFrom } from "../transports/web/source.ts";
 import { parseVerbArgs } from "./args.ts";
@@ -16,8 +17,9 @@ import { warn } from "./output.ts";
 export const MCP_HELP = `Usage: cluster-exec mcp
 
 Serves MCP over stdio (for Claude Code and other local agents): stdout carries only JSON-RPC, logs go
-to stderr. Tools: cluster_bash, offload_to, parallel_execute, cluster_status, and the background task
-tools task_status, task_wait, task_output, task_cancel (with background: true).`;
+to stderr. Tools: cluster_bash, offload_to, parallel_execute, cluster_status, put_file, get_file,
+and the background task tools task_status, task_wait, task_output, task_cancel (with background:
+true).`;
 
 export async function mcpVerb(argv: string[], config: Config): Promise<number> {
   const { values } = parseVerbArgs("mcp", argv, {});
@@ -27,7 +29,14 @@ export async function mcpVerb(argv: string[], config: Config): Promise<number> {
   }
   const { rt, tasks, advertiser } = await startServing(config);
   const server = createServer(mcpDepsFrom(rt, "mcp-stdio", tasks));
-  const transport = new StdioServerTransport();
+  const maxLine = stdioMaxMessage(config.settings.file_max_bytes);
+  const stdin = wholeLines(process.stdin, maxLine, (bytes) =>
+    warn(
+      `dropped a request of ${bytes} bytes on stdin: over ${maxLine}, the bound that follows file_max_bytes (it gets no answer)`,
+    ),
+  );
+  // The SDK's own bound never bites: wholeLines hands it no longer line.
+  const transport = new StdioServerTransport(stdin, undefined, { maxBufferSize: maxLine + 1 });
   const closed = new Promise<void>((resolve) => {
     transport.onclose = resolve;
     process.stdin.once("end", resolve); // the client went away
@@ -40,6 +49,15 @@ export async function mcpVerb(argv: string[], config: Config): Promise<number> {
   await server.close();
   await advertiser?.close();
   return 0;
+}
+
+/**
+ * The longest JSON-RPC line `mcp` reads from stdin: a put_file of file_max_bytes in base64, with
+ * room for the rest, and up to 1 GiB. With the SDK's default (10 MiB) a put_file of ~8 MB closed
+ * the transport and so ended the server.
+ */
+export function stdioMaxMessage(fileMaxBytes: number): number {
+  return Math.min(Math.max(16 * 1_048_576, Math.ceil(fileMaxBytes / 3) * 4 + 1_048_576), 2 ** 30);
 }
 
 export const SERVE_HELP = `Usage: cluster-exec serve [--host 127.0.0.1] [--port 7411]

@@ -7,6 +7,7 @@ import type { Arch, Os } from "../config/schema.ts";
 import { detectSandboxTool } from "../sandbox/detect.ts";
 import type { SandboxTool } from "../sandbox/levels.ts";
 import type { PartitionSample } from "../slurm/sinfo.ts";
+import { versionInfo } from "../version.ts";
 import { detectLocalCapabilities } from "./capabilities.ts";
 
 export interface LoadSample {
@@ -28,6 +29,8 @@ export interface LoadSample {
   /** Static facts, informational. */
   cpu_model?: string;
   os_release?: string;
+  /** The cluster-exec that took the sample (`probe --json`); absent from the POSIX script. */
+  cluster_exec?: { version: string; commit: string; target: string };
   /** A Slurm partition's own figures (kind = "slurm" nodes): idle CPUs, queue, features. */
   slurm?: PartitionSample;
 }
@@ -38,10 +41,12 @@ export async function probeLocal(): Promise<LoadSample> {
   const sample = await sampleLocal();
   // Static facts only after the CPU window: the processes systeminformation spawns would count as load.
   const st = await Promise.all([si.cpu(), si.osInfo()]).catch(() => undefined);
+  const { version, commit, target } = versionInfo();
   return {
     ...sample,
     cpu_model: st ? `${st[0].manufacturer} ${st[0].brand}`.trim() : undefined,
     os_release: st ? `${st[1].distro} ${st[1].release}`.trim() : undefined,
+    cluster_exec: { version, commit, target },
   };
 }
 

@@ -158,7 +158,15 @@ describe("remoteProbeScript, run by a real sh on this machine", () => {
     chmodSync(bad, 0o755);
     const viaBinary = parseRemoteProbe(run(remoteProbeScript(good)));
     expect(viaBinary.method).toBe("probe");
+    expect(viaBinary.via).toBe(good);
     expect(viaBinary.sample.hostname).toBe("from-binary");
+    // binary_path under the home directory: ~/ is the node's $HOME, however it is quoted.
+    Bun.spawnSync(["mkdir", "-p", join(d, "home", "bin dir")]);
+    Bun.spawnSync(["cp", good, join(d, "home", "bin dir", "ce")]);
+    const inHome = parseRemoteProbe(
+      run(remoteProbeScript("~/bin dir/ce"), { HOME: join(d, "home") }),
+    );
+    expect(inHome.via).toBe(join(d, "home", "bin dir", "ce"));
     expect(parseRemoteProbe(run(remoteProbeScript(bad))).method).toBe("script");
     // On PATH under its own name, without binary_path.
     const onPath = join(d, "bin");
@@ -166,5 +174,6 @@ describe("remoteProbeScript, run by a real sh on this machine", () => {
     Bun.spawnSync(["cp", good, join(onPath, "cluster-exec")]);
     const r = parseRemoteProbe(run(remoteProbeScript(), { PATH: `${onPath}:/usr/bin:/bin` }));
     expect(r.sample.hostname).toBe("from-binary");
+    expect(r.via).toBe(join(onPath, "cluster-exec"));
   });
 });

@@ -29,10 +29,12 @@ export type SampleMethod = "local" | "probe" | "script" | "sinfo";
 export function remoteProbeScript(binaryPath?: string, opts: { sandbox?: boolean } = {}): string {
   const candidates = [binaryPath, "cluster-exec"]
     .filter(Boolean)
-    .map((c) => shellQuote(c as string));
+    .map((c) => homeQuote(c as string));
   return `${toolsProbeScript()}for c in ${candidates.join(" ")}; do
-  if command -v "$c" >/dev/null 2>&1; then
-    if out=$("$c" probe --json 2>/dev/null); then echo @@probe; printf '%s\\n' "$out"; exit 0; fi
+  if p=$(command -v "$c" 2>/dev/null); then
+    if out=$("$p" probe --json 2>/dev/null); then
+      echo @@via; printf '%s\\n' "$p"; echo @@probe; printf '%s\\n' "$out"; exit 0
+    fi
   fi
 done
 echo @@os; uname -s
@@ -55,8 +57,20 @@ esac
 `;
 }
 
-/** Parses what remoteProbeScript printed; throws with a reason a person can act on. */
-export function parseRemoteProbe(stdout: string): { sample: LoadSample; method: SampleMethod } {
+/** A path for the node's shell: `~/x` as "$HOME"/'x' (quoted, so `~` would stay literal). */
+export function homeQuote(path: string): string {
+  return path.startsWith("~/") ? `"$HOME"/${shellQuote(path.slice(2))}` : shellQuote(path);
+}
+
+/**
+ * Parses what remoteProbeScript printed; throws with a reason a person can act on. `via` is the
+ * cluster-exec that answered, when one did.
+ */
+export function parseRemoteProbe(stdout: string): {
+  sample: LoadSample;
+  method: SampleMethod;
+  via?: string;
+} {
   const sections = splitSections(stdout);
   const tools = sections.get("tools");
   const probe = sections.get("probe");
@@ -66,7 +80,8 @@ export function parseRemoteProbe(stdout: string): { sample: LoadSample; method: 
       sample.capabilities = [
         ...new Set([...(sample.capabilities ?? []), ...parseToolsSection(tools, sample.os)]),
       ].sort();
-    return { sample, method: "probe" };
+    const via = sections.get("via")?.trim();
+    return { sample, method: "probe", ...(via ? { via } : {}) };
   }
   const need = (name: string) => {
     const v = sections.get(name);
@@ -158,6 +173,13 @@ function parseProbeJson(text: string): LoadSample {
     !(Array.isArray(v.capabilities) && v.capabilities.every((c) => typeof c === "string"))
   )
     throw new Error("cluster-exec probe --json: capabilities is not a list of words");
+  const program = v.cluster_exec as Record<string, unknown> | undefined;
+  // Informational: an odd value is dropped, never a reason to lose the sample.
+  if (
+    program !== undefined &&
+    (typeof program !== "object" || typeof program?.version !== "string")
+  )
+    delete v.cluster_exec;
   const { sandbox: _, ...rest } = v;
   return { ...rest, ...sandboxField(v.sandbox) } as unknown as LoadSample;
 }

@@ -2,6 +2,7 @@
 // A Slurm partition is shown like a node: its CPUs as cores, the allocated share as CPU %, and its
 // queue beside.
 import type { PartitionSample } from "../slurm/sinfo.ts";
+import { versionInfo } from "../version.ts";
 import { mergeCapabilities } from "./capabilities.ts";
 import type { NodeView } from "./view.ts";
 
@@ -32,6 +33,13 @@ export interface NodeStatus {
   mem_total: number | null;
   /** local (in-process), probe (`cluster-exec probe` on the node) or script (POSIX fallback). */
   method: string | null;
+  /** How the node was probed, in words: in-process, the cluster-exec at a path, or the POSIX script. */
+  probe_via: string | null;
+  /** The node's cluster-exec version (from its probe); null when it has none or was not probed. */
+  version: string | null;
+  version_commit: string | null;
+  /** The node's cluster-exec is another version or build than this one; null: unknown. */
+  version_differs: boolean | null;
   /** The step that first produced a cached address: mdns, dns or fallback. */
   address_source: string | null;
   address_age_s: number | null;
@@ -59,10 +67,21 @@ export interface StatusReport {
   nodes: Record<string, NodeStatus>;
 }
 
-export function statusReport(views: NodeView[], now = Date.now()): StatusReport {
+/** This program's version and commit, what each node's is compared with. */
+export interface SelfVersion {
+  version: string;
+  commit: string;
+}
+
+export function statusReport(
+  views: NodeView[],
+  now = Date.now(),
+  self: SelfVersion = versionInfo(),
+): StatusReport {
   const nodes: Record<string, NodeStatus> = {};
   for (const v of views) {
     const s = v.sample;
+    const program = v.isLocal ? self : s?.cluster_exec;
     nodes[v.name] = {
       kind: v.config.kind,
       status: v.health,
@@ -84,6 +103,10 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
       load_15m: s?.load_15m ?? null,
       mem_total: s?.mem_total ?? null,
       method: v.method ?? null,
+      probe_via: probeVia(v),
+      version: program?.version ?? null,
+      version_commit: program?.commit ?? null,
+      version_differs: program ? differs(program, self) : null,
       address_source: v.address_source,
       address_age_s: v.address_age_s ?? null,
       resolution: v.resolution ?? null,
@@ -106,6 +129,21 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
   return { local_node: views.find((v) => v.isLocal)?.name ?? null, nodes };
 }
 
+function probeVia(v: NodeView): string | null {
+  if (v.isLocal) return "in-process";
+  if (v.method === "probe") return `cluster-exec ${v.via ?? "on the PATH"}`;
+  if (v.method === "script")
+    return `POSIX script (no cluster-exec at ${v.config.binary_path} or on the PATH)`;
+  return null;
+}
+
+/** Another version, or another build of it where both builds are known. */
+export function differs(node: SelfVersion, self: SelfVersion): boolean {
+  if (node.version !== self.version) return true;
+  const known = (c: string) => c !== "dev" && c !== "unknown" && c !== "";
+  return known(node.commit) && known(self.commit) && node.commit !== self.commit;
+}
+
 const HEADERS = [
   "NODE",
   "STATUS",
@@ -115,6 +153,7 @@ const HEADERS = [
   "CORES",
   "OS/ARCH",
   "CAPABILITIES",
+  "VERSION",
   "SANDBOX",
   "TRANSPORT",
   "ADDRESS (VIA)",
@@ -133,6 +172,7 @@ export function statusTable(report: StatusReport): string {
     num(n.cores),
     `${n.os ?? "?"}/${n.arch ?? "?"}`,
     capabilityCell(n),
+    versionCell(n),
     sandbox(n),
     n.transport ?? "-",
     address(n),
@@ -165,6 +205,11 @@ function capabilityCell(n: NodeStatus): string {
   const configured = n.capabilities_configured.map((c) => c.toLowerCase());
   const extra = n.capabilities.filter((c) => !configured.includes(c)).map((c) => `+${c}`);
   return [...n.capabilities_configured, ...extra].join(",") || "-";
+}
+
+function versionCell(n: NodeStatus): string {
+  if (n.version === null) return "-";
+  return n.version_differs ? `${n.version} (differs)` : n.version;
 }
 
 /** "bwrap", or with a level set: "bwrap, workspace" ("?" when the node was not probed yet). */

@@ -190,9 +190,15 @@ export function createSampler(opts: SamplerOptions): Sampler {
       );
     if (partition !== undefined)
       return { ...parseSlurmSample(partition, r.stdout), sampled_at: clock(), method: "sinfo" };
-    const { sample, method } = parseRemoteProbe(r.stdout);
+    const { sample, method, via } = parseRemoteProbe(r.stdout);
     s.sinceSandboxCheck = checkBox && sample.sandbox !== undefined ? 0 : since;
-    return { ...sample, sandbox: sample.sandbox ?? known, sampled_at: clock(), method };
+    return {
+      ...sample,
+      sandbox: sample.sandbox ?? known,
+      sampled_at: clock(),
+      method,
+      ...(via ? { via } : {}),
+    };
   }
 
   async function attempt(s: Slot): Promise<void> {

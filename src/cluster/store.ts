@@ -8,6 +8,8 @@ export interface StoredSample extends LoadSample {
   /** Epoch ms. */
   sampled_at: number;
   method: SampleMethod;
+  /** The cluster-exec on the node that answered (method "probe"). */
+  via?: string;
 }
 
 /** History kept per node. */

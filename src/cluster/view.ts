@@ -28,6 +28,8 @@ export interface NodeView extends NodeSnapshot {
   reasons: string[];
   /** How the sample was taken: in-process, `cluster-exec probe` on the node, or the POSIX script. */
   method?: SampleMethod;
+  /** The node's cluster-exec that answered the probe (method "probe"). */
+  via?: string;
   /** Consecutive failed sampling attempts. */
   failures: number;
   last_error?: string;
@@ -71,7 +73,7 @@ export function buildView(i: ViewInputs): NodeView {
     i.settings,
   );
   const staleAfter = 3 * i.settings.sample_interval * 1000;
-  const { method, ...sample } = i.sample ?? ({} as Partial<StoredSample>);
+  const { method, via, ...sample } = i.sample ?? ({} as Partial<StoredSample>);
   const viaSsh = !i.isLocal && i.transport?.transport === "openssh";
   const where = viaSsh ? undefined : i.resolution;
   return {
@@ -84,6 +86,7 @@ export function buildView(i: ViewInputs): NodeView {
     detected: i.detected ?? i.sample?.capabilities,
     reasons: verdict.reasons,
     method,
+    via,
     failures,
     last_error: i.state?.last_error,
     warnings: i.sample ? factMismatches(i.node, i.sample) : [],

@@ -26,7 +26,8 @@ export interface NodeConfig {
   user: string;
   identity_file?: string;
   port: number;
-  binary_path?: string;
+  /** Where cluster-exec is (or goes, with `deploy`) on the node; `~/` is the node's home. */
+  binary_path: string;
   /** How the node is reached (the node's own, else [defaults]); "auto" (also when absent) asks `ssh -G`. */
   transport?: Transport;
   /** Whether user / port were configured (node, [defaults] or environment) rather than defaulted: only those are passed to `ssh`, so its own config can say the rest. */
@@ -80,6 +81,19 @@ export interface LoadOptions {
   /** Flag overrides, highest precedence. */
   overrides?: Partial<Record<SettingKey, string | number>>;
   env?: Record<string, string | undefined>;
+  /** Settings from the environment and defaults only, no nodes (init, which writes the file). */
+  noFile?: boolean;
+}
+
+/** Where the configuration file is read from (or written to by init): --config, $CLUSTER_CONFIG, XDG. */
+export function configFilePath(
+  explicit?: string,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  const home = env.HOME ?? os.homedir();
+  const given = explicit ?? env.CLUSTER_CONFIG;
+  if (given) return resolve(expandHome(given, home));
+  return join(env.XDG_CONFIG_HOME || join(home, ".config"), "cluster-exec", "cluster.toml");
 }
 
 /**
@@ -96,7 +110,9 @@ export function envNodeKey(name: string): string {
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   const home = env.HOME ?? os.homedir();
-  const { path, raw } = readConfigFile(opts.configPath ?? env.CLUSTER_CONFIG, env, home);
+  const { path, raw } = opts.noFile
+    ? { path: "(environment and defaults)", raw: {} }
+    : readConfigFile(opts.configPath ?? env.CLUSTER_CONFIG, env, home);
   const where = path ?? "embedded default";
   const origin = new Map<string, string>(); // "defaults.ssh_timeout" → how to name it in errors
   const warnings: string[] = [];
@@ -207,6 +223,7 @@ function build(
       user: n.user ?? user,
       port: n.port ?? settings.port,
       identity_file: identity ? expandHome(identity, home) : undefined,
+      binary_path: n.binary_path ?? settings.binary_path,
       sandbox: n.sandbox ?? settings.sandbox,
       writable: n.writable ?? settings.writable,
       transport: n.transport ?? d.transport ?? "auto",

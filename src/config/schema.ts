@@ -92,7 +92,7 @@ const nodeFields = z.strictObject({
   user: SETTINGS.user.type.optional(),
   identity_file: z.string().min(1, "expected a key file path").optional(),
   port: port.optional(),
-  binary_path: z.string().min(1, "expected a path to cluster-exec on that node").optional(),
+  binary_path: SETTINGS.binary_path.type.optional(),
   transport: SETTINGS.transport.type.optional(),
   allow: z.array(glob).optional(),
   deny: z.array(glob).optional(),

@@ -247,7 +247,8 @@ export const SETTINGS = {
   http_max_body: {
     env: "CLUSTER_HTTP_MAX_BODY",
     type: bytes(1024, 64 * MiB),
-    default: 1_048_576,
+    // A 1 MiB command line (a heredoc writing a file) or a put_file of a few MB, JSON-escaped.
+    default: 4 * MiB,
     meaning: "largest HTTP request body `serve` accepts, in bytes; at most 64 MiB",
     kind: "number",
   },
@@ -275,6 +276,26 @@ export const SETTINGS = {
     default: 7,
     meaning: "days a finished task (its row and output files) is kept before it is pruned",
     kind: "number",
+  },
+  file_max_bytes: {
+    env: "CLUSTER_FILE_MAX_BYTES",
+    type: count
+      .min(1024, "expected at least 1024 bytes")
+      .max(2 ** 32, "expected at most 4294967296 bytes (4 GiB)"),
+    default: 64 * 1_048_576,
+    meaning:
+      "largest file `put_file` and `cluster-exec copy` write (an append counts the whole file) or `copy` reads from a node, in bytes; `get_file` reads any file, a page at a time",
+    kind: "number",
+  },
+  binary_path: {
+    env: "CLUSTER_BINARY_PATH",
+    type: z
+      .string()
+      .regex(/^(\/|~\/)./, 'expected an absolute path or one under the home directory ("~/...")'),
+    default: "~/.local/bin/cluster-exec",
+    meaning:
+      "where `deploy` puts cluster-exec on a node and where sampling looks for it first (then `cluster-exec` on the PATH); a node may set its own",
+    kind: "string",
   },
   sandbox: {
     env: "CLUSTER_SANDBOX",

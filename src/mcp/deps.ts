@@ -1,6 +1,7 @@
 // What the MCP server needs from the rest of the program; tests pass their own.
 
 import { SETTINGS } from "../config/settings.ts";
+import type { FileApi } from "../files/api.ts";
 import type { TaskApi } from "../tasks/api.ts";
 import type { Requester, RunFn } from "../tasks/request.ts";
 
@@ -16,6 +17,8 @@ export interface McpDeps {
    * where the task store is not available.
    */
   tasks?: TaskApi;
+  /** put_file / get_file; absent where no node can be reached for files. */
+  files?: FileApi;
   /** Characters a tool result may take (settings mcp_*_limit); the table's defaults otherwise. */
   limits?: ResultLimits;
 }

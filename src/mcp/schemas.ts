@@ -56,7 +56,11 @@ export const cwd = z
 export const command = z
   .string({ error: expected("a shell command line") })
   .min(1, { error: expected("a non-empty shell command line") })
-  .max(100_000, { error: () => "expected a command line under 100000 characters" })
+  // The analyser's bound (1 MiB): a heredoc that writes a whole file is a command line too.
+  .max(1_048_576, {
+    error: () =>
+      "expected a command line of at most 1048576 characters (write large files with put_file)",
+  })
   .superRefine((value, ctx) => {
     const nul = value.indexOf("\u0000");
     if (nul >= 0)

@@ -70,6 +70,16 @@ export function sessionArgv(
   return [ssh, ...sshOptions(node, o), "-o", "ControlMaster=no", "-n", node.host, remote];
 }
 
+/** A subsystem (`sftp`) over the node's ControlMaster; its stdin and stdout carry the protocol. */
+export function subsystemArgv(
+  ssh: string,
+  node: NodeConfig,
+  o: SshArgvOptions,
+  subsystem: string,
+): string[] {
+  return [ssh, ...sshOptions(node, o), "-o", "ControlMaster=no", "-s", node.host, subsystem];
+}
+
 /** The master: connects, authenticates, then puts itself in the background (ControlPersist). */
 export function masterArgv(
   ssh: string,

@@ -14,6 +14,7 @@ const node = (extra: Partial<NodeConfig> = {}): NodeConfig => ({
   port: 22,
   capabilities: [],
   specialties: [],
+  binary_path: "~/.local/bin/cluster-exec",
   sandbox: "off",
   writable: [],
   ...extra,

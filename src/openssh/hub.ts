@@ -6,7 +6,14 @@ import { abortableSleep, abortError, raceAbort } from "../abort.ts";
 import type { NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
 import { type ChannelKind, SessionSlots } from "../remote/session-slots.ts";
-import { configArgv, controlArgv, masterArgv, type SshArgvOptions, sessionArgv } from "./argv.ts";
+import {
+  configArgv,
+  controlArgv,
+  masterArgv,
+  type SshArgvOptions,
+  sessionArgv,
+  subsystemArgv,
+} from "./argv.ts";
 import { sshAddress } from "./choose-transport.ts";
 import { controlDir, ensureControlDir, MAX_SOCKET_PATH } from "./control-dir.ts";
 import { ControlMaster } from "./master.ts";
@@ -142,6 +149,37 @@ export class OpensshHub {
     void proc.exited.then(() => {
       this.procs.delete(proc);
       link.slots.release(kind);
+    });
+    return proc;
+  }
+
+  /**
+   * Takes a run slot and starts `ssh -s HOST SUBSYSTEM` over the master, stdin and stdout piped
+   * (the subsystem's protocol); the slot returns at exit.
+   */
+  async spawnSubsystem(
+    node: NodeConfig,
+    link: Link,
+    subsystem: string,
+    signal?: AbortSignal,
+  ): Promise<Bun.Subprocess<"pipe", "pipe", "pipe">> {
+    await link.slots.acquire("run", signal);
+    let proc: Bun.Subprocess<"pipe", "pipe", "pipe">;
+    try {
+      proc = Bun.spawn(subsystemArgv(this.opts.ssh, node, this.argvOptions(node), subsystem), {
+        stdin: "pipe",
+        stdout: "pipe",
+        stderr: "pipe",
+        detached: true,
+      });
+    } catch (err) {
+      link.slots.release("run");
+      throw new ClusterError("SPAWN_FAILED", `cannot run ssh: ${(err as Error).message}`);
+    }
+    this.procs.add(proc);
+    void proc.exited.then(() => {
+      this.procs.delete(proc);
+      link.slots.release("run");
     });
     return proc;
   }

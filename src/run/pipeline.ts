@@ -16,6 +16,7 @@ import type { RouteDecision } from "../routing/types.ts";
 import { sandboxSpec } from "../sandbox/levels.ts";
 import type { RunFn, RunRecorder, RunRequest } from "../tasks/request.ts";
 import type { RunsInFlight } from "./in-flight.ts";
+import { needsStaging, type Staged } from "./long-command.ts";
 
 export interface PipelineDeps {
   config: Config;
@@ -25,6 +26,8 @@ export interface PipelineDeps {
   recorder?: RunRecorder;
   /** Load accounting so concurrent work spreads: runs in flight per node, read by decide(). */
   inFlight: RunsInFlight;
+  /** Puts a line too long for an argument into a file on the node (long-command.ts). */
+  stage?: (node: string, command: string, taskId: string, signal?: AbortSignal) => Promise<Staged>;
 }
 
 export function createRunFn(deps: PipelineDeps): RunFn {
@@ -97,10 +100,13 @@ export function createRunFn(deps: PipelineDeps): RunFn {
     // Taken in the same synchronous stretch as the decision: the next run of a batch sees it.
     const release = deps.inFlight.take(node);
     let result: RunResult;
+    let staged: Staged | undefined;
     try {
+      if (deps.stage && needsStaging(req.command))
+        staged = await deps.stage(node, req.command, task_id, hooks.signal);
       const outcome = await deps.executorFor(node).run(
         {
-          command: req.command,
+          command: staged?.command ?? req.command,
           cwd: req.cwd,
           timeoutMs: Math.max(0, (req.timeoutS ?? settings.cmd_timeout) * 1000),
           outputLimit: settings.output_limit,
@@ -126,6 +132,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
       result = failedBeforeStart(toClusterError(err), { ...ids, node, route });
     } finally {
       release();
+      await staged?.cleanup();
     }
     deps.recorder?.finished(result, { requester: req.requester, bytes_out: bytesOut });
     return result;

@@ -5,12 +5,16 @@ import type { Sampler } from "../cluster/sampler.ts";
 import type { NodeView } from "../cluster/view.ts";
 import type { Config } from "../config/load.ts";
 import type { Executor } from "../exec/executor.ts";
+import type { FilesFor } from "../files/api.ts";
 import type { RouteDecision } from "../routing/types.ts";
 import type { RunFn, RunRecorder } from "../tasks/request.ts";
 import { createClusterSampler } from "./cluster-sampler.ts";
 import { createDecider } from "./decide.ts";
+import { createFilesFor } from "./files.ts";
 import { createExecutorFor } from "./for-node.ts";
 import { createRunsInFlight, type RunsInFlight } from "./in-flight.ts";
+import { createStager } from "./long-command.ts";
+import { createNodeExec, type NodeExec } from "./node-exec.ts";
 import { createRunFn } from "./pipeline.ts";
 import { createTransports } from "./transports.ts";
 
@@ -20,6 +24,10 @@ export interface Runtime {
   /** Policy + routing from cached samples only. */
   decide: (req: Parameters<RunFn>[0]) => RouteDecision;
   sampler: Sampler;
+  /** A file transfer to a node (this machine's files, or SFTP on the pooled connection). */
+  filesFor: FilesFor;
+  /** A short command on a node through /bin/sh (here, or over its transport), output collected. */
+  execOn: NodeExec;
   /** Runs in flight per node, shared by every caller of this runtime (placement counts them). */
   inFlight: RunsInFlight;
   /** Calls `listener` after every sampling attempt (success or failure); returns the unsubscribe. */
@@ -64,7 +72,18 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     return e;
   };
   const decide = createDecider({ config, views: () => sampler.views() });
-  const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, inFlight });
+  const filesFor = createFilesFor(config, {
+    transports,
+    isLocal: (node) => sampler.view(node)?.isLocal === true,
+  });
+  const runOnce = createRunFn({
+    config,
+    decide,
+    executorFor,
+    recorder: opts.recorder,
+    inFlight,
+    stage: createStager(filesFor),
+  });
   // Runs in flight, so that close() can stop them: a closed SSH channel does not kill a remote
   // command, only the kill over a second channel does, and that needs the transports still open.
   const inflight = new Set<Promise<unknown>>();
@@ -91,6 +110,11 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     run,
     decide,
     sampler,
+    filesFor,
+    execOn: createNodeExec(config, {
+      remote: transports.remoteExec,
+      isLocal: (node) => sampler.view(node)?.isLocal === true,
+    }),
     inFlight,
     onSampled(listener) {
       sampled.add(listener);

@@ -1,12 +1,18 @@
 // Word conversion for parse.ts: mvdan/sh word parts (quotes, $x, ${x...}, $(...)) into shell-ast
 // parts, with the source text of each word for messages.
 import { flag, forEachNode, kindOf, node, nodes, num, offset, type Raw, text } from "./gopherjs.ts";
+import type { LiftedBody } from "./heredoc-lift.ts";
 import type { ParamOp, Part, Script, Word } from "./shell-ast.ts";
 import { decodeAnsiC, unescapeDoubleQuoted, unescapeUnquoted } from "./unescape.ts";
 
 export abstract class WordReader {
   private readonly bytes: Uint8Array | undefined;
-  constructor(protected readonly source: string) {
+  /** Markers of the lifted bodies (heredoc-lift.ts) the parser reported where they were put. */
+  readonly liftedFound = new Set<string>();
+  constructor(
+    protected readonly source: string,
+    private readonly lifted?: Map<string, LiftedBody>,
+  ) {
     // Positions are byte offsets: only non-ASCII text needs the byte view.
     // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII range check
     this.bytes = /^[\x00-\x7f]*$/.test(source) ? undefined : new TextEncoder().encode(source);
@@ -25,11 +31,28 @@ export abstract class WordReader {
   protected heredoc(body: Raw, delimiter: Word): Word {
     const parts = nodes(body, "Parts");
     const literal = delimiter.parts.some((p) => p.kind === "lit" && p.quoted);
+    const lifted = this.lifted && this.liftedBody(parts, literal);
+    if (lifted) return { parts: [{ kind: "lit", value: lifted, quoted: true }], source: lifted };
     if (literal) {
       const value = parts.map((p) => text(p, "Value")).join("");
       return { parts: [{ kind: "lit", value, quoted: true }], source: value };
     }
     return { parts: parts.flatMap((p) => this.part(p, true, true)), source: this.wordSource(body) };
+  }
+
+  /**
+   * The text of a lifted body when this here-doc is exactly its marker line, and the parser reads
+   * it as the lifter did (quoted, or unquoted with nothing to expand).
+   */
+  private liftedBody(parts: Raw[], literal: boolean): string | undefined {
+    if (parts.length !== 1 || kindOf(parts[0]) !== "Lit") return undefined;
+    const value = text(parts[0] as Raw, "Value");
+    const found = this.lifted?.get(value.slice(0, -1));
+    if (!found || value !== `${found.marker}\n` || this.liftedFound.has(found.marker))
+      return undefined;
+    if (found.quoted !== literal) return undefined;
+    this.liftedFound.add(found.marker);
+    return found.body;
   }
 
   word(w: Raw): Word {

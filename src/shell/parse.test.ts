@@ -119,6 +119,7 @@ describe("commands", () => {
       new ShellSyntaxError("not valid shell syntax: 1:6: reached EOF without closing quote '"),
     );
     expect(() => parseShell("a &&")).toThrow(ShellSyntaxError);
-    expect(() => parseShell("x".repeat(70_000))).toThrow(/longer than/);
+    expect(() => parseShell("x".repeat(70_000))).toThrow(/at most 65536 such characters/);
+    expect(() => parseShell("x".repeat(1024 * 1024 + 1))).toThrow(/longer than 1048576/);
   });
 });

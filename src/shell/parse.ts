@@ -1,6 +1,7 @@
 // Parses a command line as bash (mvdan/sh via mvdan-sh) into the parser-neutral tree of shell-ast.ts.
 import type { GoParseError, GoParser } from "mvdan-sh";
 import { flag, kindOf, node, nodes, num, offset, type Raw, text } from "./gopherjs.ts";
+import { LIFT_FROM_LENGTH, liftHeredocBodies } from "./heredoc-lift.ts";
 import { WordReader } from "./parse-words.ts";
 import type { Assign, Command, Redirect, Script, Stmt, Word } from "./shell-ast.ts";
 
@@ -9,8 +10,16 @@ export class ShellSyntaxError extends Error {
   override readonly name = "ShellSyntaxError";
 }
 
-/** Commands longer than this are refused rather than analysed (agents send one-liners). */
-export const MAX_COMMAND_LENGTH = 64 * 1024;
+/**
+ * Commands longer than this are refused rather than analysed. 1 MiB: a heredoc that writes a whole
+ * source file is analysed (heredoc-lift.ts keeps that fast), not refused as unparseable.
+ */
+export const MAX_COMMAND_LENGTH = 1024 * 1024;
+/**
+ * What the parser itself reads at most once literal here-doc bodies are lifted out: it needs ~1 s
+ * for 256 KiB of text with an expansion on every line, and routing waits for it.
+ */
+export const MAX_PARSED_LENGTH = 64 * 1024;
 
 // One parser object, reused: creating one allocates a lot of GopherJS state.
 let parser: GoParser | undefined;
@@ -43,16 +52,39 @@ const REDIRECT_OPS: Record<number, string> = {
 
 export function parseShell(source: string): Script {
   if (source.length > MAX_COMMAND_LENGTH)
-    throw new ShellSyntaxError(`command is longer than ${MAX_COMMAND_LENGTH} characters`);
-  let file: Raw;
+    throw new ShellSyntaxError(
+      `command is longer than ${MAX_COMMAND_LENGTH} characters (${source.length}); write large files with put_file (or \`cluster-exec copy\`)`,
+    );
+  const lifted = source.length >= LIFT_FROM_LENGTH ? liftHeredocBodies(source) : undefined;
+  if (lifted && lifted.source.length <= MAX_PARSED_LENGTH) {
+    // Where a body is not found exactly where it was taken from, the line is read whole.
+    const converter = new Converter(lifted.source, lifted.bodies);
+    const script = tryParse(lifted.source, converter);
+    if (script && converter.liftedFound.size === lifted.bodies.size) return { ...script, source };
+  }
+  if (source.length > MAX_PARSED_LENGTH)
+    throw new ShellSyntaxError(
+      `command is ${source.length} characters, and ${lifted?.source.length ?? source.length} of them are not the text of a here-doc with a quoted delimiter; at most ${MAX_PARSED_LENGTH} such characters are analysed: quote the delimiter (<<'EOF') so the body is taken as text, or write the file with put_file`,
+    );
+  return new Converter(source).script(parseRaw(source));
+}
+
+function tryParse(source: string, converter: Converter): Script | undefined {
   try {
-    file = shellParser().Parse(source, "").__internal_object__ as Raw;
+    return converter.script(parseRaw(source));
+  } catch {
+    return undefined; // a marker put where no body was: the whole line decides
+  }
+}
+
+function parseRaw(source: string): Raw {
+  try {
+    return shellParser().Parse(source, "").__internal_object__ as Raw;
   } catch (err) {
     const goErr = err as Partial<GoParseError>;
     const message = typeof goErr.Error === "function" ? goErr.Error() : String(err);
     throw new ShellSyntaxError(`not valid shell syntax: ${message}`);
   }
-  return new Converter(source).script(file);
 }
 
 /** `while true`, `while :`, `while sleep 1`, `until false`: a loop that never ends by itself. */

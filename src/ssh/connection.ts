@@ -1,13 +1,15 @@
 // One open, authenticated ssh2 connection to a node: session channels within a bound (queue
 // beyond, refused opens retried), exact exit status capture, half-open detection, the reaper.
 import type { Socket } from "node:net";
-import type { Client } from "ssh2";
+import type { Client, SFTPWrapper } from "ssh2";
 import { abortableSleep, withTimeout } from "../abort.ts";
 import { ClusterError } from "../errors.ts";
 import type { KnownHosts } from "../remote/host-keys.ts";
 import { type ChannelKind, SessionSlots } from "../remote/session-slots.ts";
+import { nodeBusyError, noSftpError } from "./channel-errors.ts";
 import { buildReaperCommand, Reaper } from "./reaper.ts";
 import type { ExitStatus, RemoteProcess } from "./remote-process.ts";
+import { requestSftp } from "./sftp-open.ts";
 
 export type { ChannelKind };
 
@@ -104,17 +106,39 @@ export class SshConnection {
    * Opens a session channel and sends `command` on it. Rejects with NotSentError when the command
    * certainly did not reach the node, MaybeSentError when it may have.
    */
-  async exec(
+  exec(
     command: string,
     kind: ChannelKind,
     signal?: AbortSignal,
     deadline?: number,
   ): Promise<RemoteProcess> {
+    return this.openChannel(kind, signal, deadline, () => this.execOnce(command, kind));
+  }
+
+  /**
+   * Opens an SFTP session on a run slot (it is a session channel like any command); the slot is
+   * given back when the session closes. Nothing is sent that could run twice, so any failure to
+   * open it may be retried.
+   */
+  sftp(signal?: AbortSignal): Promise<SFTPWrapper> {
+    return this.openChannel("run", signal, undefined, () => this.sftpOnce());
+  }
+
+  /**
+   * Takes a slot and opens a channel in it, waiting and asking again while sshd refuses; waiting
+   * ends at `deadline` (performance.now() ms) with NODE_BUSY.
+   */
+  private async openChannel<T>(
+    kind: ChannelKind,
+    signal: AbortSignal | undefined,
+    deadline: number | undefined,
+    open: () => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (!this.alive) throw new NotSentError(`connection to ${this.node} closed`);
       await this.slots.acquire(kind, signal, deadline, () => this.busyError(deadline));
       try {
-        return await this.execOnce(command, kind);
+        return await open();
       } catch (err) {
         this.slots.release(kind);
         if (!(err instanceof OpenRefused)) throw err;
@@ -139,15 +163,30 @@ export class SshConnection {
     }
   }
 
-  /** NODE_BUSY: the wait for a session outlasted the command's timeout; nothing was sent. */
+  private async sftpOnce(): Promise<SFTPWrapper> {
+    if (!this.alive) throw new NotSentError(`connection to ${this.node} closed`);
+    const r = await requestSftp(this.client, {
+      bytesRead: () => this.sock.bytesRead,
+      windowMs: Math.max(this.opts.handshakeTimeoutMs, this.opts.keepaliveIntervalMs + 1000),
+    });
+    switch (r.kind) {
+      case "open":
+        r.sftp.once("close", () => this.slots.release("run"));
+        return r.sftp;
+      case "silent":
+        this.destroy("no reply to an SFTP session open (connection dead)");
+        throw new NotSentError(`connection to ${this.node} did not answer (dead or half-open)`);
+      case "refused":
+        if (this.alive) throw new OpenRefused(r.message);
+        throw new NotSentError(`connection to ${this.node} lost opening SFTP`);
+      default:
+        if (!this.alive) throw new NotSentError(`connection to ${this.node} lost opening SFTP`);
+        throw noSftpError(this.node, r.message);
+    }
+  }
+
   private busyError(deadline?: number): ClusterError {
-    const { run, control } = this.slots.inUse;
-    const waited = deadline === undefined ? "" : ` within the command's timeout`;
-    return new ClusterError(
-      "NODE_BUSY",
-      `node ${this.node} is busy: no SSH session became free${waited} (${run} running, ${control} control, ${this.slots.waiting} waiting on this connection); the command was not sent`,
-      { node: this.node },
-    );
+    return nodeBusyError(this.node, this.slots, deadline);
   }
 
   private async closeReaper(): Promise<void> {

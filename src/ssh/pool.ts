@@ -1,6 +1,7 @@
 // The connection pool: one ssh2 connection per node, opened on first use, reused, replaced when it
 // dies, closed when idle. Retries (with backoff) only what certainly did not send the command.
 
+import type { SFTPWrapper } from "ssh2";
 import { abortError, raceAbort } from "../abort.ts";
 import type { Config, NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
@@ -80,13 +81,37 @@ export class SshPool {
    * command is never re-sent: that surfaces as CONNECTION_LOST. Waiting for a free session ends
    * at `sessionDeadline` (performance.now() ms) with NODE_BUSY.
    */
-  async exec(
+  exec(
     node: NodeConfig,
     command: string,
     kind: ChannelKind = "run",
     signal?: AbortSignal,
     opts: { sessionDeadline?: number } = {},
   ): Promise<RemoteProcess> {
+    return this.withConnection(node, signal, (conn) =>
+      conn.exec(command, kind, signal, opts.sessionDeadline),
+    );
+  }
+
+  /**
+   * An SFTP session on the node's pooled connection (it takes a run slot until closed). Opening
+   * one has no effect on the node, so every failure before it is open is retried.
+   */
+  sftp(node: NodeConfig, signal?: AbortSignal): Promise<SFTPWrapper> {
+    return this.withConnection(node, signal, async (conn) => {
+      try {
+        return await conn.sftp(signal);
+      } catch (err) {
+        throw err instanceof MaybeSentError ? new NotSentError(err.message) : err;
+      }
+    });
+  }
+
+  private async withConnection<T>(
+    node: NodeConfig,
+    signal: AbortSignal | undefined,
+    use: (conn: SshConnection) => Promise<T>,
+  ): Promise<T> {
     let last: Error | undefined;
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
       if (attempt > 0) await this.backoff(attempt, signal);
@@ -95,7 +120,7 @@ export class SshPool {
         const conn = await raceAbort(this.connection(node), signal);
         this.touch(node.name, conn);
         try {
-          return await conn.exec(command, kind, signal, opts.sessionDeadline);
+          return await use(conn);
         } finally {
           this.touch(node.name, conn);
         }

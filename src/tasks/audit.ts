@@ -42,7 +42,24 @@ export interface AuditEnd {
   rule?: string;
 }
 
-export type AuditRecord = AuditStart | AuditEnd;
+/** A file written or read for an agent (put_file, get_file, copy) or a binary deployed. */
+export interface AuditFile {
+  event: "file";
+  op: "put" | "get" | "deploy";
+  requester: string;
+  node: string;
+  path: string;
+  /** Bytes written (the whole file after an append) or read. */
+  bytes: number | null;
+  outcome: "ok" | "refused" | "failed";
+  sha256?: string;
+  error_code?: string;
+  error?: string;
+  /** The policy rule that refused the path. */
+  rule?: string;
+}
+
+export type AuditRecord = AuditStart | AuditEnd | AuditFile;
 
 export interface AuditOptions {
   /** Rotate before a write would take the file past this many bytes. */

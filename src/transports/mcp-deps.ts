@@ -1,6 +1,7 @@
 // The MCP server's dependencies from the runtime (run, cluster_status, fan-out width): the wiring
 // between the run floor and the mcp floor, so it lives above both, with the transports.
 import { statusReport } from "../cluster/report.ts";
+import { createFileApi } from "../files/api.ts";
 import type { McpDeps } from "../mcp/deps.ts";
 import { freeCapacity } from "../routing/capacity.ts";
 import type { Runtime } from "../run/runtime.ts";
@@ -15,6 +16,11 @@ export function mcpDepsFrom(rt: Runtime, requester: Requester, tasks?: Tasks): M
   return {
     requester,
     tasks: tasks ? createTaskApi(tasks, { requester }) : undefined,
+    files: createFileApi({
+      config: rt.config,
+      filesFor: rt.filesFor,
+      audit: tasks ? (record) => tasks.audit.append(record) : undefined,
+    }),
     limits: {
       output: s.mcp_output_limit,
       errorOutput: s.mcp_error_output_limit,

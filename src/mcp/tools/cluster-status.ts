@@ -21,6 +21,9 @@ const nodeStatus = z.looseObject({
   sampled_at: z.string().nullable(),
   transport: z.string().nullable().optional(),
   transport_reason: z.string().nullable().optional(),
+  version: z.string().nullable().optional(),
+  version_differs: z.boolean().nullable().optional(),
+  probe_via: z.string().nullable().optional(),
 });
 
 export function registerClusterStatusTool(server: McpServer, deps: McpDeps): void {
@@ -33,7 +36,8 @@ export function registerClusterStatusTool(server: McpServer, deps: McpDeps): voi
         "CPU %, memory %, 1-minute load, cores, os/arch, capabilities (configured, and detected on the node: " +
         "tools on its PATH such as docker, podman, kubectl, ollama, nvidia-smi → gpu), sandbox (bwrap, sandbox-exec " +
         "or none, and the node's sandbox level), address and how it was " +
-        "resolved, its transport (ssh2, openssh or local) and why, and when it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
+        "resolved, its transport (ssh2, openssh or local) and why, its cluster-exec version (and whether it differs " +
+        "from this server's; `cluster-exec deploy` updates it), and when it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
         "why a command was routed where it was.",
       inputSchema: {},
       outputSchema: { local_node: z.string().nullable(), nodes: z.record(z.string(), nodeStatus) },
@@ -45,7 +49,7 @@ export function registerClusterStatusTool(server: McpServer, deps: McpDeps): voi
         const s = n as z.infer<typeof nodeStatus>;
         const configured = s.capabilities_configured ?? s.capabilities;
         const caps = s.capabilities.map((c) => (configured.includes(c) ? c : `${c} (detected)`));
-        return `${name}${name === report.local_node ? " (local)" : ""}: ${s.status}, cpu ${s.cpu_percent ?? "?"}%, mem ${s.memory_percent ?? "?"}%, load ${s.load_1m ?? "?"}, ${s.os ?? "?"}/${s.arch ?? "?"} [${caps.join(", ")}], sandbox ${s.sandbox ?? "?"}${s.sandbox_level === "off" ? "" : ` (${s.sandbox_level})`}`;
+        return `${name}${name === report.local_node ? " (local)" : ""}: ${s.status}, cpu ${s.cpu_percent ?? "?"}%, mem ${s.memory_percent ?? "?"}%, load ${s.load_1m ?? "?"}, ${s.os ?? "?"}/${s.arch ?? "?"} [${caps.join(", ")}], sandbox ${s.sandbox ?? "?"}${s.sandbox_level === "off" ? "" : ` (${s.sandbox_level})`}${s.version ? `, cluster-exec ${s.version}${s.version_differs ? " (differs from this server's)" : ""}` : ""}`;
       });
       return { content: [{ type: "text", text: lines.join("\n") }], structuredContent: report };
     },

@@ -174,6 +174,14 @@ export function renderAudit(lines, list) {
 }
 
 function auditText(r) {
+  if (r.event === "file") {
+    const what = `${r.op ?? "?"} ${r.node ?? "?"}:${r.path ?? "?"} by ${r.requester ?? "?"}`;
+    const how = [label(String(r.outcome ?? "?"))];
+    if (r.bytes !== null && r.bytes !== undefined) how.push(`${r.bytes} bytes`);
+    if (r.rule) how.push(`rule ${r.rule}`);
+    if (r.error) how.push(String(r.error));
+    return el("span", {}, `${what}: ${how.join(", ")}`);
+  }
   const who = `${r.event ?? "?"} ${r.task_id ?? ""} by ${r.requester ?? "?"}${r.node ? ` on ${r.node}` : ""}`;
   if (r.event === "start")
     return el("span", {}, `${who}: `, el("code", {}, String(r.command ?? "")));
