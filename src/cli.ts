@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
 // cluster-exec command line: argv → verbs. The only module that calls process.exit.
+import { agentVerb } from "./cli/agent.ts";
 import { clusterStatusVerb } from "./cli/cluster-status.ts";
 import { forgetHostVerb } from "./cli/forget-host.ts";
 import { configVerb, probeVerb, versionVerb } from "./cli/info.ts";
@@ -80,6 +81,8 @@ export async function main(argv: string[]): Promise<number> {
       return cancelVerb(args, load());
     case "tasks":
       return tasksVerb(args, load());
+    case "agent":
+      return agentVerb(args);
     case "__run-task":
       return runTaskVerb(args, load());
     case "cluster-status":

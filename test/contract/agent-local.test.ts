@@ -1,0 +1,81 @@
+// The executor contract against the resident agent, without SSH: `cluster-exec agent` started here
+// with its stdin/stdout as the channel (the framed protocol, the agent's own process-group runs).
+// The ssh-reached agent gets the same suite in agent-ssh.test.ts.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { AgentSession } from "../../src/agent/client.ts";
+import { processChannel } from "../../src/agent/process-channel.ts";
+import { PROTOCOL_VERSION } from "../../src/agent/protocol.ts";
+import { runRecorded } from "../helpers/exec-record.ts";
+import { uniqueSleep, waitGone } from "../helpers/procs.ts";
+import { executorContract } from "./executor-contract.ts";
+
+const CLI = join(import.meta.dir, "..", "..", "src", "cli.ts");
+
+function startAgent() {
+  const proc = Bun.spawn([process.execPath, CLI, "agent"], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return { proc, session: new AgentSession(processChannel(proc), "here") };
+}
+
+let agent: ReturnType<typeof startAgent>;
+
+beforeAll(async () => {
+  agent = startAgent();
+  await agent.session.start(0, 30_000);
+}, 60_000);
+
+afterAll(async () => {
+  agent.session.close();
+  await agent.proc.exited;
+});
+
+executorContract("agent (local pipes)", () => ({
+  run: (req) => runRecorded({ run: (s, sig) => agent.session.run(s, sig), close: async () => {} }, req),
+}));
+
+describe("agent session", () => {
+  test("says its protocol and version; a sample comes on request", async () => {
+    expect(agent.session.welcome?.protocol).toBe(PROTOCOL_VERSION);
+    const s = await agent.session.requestSample(10_000);
+    expect(s.error).toBeUndefined();
+    expect((s.value as { cores: number }).cores).toBeGreaterThan(0);
+  }, 30_000);
+
+  test("a closed channel kills every group the agent started, and the agent exits", async () => {
+    const own = startAgent();
+    await own.session.start(0, 30_000);
+    const a = uniqueSleep();
+    const b = uniqueSleep();
+    let ready = 0;
+    const onOutput = () => {
+      ready++;
+    };
+    const base = { timeoutMs: 60_000, outputLimit: 1024, killGraceMs: 500, onOutput };
+    const runs = [
+      own.session.run({ ...base, command: `echo up; sleep ${a}` }),
+      own.session.run({ ...base, command: `trap '' TERM; echo up; sh -c 'trap "" TERM; sleep ${b}'` }),
+    ];
+    while (ready < 2) await Bun.sleep(10);
+    own.session.close();
+    const results = await Promise.all(runs);
+    for (const r of results) expect(r.error?.code).toBe("CONNECTION_LOST");
+    expect(await own.proc.exited).toBe(0);
+    expect(await waitGone(a)).toEqual([]);
+    expect(await waitGone(b)).toEqual([]);
+  }, 30_000);
+
+  test("a peer of another protocol version is refused by the client", async () => {
+    // A fake agent that answers hello with protocol 999, then waits for its channel to close.
+    const script = `const { encodeJson, T } = await import(${JSON.stringify(join(import.meta.dir, "..", "..", "src", "agent", "protocol.ts"))});
+process.stdout.write(encodeJson(T.welcome, 0, { protocol: 999, version: "9.9.9", pid: process.pid }));
+for await (const _ of Bun.stdin.stream()) {}`;
+    const proc = Bun.spawn([process.execPath, "-e", script], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const session = new AgentSession(processChannel(proc), "old");
+    await expect(session.start(0, 30_000)).rejects.toThrow("speaks protocol 999, this program 1");
+    expect(await proc.exited).toBe(0); // the channel was closed: it saw its end
+  }, 30_000);
+});
