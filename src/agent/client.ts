@@ -1,20 +1,21 @@
 // The controller side of the resident agent: one session per node over one channel. Runs are
 // multiplexed by id (so sshd's MaxSessions no longer bounds the width), output is capped here and
 // credited back as the caller consumes it, kills are one frame, load samples arrive unasked.
-import { ClusterError } from "../errors.ts";
 import type { RunSpec } from "../exec/executor.ts";
 import { CappedOutput } from "../exec/limits.ts";
 import { paceGarbage } from "../exec/memory.ts";
 import { type ExecOutcome, notStartedOutcome } from "../exec/result.ts";
 import type { AgentChannel } from "./channel.ts";
 import {
+  type ExitMessage,
   encodeCredit,
   encodeFrame,
   encodeJson,
-  type ExitMessage,
   type Frame,
   FrameReader,
   type Hello,
+  MAGIC,
+  NOISE_LIMIT,
   PROTOCOL_VERSION,
   parseJson,
   type RunMessage,
@@ -45,8 +46,13 @@ interface PendingRun {
 /** Why an agent could not be used: the session never started or speaks another protocol. */
 export class AgentUnavailable extends Error {}
 
+/** The session had closed before the run was sent: nothing ran, another path may take it. */
+export class SessionClosed extends Error {}
+
 export class AgentSession {
   private readonly reader = new FrameReader();
+  /** Bytes before the agent's MAGIC line (rc-file noise); undefined once it was seen. */
+  private noise: Uint8Array | undefined = new Uint8Array(0);
   private readonly runs = new Map<number, PendingRun>();
   private readonly sampleWaiters = new Map<number, (s: PushedSample) => void>();
   private nextId = 1;
@@ -112,12 +118,19 @@ export class AgentSession {
   /** Runs one command through the agent, with the executors' contract; never throws for a run that failed. */
   async run(spec: RunSpec, signal?: AbortSignal): Promise<ExecOutcome> {
     const started = performance.now();
-    if (!this.alive)
-      throw new ClusterError("CONNECTION_LOST", `agent session to ${this.node} is closed`);
+    if (!this.alive) throw new SessionClosed(`agent session to ${this.node} is closed`);
     if (signal?.aborted) return { ...notStartedOutcome(0), canceled: true };
     const id = this.takeId();
-    const { command, cwd, env, timeoutMs, killGraceMs, outputLimit: _o, onOutput: _f, ...extra } =
-      spec;
+    const {
+      command,
+      cwd,
+      env,
+      timeoutMs,
+      killGraceMs,
+      outputLimit: _o,
+      onOutput: _f,
+      ...extra
+    } = spec;
     const msg: RunMessage = {
       ...extra,
       command,
@@ -216,13 +229,23 @@ export class AgentSession {
 
   private takeId(): number {
     let id = this.nextId;
-    while (id === 0 || this.runs.has(id) || this.sampleWaiters.has(id))
-      id = (id + 1) >>> 0;
+    while (id === 0 || this.runs.has(id) || this.sampleWaiters.has(id)) id = (id + 1) >>> 0;
     this.nextId = (id + 1) >>> 0;
     return id;
   }
 
   private onData(chunk: Uint8Array): void {
+    if (this.noise) {
+      const all = concat(this.noise, chunk);
+      const at = indexOf(all, MAGIC);
+      if (at < 0) {
+        this.noise = all.length > NOISE_LIMIT ? all.subarray(all.length - MAGIC.length) : all;
+        if (all.length > NOISE_LIMIT) this.close(); // not an agent talking
+        return;
+      }
+      this.noise = undefined;
+      chunk = all.subarray(at + MAGIC.length);
+    }
     let frames: Frame[];
     try {
       frames = this.reader.push(chunk);
@@ -297,9 +320,26 @@ export class AgentSession {
     if (!this.alive) return;
     this.alive = false;
     for (const run of this.runs.values()) if (!run.pumping) run.finish();
-    for (const w of this.sampleWaiters.values()) w({ error: "agent session closed", at: Date.now() });
+    for (const w of this.sampleWaiters.values())
+      w({ error: "agent session closed", at: Date.now() });
     this.sampleWaiters.clear();
     this.welcomed = undefined;
     for (const l of this.closedListeners.splice(0)) l();
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
 }

@@ -10,6 +10,13 @@
 /** Both ends say theirs in HELLO; a different one means "use per-command exec instead". */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * The agent's first bytes, before any frame. A login shell's rc files may print to stdout before
+ * the agent starts; everything up to this line is such noise and is skipped (at most NOISE_LIMIT).
+ */
+export const MAGIC = new TextEncoder().encode("\x1ecluster-exec agent\n");
+export const NOISE_LIMIT = 64 * 1024;
+
 /** Largest frame either side accepts (output is sent in chunks well below it). */
 export const MAX_FRAME = 1024 * 1024;
 
@@ -103,9 +110,7 @@ export function encodeCredit(id: number, bytes: number): Uint8Array {
 }
 
 export function readCredit(payload: Uint8Array): number {
-  return payload.length >= 4
-    ? new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0)
-    : 0;
+  return payload.length >= 4 ? new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0) : 0;
 }
 
 export function parseJson<V>(payload: Uint8Array): V {

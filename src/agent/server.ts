@@ -6,12 +6,13 @@ import type { RunSpec } from "../exec/executor.ts";
 import type { ExecOutcome } from "../exec/result.ts";
 import { shellQuote } from "../shell/quote.ts";
 import {
+  type ExitMessage,
   encodeFrame,
   encodeJson,
-  type ExitMessage,
   type Frame,
   FrameReader,
   type Hello,
+  MAGIC,
   MAX_CHUNK,
   PROTOCOL_VERSION,
   parseJson,
@@ -91,8 +92,7 @@ export async function serveAgent(deps: AgentServerDeps): Promise<void> {
       for (let at = 0; at < chunk.length && open; at += MAX_CHUNK) {
         const part = chunk.subarray(at, at + MAX_CHUNK);
         // Past the window the command waits (its pipe fills): the controller is not reading.
-        while (run.inFlight >= RUN_WINDOW && open)
-          await new Promise<void>((r) => (run.wake = r));
+        while (run.inFlight >= RUN_WINDOW && open) await new Promise<void>((r) => (run.wake = r));
         run.inFlight += part.length;
         await send(encodeFrame(type, id, part));
       }
@@ -140,7 +140,11 @@ export async function serveAgent(deps: AgentServerDeps): Promise<void> {
     switch (f.type) {
       case T.hello: {
         const hello = parseJson<Hello>(f.payload);
-        const welcome: Welcome = { protocol: PROTOCOL_VERSION, version: deps.version, pid: process.pid };
+        const welcome: Welcome = {
+          protocol: PROTOCOL_VERSION,
+          version: deps.version,
+          pid: process.pid,
+        };
         await send(encodeJson(T.welcome, 0, welcome));
         if (hello.protocol === PROTOCOL_VERSION && hello.probe_interval_ms > 0 && !probeTimer) {
           probeTimer = setInterval(() => {
@@ -174,6 +178,7 @@ export async function serveAgent(deps: AgentServerDeps): Promise<void> {
     }
   };
 
+  await send(MAGIC);
   const reader = new FrameReader();
   const iterator = deps.input[Symbol.asyncIterator]();
   const stopped = new Promise<"stop">((resolve) => {

@@ -131,7 +131,11 @@ async function startServing(config: Config) {
     warn(`internal error (kept serving): ${(err as Error)?.stack ?? err}`),
   );
   const tasks = openTasks(config);
-  const rt = createRuntime(config, { sampleInBackground: true, recorder: tasks.recorder });
+  const rt = createRuntime(config, {
+    sampleInBackground: true,
+    recorder: tasks.recorder,
+    agents: true,
+  });
   let advertiser: Awaited<ReturnType<typeof startSelfAdvertiser>>;
   try {
     advertiser = await startSelfAdvertiser(config);

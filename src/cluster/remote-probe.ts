@@ -16,7 +16,8 @@ import {
   psCpuPercent,
 } from "./probe.ts";
 
-export type SampleMethod = "local" | "probe" | "script";
+/** local: in-process; agent: pushed by the node's resident agent; probe: `cluster-exec probe`; script: POSIX. */
+export type SampleMethod = "local" | "agent" | "probe" | "script";
 
 /**
  * The command sent to the node: one shell line, POSIX sh, no bashisms. The tools come first and
@@ -135,6 +136,14 @@ function parseProbeJson(text: string): LoadSample {
   } catch {
     throw new Error(`cluster-exec probe --json printed no JSON: ${text.slice(0, 80)}`);
   }
+  return checkProbeSample(v);
+}
+
+/** A sample as `probe --json` (or the agent) gives it, checked field by field. */
+export function checkProbeSample(value: unknown): LoadSample {
+  if (typeof value !== "object" || value === null)
+    throw new Error("cluster-exec probe --json: not an object");
+  const v = value as Record<string, unknown>;
   for (const k of NUMBERS)
     if (typeof v[k] !== "number" || !Number.isFinite(v[k]))
       throw new Error(`cluster-exec probe --json: ${k} missing or not a number`);

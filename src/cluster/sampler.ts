@@ -11,7 +11,7 @@ import { bestEffortWrite } from "../state/db.ts";
 import { detectLocalCapabilities } from "./capabilities.ts";
 import { backoffMs } from "./health.ts";
 import { type LoadSample, sampleLocal } from "./probe.ts";
-import { parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
+import { checkProbeSample, parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
 import { HISTORY_MS, SampleStore, type StoredSample } from "./store.ts";
 import { buildView, type NodeView } from "./view.ts";
 
@@ -46,6 +46,16 @@ export interface SamplerOptions {
    * openssh node's address is what ssh itself resolves: discovery is skipped for it.
    */
   transport?: (node: NodeConfig) => Promise<TransportChoice>;
+  /**
+   * A sample from the node's resident agent (pushed, or asked for over its channel): no command
+   * to start. Undefined when the node has no agent up; then the probe command runs.
+   */
+  agentSample?: (
+    node: NodeConfig,
+    timeoutMs: number,
+  ) => Promise<{ value?: unknown; error?: string; at: number } | undefined>;
+  /** The node's agent state for views (cluster-status says which path a node uses). */
+  agentStatus?: (node: string) => { state: string; detail: string };
   /** Is this node the machine we run on? Asked at start and again after each address lookup. */
   isLocal: (node: string) => boolean;
   /** Called after every attempt (tests, progress). */
@@ -131,6 +141,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       transport: s.transport,
       running: opts.running?.(s.node.name) ?? 0,
       detected: detectedHere(s),
+      agent: opts.agentStatus?.(s.node.name),
       now: clock(),
       settings: config.settings,
     });
@@ -146,6 +157,11 @@ export function createSampler(opts: SamplerOptions): Sampler {
     const early = s.transport || !opts.transport ? undefined : lookup();
     early?.catch(() => {});
     if (opts.transport) s.transport = await opts.transport(s.node);
+    const pushed = await opts.agentSample?.(s.node, attemptMs);
+    if (pushed?.value !== undefined) {
+      early?.catch(() => {});
+      return { ...checkProbeSample(pushed.value), sampled_at: pushed.at, method: "agent" };
+    }
     if (opts.resolver && s.transport?.transport !== "openssh") {
       // Resolve here rather than inside the pool: a node whose name turns out to be one of this
       // machine's addresses is sampled in-process, and a failed lookup needs no SSH attempt.

@@ -43,6 +43,8 @@ export interface NodeView extends NodeSnapshot {
   resolution?: string;
   /** How the node is reached, and why; undefined until decided. */
   transport?: { transport: "local" | "ssh2" | "openssh"; reason: string };
+  /** Whether runs go through the node's resident agent ("up") or one SSH session each, and why. */
+  agent?: { state: string; detail: string };
 }
 
 export interface ViewInputs {
@@ -55,6 +57,7 @@ export interface ViewInputs {
   running: number;
   /** This machine's capabilities, detected in-process (fresher than a stored sample's). */
   detected?: string[];
+  agent?: { state: string; detail: string };
   now: number;
   settings: Config["settings"];
 }
@@ -91,5 +94,6 @@ export function buildView(i: ViewInputs): NodeView {
     transport: i.isLocal
       ? { transport: "local", reason: "this machine: runs in-process" }
       : i.transport && { transport: i.transport.transport, reason: i.transport.reason },
+    agent: i.isLocal ? undefined : i.agent,
   };
 }

@@ -36,10 +36,15 @@ export interface RuntimeOptions {
   recorder?: RunRecorder;
   /** Start background sampling now (servers); one-shot verbs sample on demand. */
   sampleInBackground?: boolean;
+  /**
+   * Run through the nodes' resident agents where they can be started (long-lived processes:
+   * a one-shot run would pay the agent's start for a single command).
+   */
+  agents?: boolean;
 }
 
 export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtime {
-  const transports = createTransports(config);
+  const transports = createTransports(config, { agents: opts.agents });
   const inFlight = createRunsInFlight();
   // Listeners (the status page) come and go; the sampler keeps its one callback.
   const sampled = new Set<(view: NodeView) => void>();

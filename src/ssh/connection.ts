@@ -56,6 +56,11 @@ export class SshConnection {
     return this.slots.lastActive;
   }
 
+  /** Free run slots now (commands that would start without waiting). */
+  get freeRunSlots(): number {
+    return this.slots.free("run");
+  }
+
   /** Channels in use (the reaper's excepted) plus callers waiting for one. */
   get busy(): number {
     return this.openChannels + this.slots.waiting;
@@ -63,8 +68,8 @@ export class SshConnection {
 
   /** Our open channels on this connection, not counting the reaper. */
   private get openChannels(): number {
-    const { run, control } = this.slots.inUse;
-    return run + control - (this.reaperInUse ? 1 : 0);
+    const { run, control, agent } = this.slots.inUse;
+    return run + control + agent - (this.reaperInUse ? 1 : 0);
   }
 
   private reaperP: Promise<Reaper | undefined> | undefined;

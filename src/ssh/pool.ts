@@ -28,6 +28,11 @@ export interface PoolOptions extends ConnectionOptions {
   resolve: (node: NodeConfig, signal?: AbortSignal) => Promise<string>;
   /** Told when connecting to an address failed, so discovery can look again next time. */
   connectFailed?: (node: NodeConfig) => void;
+  /**
+   * Connections per node at most: another is opened when every run slot of the open ones is taken
+   * (sshd's MaxSessions bounds each connection, not the node).
+   */
+  maxConnections: number;
 }
 
 export function poolOptionsFrom(config: Config, overrides: Partial<PoolOptions> = {}): PoolOptions {
@@ -42,6 +47,7 @@ export function poolOptionsFrom(config: Config, overrides: Partial<PoolOptions> 
     keepaliveIntervalMs: settings.ssh_keepalive * 1000,
     keepaliveCountMax: 3,
     idleTimeoutMs: 60_000,
+    maxConnections: settings.ssh_connections_per_node,
     runSessions: 5,
     controlSessions: 3,
     knownHosts: new KnownHosts(knownHostsPath(settings.state_dir)),
@@ -59,11 +65,14 @@ export interface PoolStats {
   open: Record<string, number>;
 }
 
-interface Entry {
+interface Slot {
   conn?: SshConnection;
   connecting?: Promise<SshConnection>;
   idleTimer?: ReturnType<typeof setTimeout>;
 }
+
+/** A node's connections: the first one carries control channels and the agent; runs spread. */
+type Entry = Slot[];
 
 export class SshPool {
   private readonly entries = new Map<string, Entry>();
@@ -90,12 +99,12 @@ export class SshPool {
       if (attempt > 0) await this.backoff(attempt, signal);
       if (this.closed) throw new ClusterError("INTERNAL", "ssh pool is closed");
       try {
-        const conn = await raceAbort(this.connection(node), signal);
-        this.touch(node.name, conn);
+        const { conn, slot } = await raceAbort(this.connection(node, kind), signal);
+        this.touch(slot, conn);
         try {
           return await conn.exec(command, kind, signal);
         } finally {
-          this.touch(node.name, conn);
+          this.touch(slot, conn);
         }
       } catch (err) {
         if (err instanceof MaybeSentError)
@@ -123,7 +132,7 @@ export class SshPool {
    */
   async killGroup(node: NodeConfig, pgid: number, graceMs: number, signal?: AbortSignal) {
     try {
-      const conn = await raceAbort(this.connection(node), signal);
+      const { conn } = await raceAbort(this.connection(node, "control"), signal);
       if (await conn.killGroup(pgid, graceMs)) return;
     } catch {
       // no connection now: the one-shot path below retries with backoff
@@ -142,7 +151,10 @@ export class SshPool {
 
   stats(): PoolStats {
     const open: Record<string, number> = {};
-    for (const [name, e] of this.entries) if (e.conn?.alive) open[name] = 1;
+    for (const [name, e] of this.entries) {
+      const n = e.filter((s) => s.conn?.alive).length;
+      if (n > 0) open[name] = n;
+    }
     return { ...this.counters, open };
   }
 
@@ -151,42 +163,81 @@ export class SshPool {
     this.closed = true;
     for (const wake of this.sleeps) wake();
     const ends: Promise<void>[] = [];
-    for (const e of this.entries.values()) {
-      clearTimeout(e.idleTimer);
-      if (e.conn) ends.push(e.conn.end());
-      if (e.connecting) ends.push(e.connecting.then((c) => c.end()).catch(() => {}));
-    }
+    for (const e of this.entries.values())
+      for (const s of e) {
+        clearTimeout(s.idleTimer);
+        if (s.conn) ends.push(s.conn.end());
+        if (s.connecting) ends.push(s.connecting.then((c) => c.end()).catch(() => {}));
+      }
     this.entries.clear();
     await Promise.all(ends);
   }
 
-  private async connection(node: NodeConfig): Promise<SshConnection> {
-    const entry = this.entries.get(node.name) ?? {};
-    this.entries.set(node.name, entry);
-    if (entry.conn?.alive) return entry.conn;
-    entry.conn = undefined;
-    entry.connecting ??= this.open(node).then(
+  /**
+   * The connection for a channel of `kind`. Control and agent channels go to the node's first
+   * connection; a run goes to the open connection with the most free run slots, and when none has
+   * one a new connection is opened (up to maxConnections) — else it waits in line on the least busy.
+   */
+  private async connection(
+    node: NodeConfig,
+    kind: ChannelKind,
+  ): Promise<{ conn: SshConnection; slot: Slot }> {
+    let entry = this.entries.get(node.name);
+    if (!entry) {
+      entry = [];
+      this.entries.set(node.name, entry);
+    }
+    for (const s of entry) if (s.conn && !s.conn.alive) s.conn = undefined;
+    const live = entry.filter((s) => s.conn || s.connecting);
+    // Dead slots go, except while they still have an idle timer to clear.
+    for (const s of entry) if (!s.conn && !s.connecting) clearTimeout(s.idleTimer);
+    entry.splice(0, entry.length, ...live);
+    if (kind !== "run" || entry.length === 0)
+      return this.ready(node, entry[0] ?? this.newSlot(entry));
+    let best: Slot | undefined;
+    for (const s of entry)
+      if (s.conn && (!best?.conn || s.conn.freeRunSlots > best.conn.freeRunSlots)) best = s;
+    if (best?.conn && best.conn.freeRunSlots > 0) return { conn: best.conn, slot: best };
+    const opening = entry.find((s) => s.connecting);
+    if (opening) return this.ready(node, opening);
+    if (entry.length < Math.max(1, this.opts.maxConnections)) {
+      // Only when no connection is being opened: a burst opens one at a time, each on demand.
+      return this.ready(node, this.newSlot(entry));
+    }
+    return this.ready(node, best ?? (entry[0] as Slot));
+  }
+
+  private newSlot(entry: Entry): Slot {
+    const slot: Slot = {};
+    entry.push(slot);
+    return slot;
+  }
+
+  private async ready(node: NodeConfig, slot: Slot): Promise<{ conn: SshConnection; slot: Slot }> {
+    if (slot.conn?.alive) return { conn: slot.conn, slot };
+    slot.conn = undefined;
+    slot.connecting ??= this.open(node).then(
       (conn) => {
-        entry.connecting = undefined;
+        slot.connecting = undefined;
         this.counters.connects++;
         if (this.closed) {
           void conn.end();
           throw new ClusterError("INTERNAL", "ssh pool is closed");
         }
-        entry.conn = conn;
+        slot.conn = conn;
         conn.onClose(() => {
-          if (entry.conn === conn) entry.conn = undefined;
-          clearTimeout(entry.idleTimer);
+          if (slot.conn === conn) slot.conn = undefined;
+          clearTimeout(slot.idleTimer);
         });
         return conn;
       },
       (err: unknown) => {
-        entry.connecting = undefined;
+        slot.connecting = undefined;
         this.counters.failedConnects++;
         throw err;
       },
     );
-    return entry.connecting;
+    return { conn: await slot.connecting, slot };
   }
 
   private async open(node: NodeConfig): Promise<SshConnection> {
@@ -200,23 +251,22 @@ export class SshPool {
     }
   }
 
-  /** (Re)arms the idle timer of a node's connection once no channel is in use. */
-  private touch(name: string, conn: SshConnection): void {
-    const entry = this.entries.get(name);
-    if (!entry || entry.conn !== conn) return;
-    clearTimeout(entry.idleTimer);
-    entry.idleTimer = undefined;
+  /** (Re)arms the idle timer of a connection once no channel is in use. */
+  private touch(slot: Slot, conn: SshConnection): void {
+    if (slot.conn !== conn) return;
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
     if (!conn.alive) return;
     const arm = (ms: number) => {
-      entry.idleTimer = setTimeout(() => {
-        entry.idleTimer = undefined;
+      slot.idleTimer = setTimeout(() => {
+        slot.idleTimer = undefined;
         const idleFor = performance.now() - conn.lastActive;
         if (conn.busy > 0) return arm(this.opts.idleTimeoutMs);
         if (idleFor < this.opts.idleTimeoutMs) return arm(this.opts.idleTimeoutMs - idleFor);
-        if (entry.conn === conn) entry.conn = undefined;
+        if (slot.conn === conn) slot.conn = undefined;
         void conn.end();
       }, ms);
-      entry.idleTimer.unref?.();
+      slot.idleTimer.unref?.();
     };
     arm(this.opts.idleTimeoutMs);
   }

@@ -34,7 +34,8 @@ afterAll(async () => {
 });
 
 executorContract("agent (local pipes)", () => ({
-  run: (req) => runRecorded({ run: (s, sig) => agent.session.run(s, sig), close: async () => {} }, req),
+  run: (req) =>
+    runRecorded({ run: (s, sig) => agent.session.run(s, sig), close: async () => {} }, req),
 }));
 
 describe("agent session", () => {
@@ -57,7 +58,10 @@ describe("agent session", () => {
     const base = { timeoutMs: 60_000, outputLimit: 1024, killGraceMs: 500, onOutput };
     const runs = [
       own.session.run({ ...base, command: `echo up; sleep ${a}` }),
-      own.session.run({ ...base, command: `trap '' TERM; echo up; sh -c 'trap "" TERM; sleep ${b}'` }),
+      own.session.run({
+        ...base,
+        command: `trap '' TERM; echo up; sh -c 'trap "" TERM; sleep ${b}'`,
+      }),
     ];
     while (ready < 2) await Bun.sleep(10);
     own.session.close();
@@ -70,10 +74,17 @@ describe("agent session", () => {
 
   test("a peer of another protocol version is refused by the client", async () => {
     // A fake agent that answers hello with protocol 999, then waits for its channel to close.
-    const script = `const { encodeJson, T } = await import(${JSON.stringify(join(import.meta.dir, "..", "..", "src", "agent", "protocol.ts"))});
+    // Noise first, as a login shell's rc files may print: it is skipped up to the agent's first line.
+    const script = `const { encodeJson, MAGIC, T } = await import(${JSON.stringify(join(import.meta.dir, "..", "..", "src", "agent", "protocol.ts"))});
+process.stdout.write("Welcome to the node! (an rc file talking)\\n");
+process.stdout.write(MAGIC);
 process.stdout.write(encodeJson(T.welcome, 0, { protocol: 999, version: "9.9.9", pid: process.pid }));
 for await (const _ of Bun.stdin.stream()) {}`;
-    const proc = Bun.spawn([process.execPath, "-e", script], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([process.execPath, "-e", script], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const session = new AgentSession(processChannel(proc), "old");
     await expect(session.start(0, 30_000)).rejects.toThrow("speaks protocol 999, this program 1");
     expect(await proc.exited).toBe(0); // the channel was closed: it saw its end

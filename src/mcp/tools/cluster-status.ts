@@ -19,6 +19,8 @@ const nodeStatus = z.looseObject({
   sampled_at: z.string().nullable(),
   transport: z.string().nullable().optional(),
   transport_reason: z.string().nullable().optional(),
+  agent: z.string().nullable().optional(),
+  agent_detail: z.string().nullable().optional(),
 });
 
 export function registerClusterStatusTool(server: McpServer, deps: McpDeps): void {
@@ -30,7 +32,7 @@ export function registerClusterStatusTool(server: McpServer, deps: McpDeps): voi
         "Lists every node with its health (healthy, degraded = over a load threshold, unreachable, unknown), " +
         "CPU %, memory %, 1-minute load, cores, os/arch, capabilities (configured, and detected on the node: " +
         "tools on its PATH such as docker, podman, kubectl, ollama, nvidia-smi → gpu), address and how it was " +
-        "resolved, its transport (ssh2, openssh or local) and why, and when it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
+        "resolved, its transport (ssh2, openssh or local) and why, whether runs go through its resident agent, and when it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
         "why a command was routed where it was.",
       inputSchema: {},
       outputSchema: { local_node: z.string().nullable(), nodes: z.record(z.string(), nodeStatus) },
