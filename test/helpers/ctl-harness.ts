@@ -25,8 +25,11 @@ export interface Harness {
     pool: PoolStats;
     openssh: OpensshStats;
     transport?: TransportChoice;
+    agent?: { state: string; detail: string };
     vmHwmKb: number;
   }>;
+  /** Starts the node's resident agent (harness started with agents: true) and says how it went. */
+  agent(node: string): Promise<{ agent?: { state: string; detail: string } }>;
   close(): Promise<void>;
   stderr(): string;
 }
@@ -64,8 +67,8 @@ export function startHarness(
   cluster: TestCluster,
   env: Record<string, string>,
   poolOverrides: Partial<
-    Record<"idleTimeoutMs" | "keepaliveIntervalMs" | "keepaliveCountMax", number>
-  > = {},
+    Record<"idleTimeoutMs" | "keepaliveIntervalMs" | "keepaliveCountMax" | "maxConnections", number>
+  > & { agents?: boolean } = {},
 ): Harness {
   const argv = [process.execPath, HARNESS, cluster.configPath, JSON.stringify(poolOverrides)];
   const proc = inCtl(cluster, argv, env, "pipe");
@@ -108,6 +111,7 @@ export function startHarness(
       return ask<HarnessAnswer>(id, { op: "run", id, node, ...req });
     },
     stats: (node) => ask("stats", { op: "stats", node }),
+    agent: (node) => ask("agent", { op: "agent", node }),
     close: async () => {
       if (!exited) await ask("closed", { op: "close" }).catch(() => {});
       stdin.end();
