@@ -109,30 +109,39 @@ async function watch(
     onMark();
   });
   channel.stderr.on("data", (chunk: Buffer) => deliver("stderr", chunk, channel.stderr));
-  void remote.exited.then((status) => {
-    exit = status;
-    stop(); // leftovers of its group would outlive the run (and may hold the channel open)
-  });
-
   let stopping: Promise<void> | undefined;
   let stopRequested: () => void = () => {};
   const stopRequest = new Promise<void>((r) => (stopRequested = r));
-  const stop = () => {
+  const kill = () => {
     stopping ??= (async () => {
       const pg = await withTimeout(pgid, answerBoundMs(pool, spec));
       if (pg === undefined) return; // no status line: nothing we could address safely
       await killGroup(node, pool, pg, spec.killGraceMs, answerBoundMs(pool, spec));
     })();
+    return stopping;
+  };
+  const stop = () => {
+    void kill();
     stopRequested();
   };
+  void remote.exited.then((status) => {
+    exit = status;
+    // Leftovers of its group would outlive the run: they are killed (a no-op for an empty group,
+    // the common case). The result does not wait for that answer unless they hold the channel
+    // open; the pool finishes the kill even when it is closed meanwhile.
+    const leftovers = kill();
+    pool.track(leftovers);
+    // A channel still open past the kill and a bound is closed from this side.
+    void leftovers.then(() => withTimeout(closed, answerBoundMs(pool, spec))).then(stopRequested);
+  });
   const trigger = stopTrigger(spec.timeoutMs, signal, () => !exit, stop);
 
   try {
-    // Normally: exit → leftover kill (a no-op for an empty group) → close. After a kill the
-    // channel must close within a bound, else it is closed from this side. A close without an
-    // exit status is a lost connection.
+    // Normally: exit (leftover kill sent) → close. After a timeout or cancel the channel must
+    // close within a bound, else it is closed from this side. A close without an exit status is
+    // a lost connection.
     await Promise.race([closed, stopRequest]);
-    if (stopping) {
+    if (stopping && !exit) {
       await stopping;
       await withTimeout(closed, answerBoundMs(pool, spec));
     }

@@ -1,7 +1,7 @@
 // The connection pool: one ssh2 connection per node, opened on first use, reused, replaced when it
 // dies, closed when idle. Retries (with backoff) only what certainly did not send the command.
 
-import { abortError, raceAbort } from "../abort.ts";
+import { abortError, raceAbort, withTimeout } from "../abort.ts";
 import type { Config, NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
 import { KnownHosts, knownHostsPath } from "../remote/host-keys.ts";
@@ -79,6 +79,8 @@ export class SshPool {
   private closed = false;
   private readonly counters = { connects: 0, failedConnects: 0 };
   private readonly sleeps = new Set<() => void>();
+  /** Work that outlives its run (leftover kills): close() lets it finish first, bounded. */
+  private readonly background = new Set<Promise<unknown>>();
 
   constructor(readonly opts: PoolOptions) {}
 
@@ -158,8 +160,16 @@ export class SshPool {
     return { ...this.counters, open };
   }
 
+  /** Keeps `work` (a leftover kill) going until it ends; close() waits for it first. */
+  track(work: Promise<unknown>): void {
+    const p = work.catch(() => {});
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
+  }
+
   /** Closes every connection (bounded) and cancels pending backoffs. */
   async close(): Promise<void> {
+    await withTimeout(Promise.all([...this.background]), this.opts.handshakeTimeoutMs);
     this.closed = true;
     for (const wake of this.sleeps) wake();
     const ends: Promise<void>[] = [];

@@ -53,7 +53,7 @@ describe("agent over ssh2", () => {
       harness.run("n1", { spec: { ...SPEC, command: `sleep 0.5; echo job ${i}; hostname` } }),
     );
     const answers = await Promise.all(runs);
-    answers.forEach((a, i) => expect(a.outcome?.stdout).toBe(`job ${i}\nn1\n`));
+    for (const [i, a] of answers.entries()) expect(a.outcome?.stdout).toBe(`job ${i}\nn1\n`);
     const stats = await harness.stats("n1");
     expect(stats.agent?.state).toBe("up");
     expect(stats.pool.open.n1).toBe(1);
