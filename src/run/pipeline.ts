@@ -30,7 +30,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
   return async (req, hooks = {}) => {
     const task_id = req.task_id ?? newTaskId();
     const ids = { task_id, command: req.command };
-    const record = (node: string, route_reason: string, result: RunResult, bytes_out = 0) => {
+    const record = async (node: string, route_reason: string, result: RunResult, bytes_out = 0) => {
       deps.recorder?.started({
         task_id,
         requester: req.requester,
@@ -39,7 +39,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
         route_reason,
         started_at: Date.now(),
       });
-      deps.recorder?.finished(result, { requester: req.requester, bytes_out });
+      await deps.recorder?.finished(result, { requester: req.requester, bytes_out });
       return result;
     };
 
@@ -115,7 +115,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
     } finally {
       release();
     }
-    deps.recorder?.finished(result, { requester: req.requester, bytes_out: bytesOut });
+    await deps.recorder?.finished(result, { requester: req.requester, bytes_out: bytesOut });
     return result;
   };
 }

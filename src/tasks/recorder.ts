@@ -44,6 +44,10 @@ export function createTaskRecorder(
     }
   };
   const outputs = new Map<string, RunOutputFiles>();
+  // The start record's fsync runs while the command starts; the end waits for it and its own.
+  const startsDurable = new Map<string, Promise<void>>();
+  const durable = (what: string, p: Promise<void>) =>
+    p.catch((err: Error) => onError(`could not record ${what}: ${err.message}`));
   // Bytes stored since the last look at the total (starts full: the first run looks).
   let sinceCheck = Number.POSITIVE_INFINITY;
   let dirReady = false;
@@ -53,15 +57,22 @@ export function createTaskRecorder(
       guard(`the start of task ${rec.task_id} in the task store`, () =>
         store.started(rec, selfRunner(), pathsOf(rec.task_id)),
       );
-      guard(`the start of task ${rec.task_id} in the audit log`, () =>
-        audit.append({
-          event: "start",
-          task_id: rec.task_id,
-          requester: rec.requester,
-          command: rec.command,
-          node: rec.node,
-          route_reason: rec.route_reason,
-        }),
+      const what = `the start of task ${rec.task_id} in the audit log`;
+      guard(what, () =>
+        startsDurable.set(
+          rec.task_id,
+          durable(
+            what,
+            audit.append({
+              event: "start",
+              task_id: rec.task_id,
+              requester: rec.requester,
+              command: rec.command,
+              node: rec.node,
+              route_reason: rec.route_reason,
+            }),
+          ),
+        ),
       );
     },
     output: storage
@@ -77,7 +88,7 @@ export function createTaskRecorder(
           return files;
         }
       : undefined,
-    finished(result, meta) {
+    async finished(result, meta) {
       let state = "failed";
       // The output files are complete before the row says the run ended.
       const files = outputs.get(result.task_id);
@@ -97,9 +108,14 @@ export function createTaskRecorder(
           );
         }
       }
-      guard(`the end of task ${result.task_id} in the audit log`, () =>
-        audit.append(auditEnd(result, meta.requester, meta.bytes_out, state)),
-      );
+      const what = `the end of task ${result.task_id} in the audit log`;
+      let end: Promise<void> | undefined;
+      guard(what, () => {
+        end = durable(what, audit.append(auditEnd(result, meta.requester, meta.bytes_out, state)));
+      });
+      const start = startsDurable.get(result.task_id);
+      startsDurable.delete(result.task_id);
+      await Promise.all([start, end]);
     },
   };
 }

@@ -37,7 +37,10 @@ export interface OutputSink {
 
 /** Where every run is recorded: the task store and the audit log implement it. */
 export interface RunRecorder {
-  /** Before the command is sent (refused and unroutable runs too, with node ""). */
+  /**
+   * Before the command is sent (refused and unroutable runs too, with node ""): the task row and
+   * the audit record are written at once; the record's fsync goes on while the command starts.
+   */
   started(rec: {
     task_id: string;
     requester: Requester;
@@ -52,8 +55,12 @@ export interface RunRecorder {
    */
   output?(taskId: string): OutputSink;
   /**
-   * After the run ended, however it ended (its stored output complete before it returns).
-   * `bytes_out` counts stdout + stderr before capping.
+   * After the run ended, however it ended (its stored output complete before it returns). The
+   * promise settles once its audit records (start and end) are on disk; the task row is written
+   * before it returns. `bytes_out` counts stdout + stderr before capping.
    */
-  finished(result: RunResult, meta: { requester: Requester; bytes_out: number }): void;
+  finished(
+    result: RunResult,
+    meta: { requester: Requester; bytes_out: number },
+  ): void | Promise<void>;
 }

@@ -62,7 +62,7 @@ export async function runTask(
     recorder.started(startOf(req, result.route.reason));
     ended = { result, meta: { requester: req.requester, bytes_out: 0 } };
   }
-  tasks.recorder.finished(ended.result, ended.meta);
+  await tasks.recorder.finished(ended.result, ended.meta);
   return tasks.store.get(id);
 }
 

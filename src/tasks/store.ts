@@ -1,5 +1,5 @@
 // The task store: one row per run (foreground and background) in the state database.
-import type { Database } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import type { RunResult } from "../exec/result.ts";
 import { openStateDb } from "../state/db.ts";
 import type { RunRequest } from "./request.ts";
@@ -9,8 +9,14 @@ import { migrate, type Raw, type RunnerRef, type TaskRow, toRow } from "./task-r
 export type { RunnerRef, TaskRow } from "./task-row.ts";
 
 export class TaskStore {
+  /** The two writes of every run, prepared once (db.query would look them up by text each time). */
+  private readonly startStmt: Statement;
+  private readonly finishStmt: Statement;
+
   constructor(readonly db: Database) {
     migrate(db);
+    this.startStmt = db.prepare(START_SQL);
+    this.finishStmt = db.prepare(FINISH_SQL);
   }
 
   static open(stateDir: string): TaskStore {
@@ -86,26 +92,18 @@ export class TaskStore {
     runner: RunnerRef,
     paths?: { stdout: string; stderr: string },
   ): void {
-    this.db
-      .query(
-        `INSERT INTO tasks (id, command, requester, node, route_reason, state, created_at, started_at, runner_pid, runner_identity, claimed, stdout_path, stderr_path)
-         VALUES ($id, $command, $requester, $node, $reason, 'running', $at, $at, $pid, $identity, 1, $stdout, $stderr)
-         ON CONFLICT(id) DO UPDATE SET node = $node, route_reason = $reason, state = 'running',
-           started_at = $at, runner_pid = $pid, runner_identity = $identity, claimed = 1,
-           stdout_path = COALESCE(stdout_path, $stdout), stderr_path = COALESCE(stderr_path, $stderr)`,
-      )
-      .run({
-        stdout: paths?.stdout ?? null,
-        stderr: paths?.stderr ?? null,
-        id: rec.task_id,
-        command: rec.command,
-        requester: rec.requester,
-        node: rec.node,
-        reason: rec.route_reason,
-        at: rec.started_at,
-        pid: runner.pid,
-        identity: runner.identity,
-      });
+    this.startStmt.run({
+      stdout: paths?.stdout ?? null,
+      stderr: paths?.stderr ?? null,
+      id: rec.task_id,
+      command: rec.command,
+      requester: rec.requester,
+      node: rec.node,
+      reason: rec.route_reason,
+      at: rec.started_at,
+      pid: runner.pid,
+      identity: runner.identity,
+    });
   }
 
   /**
@@ -120,34 +118,24 @@ export class TaskStore {
   ): TaskState {
     const state = stateOfResult(result);
     const err = result.error as { code: string; message: string; rule?: string } | undefined;
-    this.db
-      .query(
-        `UPDATE tasks SET state = $state, node = $node, route = $route, exit_code = $exit,
-           signal = $signal, timed_out = $timed_out, canceled = $canceled, truncated = $truncated,
-           error_code = $error_code, error_message = $error_message, rule = $rule,
-           bytes_out = $bytes_out, finished_at = $at, duration_ms = $duration,
-           output_bytes = COALESCE($output_bytes, output_bytes),
-           started_at = COALESCE(started_at, $at)
-         WHERE id = $id`,
-      )
-      .run({
-        id: result.task_id,
-        state,
-        node: result.node,
-        route: JSON.stringify(result.route),
-        exit: result.exit_code,
-        signal: result.signal,
-        timed_out: result.timed_out ? 1 : 0,
-        canceled: result.canceled ? 1 : 0,
-        truncated: result.truncated ? 1 : 0,
-        error_code: err?.code ?? null,
-        error_message: err?.message ?? null,
-        rule: err?.rule ?? null,
-        bytes_out: bytesOut,
-        output_bytes: outputBytes,
-        at: finishedAt,
-        duration: result.duration_ms,
-      });
+    this.finishStmt.run({
+      id: result.task_id,
+      state,
+      node: result.node,
+      route: JSON.stringify(result.route),
+      exit: result.exit_code,
+      signal: result.signal,
+      timed_out: result.timed_out ? 1 : 0,
+      canceled: result.canceled ? 1 : 0,
+      truncated: result.truncated ? 1 : 0,
+      error_code: err?.code ?? null,
+      error_message: err?.message ?? null,
+      rule: err?.rule ?? null,
+      bytes_out: bytesOut,
+      output_bytes: outputBytes,
+      at: finishedAt,
+      duration: result.duration_ms,
+    });
     return state;
   }
 
@@ -213,3 +201,17 @@ export class TaskStore {
     })();
   }
 }
+
+const START_SQL = `INSERT INTO tasks (id, command, requester, node, route_reason, state, created_at, started_at, runner_pid, runner_identity, claimed, stdout_path, stderr_path)
+         VALUES ($id, $command, $requester, $node, $reason, 'running', $at, $at, $pid, $identity, 1, $stdout, $stderr)
+         ON CONFLICT(id) DO UPDATE SET node = $node, route_reason = $reason, state = 'running',
+           started_at = $at, runner_pid = $pid, runner_identity = $identity, claimed = 1,
+           stdout_path = COALESCE(stdout_path, $stdout), stderr_path = COALESCE(stderr_path, $stderr)`;
+
+const FINISH_SQL = `UPDATE tasks SET state = $state, node = $node, route = $route, exit_code = $exit,
+           signal = $signal, timed_out = $timed_out, canceled = $canceled, truncated = $truncated,
+           error_code = $error_code, error_message = $error_message, rule = $rule,
+           bytes_out = $bytes_out, finished_at = $at, duration_ms = $duration,
+           output_bytes = COALESCE($output_bytes, output_bytes),
+           started_at = COALESCE(started_at, $at)
+         WHERE id = $id`;
