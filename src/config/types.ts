@@ -1,0 +1,55 @@
+// The configuration's types: what loadConfig returns (load.ts re-exports them).
+import type { Arch, Os } from "./schema.ts";
+import type { SettingKey, TableSettings } from "./settings.ts";
+
+export type Transport = "ssh2" | "openssh" | "auto";
+
+export interface NodeConfig {
+  name: string;
+  host: string;
+  ip?: string;
+  os?: Os;
+  arch?: Arch;
+  cores?: number;
+  capabilities: string[];
+  specialties: string[];
+  user: string;
+  identity_file?: string;
+  port: number;
+  binary_path?: string;
+  /** How the node is reached (the node's own, else [defaults]); "auto" (also when absent) asks `ssh -G`. */
+  transport?: Transport;
+  /** Whether user / port were configured (node, [defaults] or environment) rather than defaulted: only those are passed to `ssh`, so its own config can say the rest. */
+  explicit?: { user: boolean; port: boolean };
+  allow?: string[];
+  deny?: string[];
+}
+
+/** The effective settings: the table's (settings.ts) plus what is derived from the environment. */
+export type Settings = Omit<TableSettings, "user" | "state_dir" | "http_origins"> & {
+  user: string;
+  state_dir: string;
+  http_origins: string[];
+  identity_file?: string;
+  port: number;
+  /** ssh-agent socket ($SSH_AUTH_SOCK), if any. */
+  ssh_auth_sock?: string;
+  /** The user's home directory, for the usual ~/.ssh keys. */
+  home: string;
+};
+
+export interface Config {
+  /** Path of the file read, or "embedded default". */
+  source: string;
+  settings: Settings;
+  nodes: Record<string, NodeConfig>;
+  warnings: string[];
+}
+
+export interface LoadOptions {
+  /** --config flag. */
+  configPath?: string;
+  /** Flag overrides, highest precedence. */
+  overrides?: Partial<Record<SettingKey, string | number>>;
+  env?: Record<string, string | undefined>;
+}
