@@ -157,6 +157,14 @@ export class FrameReader {
     return this.buffered;
   }
 
+  /** Takes the bytes held back (for a stream that stops being framed after its first frames). */
+  rest(): Uint8Array {
+    const out = this.buffered > 0 ? this.take(this.buffered) : new Uint8Array(0);
+    this.chunks = [];
+    this.buffered = 0;
+    return out;
+  }
+
   /** The first n bytes without consuming them (n <= buffered); small spans are merged in place. */
   private peek(n: number): Uint8Array {
     const first = this.chunks[0] as Uint8Array;

@@ -2,7 +2,6 @@
 import { probeLocal } from "../cluster/probe.ts";
 import type { Config } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
-import { versionInfo } from "../version.ts";
 import { parseVerbArgs } from "./args.ts";
 import { printHelp, printJson, warn } from "./output.ts";
 
@@ -24,18 +23,6 @@ export async function probeVerb(argv: string[]): Promise<number> {
         `cpu ${s.cpu_percent}%  mem ${s.memory_percent}% of ${(s.mem_total / 2 ** 30).toFixed(1)} GiB  ` +
         `capabilities ${s.capabilities?.join(",") || "-"}`,
     );
-  return 0;
-}
-
-export const VERSION_HELP =
-  "Usage: cluster-exec version [--json]\n\nPrints version, build target and commit.";
-
-export async function versionVerb(argv: string[]): Promise<number> {
-  const { values } = parseVerbArgs("version", argv, { json: { type: "boolean" } });
-  if (values.help) return printHelp(VERSION_HELP);
-  const v = versionInfo();
-  if (values.json) await printJson(v);
-  else console.log(`cluster-exec ${v.version} (${v.target}, commit ${v.commit})`);
   return 0;
 }
 

@@ -2,9 +2,9 @@
 import type { Config } from "../config/load.ts";
 import { EXIT } from "../errors.ts";
 import type { RouteDecision } from "../routing/types.ts";
-import { createRuntime } from "../run/runtime.ts";
 import { commandFromArgs, parseVerbArgs } from "./args.ts";
-import { printJson, warn, writeOut } from "./output.ts";
+import { currentHost } from "./host.ts";
+import { printJson, println, warn, writeOut } from "./output.ts";
 import { ROUTING_FLAGS, ROUTING_HELP, requirementsFromFlags } from "./routing-flags.ts";
 
 export const ROUTE_HELP = `Usage: cluster-exec route [--node N] [--os OS] [--arch A] [--cap C]... [--json] CMD
@@ -23,7 +23,7 @@ export async function routeVerb(argv: string[], config: Config): Promise<number>
     json: { type: "boolean" },
   });
   if (values.help) {
-    console.log(ROUTE_HELP);
+    await println(ROUTE_HELP);
     return 0;
   }
   if (positionals.length === 0) {
@@ -32,15 +32,15 @@ export async function routeVerb(argv: string[], config: Config): Promise<number>
   }
   const command = commandFromArgs(positionals);
   const requirements = requirementsFromFlags(values);
-  const rt = createRuntime(config);
+  const { rt, release } = await currentHost().runtime(config, {});
   try {
     if (!values.node) await rt.refreshIfStale();
     const d = rt.decide({ command, node: values.node, requirements, requester: "cli" });
     if (values.json) await printJson(d);
-    else await writeOut(process.stdout, renderDecision(d));
+    else await writeOut("stdout", renderDecision(d));
     return d.decision === "refused" ? EXIT.refused : d.decision === "no_node" ? EXIT.noNode : 0;
   } finally {
-    await rt.close();
+    await release();
   }
 }
 

@@ -3,10 +3,10 @@ import type { Config } from "../config/load.ts";
 import { EXIT, exitCodeFor } from "../errors.ts";
 import type { RunResult } from "../exec/result.ts";
 import { signalNumber } from "../exec/signals.ts";
-import { createRuntime } from "../run/runtime.ts";
 import { openTasks } from "../tasks/open.ts";
 import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
-import { printJson, warn, writeOut } from "./output.ts";
+import { currentHost } from "./host.ts";
+import { printJson, println, warn, writeOut } from "./output.ts";
 import { ROUTING_FLAGS, ROUTING_HELP, requirementsFromFlags } from "./routing-flags.ts";
 
 export const RUN_HELP = `Usage: cluster-exec run [--node NAME] [--os OS] [--arch A] [--cap C]... [--timeout S] [--cwd DIR] [--json] -- COMMAND...
@@ -34,7 +34,7 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
     json: { type: "boolean" },
   });
   if (values.help) {
-    console.log(RUN_HELP);
+    await println(RUN_HELP);
     return 0;
   }
   if (positionals.length === 0) {
@@ -44,14 +44,17 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
   const command = commandFromArgs(positionals);
   const requirements = requirementsFromFlags(values);
   const timeoutS = secondsFlag("timeout", values.timeout) ?? config.settings.cmd_timeout;
-  const rt = createRuntime(config, { recorder: openTasks(config).recorder });
+  const host = currentHost();
+  const { rt, release } = await host.runtime(config, { recorder: openTasks(config).recorder });
+  // Ctrl-C, SIGTERM, SIGHUP — here, or of the front whose run this is.
   const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-  for (const s of signals) process.on(s, onSignal);
+  const cancel = host.cancel();
+  const onCancel = () => abort.abort();
+  if (cancel.aborted) abort.abort();
+  else cancel.addEventListener("abort", onCancel, { once: true });
   // Output nobody reads any more (`run -- yes | head -1`): stop the run, as SIGPIPE would.
   let outputLost = false;
-  const forward = async (stream: NodeJS.WriteStream, chunk: Uint8Array) => {
+  const forward = async (stream: "stdout" | "stderr", chunk: Uint8Array) => {
     if (outputLost) return;
     try {
       await writeOut(stream, chunk);
@@ -63,14 +66,16 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
   try {
     if (!values.node) await rt.refreshIfStale(abort.signal);
     const result = await rt.run(
-      { command, node: values.node, requirements, timeoutS, cwd: values.cwd, requester: "cli" },
       {
-        signal: abort.signal,
-        onOutput: values.json
-          ? undefined
-          : (stream, chunk) =>
-              forward(stream === "stdout" ? process.stdout : process.stderr, chunk),
+        command,
+        node: values.node,
+        requirements,
+        timeoutS,
+        cwd: values.cwd,
+        requester: "cli",
+        local: host.local,
       },
+      { signal: abort.signal, onOutput: values.json ? undefined : forward },
     );
     if (outputLost) {
       warn(
@@ -82,8 +87,8 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
     else explainEnd(result, timeoutS);
     return exitCodeForResult(result);
   } finally {
-    for (const s of signals) process.off(s, onSignal);
-    await rt.close();
+    cancel.removeEventListener("abort", onCancel);
+    await release();
   }
 }
 

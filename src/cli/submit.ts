@@ -8,7 +8,8 @@ import { openTasks } from "../tasks/open.ts";
 import { runTask } from "../tasks/runner.ts";
 import { submitTask } from "../tasks/submit.ts";
 import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
-import { printJson, warn } from "./output.ts";
+import { currentHost } from "./host.ts";
+import { printJson, println, warn } from "./output.ts";
 import { ROUTING_FLAGS, ROUTING_HELP, requirementsFromFlags } from "./routing-flags.ts";
 
 export const SUBMIT_HELP = `Usage: cluster-exec submit [--node N] [--os O] [--arch A] [--cap C]... [--timeout S] [--cwd D] [--json] -- COMMAND...
@@ -30,7 +31,7 @@ export async function submitVerb(argv: string[], config: Config): Promise<number
     json: { type: "boolean" },
   });
   if (values.help) {
-    console.log(SUBMIT_HELP);
+    await println(SUBMIT_HELP);
     return 0;
   }
   if (positionals.length === 0) {
@@ -39,16 +40,20 @@ export async function submitVerb(argv: string[], config: Config): Promise<number
   }
   if (values.node !== undefined && !config.nodes[values.node])
     throw unknownNodeError(values.node, config);
-  const row = submitTask(openTasks(config), {
-    command: commandFromArgs(positionals),
-    node: values.node,
-    requirements: requirementsFromFlags(values),
-    timeoutS: secondsFlag("timeout", values.timeout),
-    cwd: values.cwd,
-    requester: "cli",
-  });
+  const row = submitTask(
+    openTasks(config),
+    {
+      command: commandFromArgs(positionals),
+      node: values.node,
+      requirements: requirementsFromFlags(values),
+      timeoutS: secondsFlag("timeout", values.timeout),
+      cwd: values.cwd,
+      requester: "cli",
+    },
+    currentHost().spawnRunner,
+  );
   if (values.json) await printJson({ task_id: row.id, state: row.state });
-  else console.log(row.id);
+  else await println(row.id);
   return 0;
 }
 

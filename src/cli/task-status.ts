@@ -8,7 +8,7 @@ import { isFinished, isTaskState, TASK_STATES } from "../tasks/state.ts";
 import { getTask } from "../tasks/submit.ts";
 import { type TaskView, taskView } from "../tasks/view.ts";
 import { parseVerbArgs } from "./args.ts";
-import { printHelp, printJson, warn } from "./output.ts";
+import { printHelp, printJson, println, warn } from "./output.ts";
 import { ago, duration, outcome } from "./task-time.ts";
 
 export const STATUS_HELP = `Usage: cluster-exec status ID [--json]
@@ -39,7 +39,7 @@ export async function statusVerb(argv: string[], config: Config): Promise<number
   ];
   if (v.stdout_path) rows.push(["stdout", v.stdout_path], ["stderr", v.stderr_path ?? "-"]);
   if (v.truncated) rows.push(["output", "truncated (head and tail kept)"]);
-  for (const [k, val] of rows) console.log(`${k.padEnd(9)} ${val}`);
+  for (const [k, val] of rows) await println(`${k.padEnd(9)} ${val}`);
   return 0;
 }
 
@@ -78,10 +78,10 @@ export async function tasksVerb(argv: string[], config: Config): Promise<number>
     return 0;
   }
   if (views.length === 0) {
-    console.log(state ? `no ${state} tasks` : "no tasks");
+    await println(state ? `no ${state} tasks` : "no tasks");
     return 0;
   }
-  console.log(table(views));
+  await println(table(views));
   return 0;
 }
 
@@ -120,11 +120,11 @@ export async function cancelVerb(argv: string[], config: Config): Promise<number
   const tasks = openTasks(config);
   const before = getTask(tasks, id);
   const v = taskView(await cancelTask(tasks, id));
-  if (isFinished(before.state)) console.log(`task ${id} had already ended: ${outcome(v)}`);
+  if (isFinished(before.state)) await println(`task ${id} had already ended: ${outcome(v)}`);
   else if (!isFinished(v.state)) {
     warn(`task ${id}: cancel requested, but it is still ${v.state}; check with \`status ${id}\``);
     return EXIT.connectionLost;
-  } else console.log(`task ${id}: ${outcome(v)}`);
+  } else await println(`task ${id}: ${outcome(v)}`);
   return 0;
 }
 

@@ -28,6 +28,8 @@ export interface FrontFacts {
   stateDir: string;
   /** CLUSTER_NO_DAEMON, or no_daemon in the file. */
   noDaemon: boolean;
+  /** Seconds the background process stays without work (daemon_idle; checked when it loads it). */
+  daemonIdle: number;
   /** The environment a background process must see to load the same configuration. */
   env: Record<string, string>;
 }
@@ -50,7 +52,14 @@ export function frontFacts(configPath: string | undefined): FrontFacts {
       : join(env.XDG_STATE_HOME || join(home, ".local", "state"), "cluster-exec");
   const flag = (env.CLUSTER_NO_DAEMON ?? "").trim().toLowerCase();
   const noDaemon = flag ? ["1", "true", "yes", "on"].includes(flag) : defaults.no_daemon === true;
+  const idleText = env.CLUSTER_DAEMON_IDLE ?? defaults.daemon_idle;
+  const idle = Number(idleText ?? 300);
   const passed: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) passed[k] = v;
-  return { stateDir, noDaemon, env: passed };
+  return {
+    stateDir,
+    noDaemon,
+    daemonIdle: Number.isFinite(idle) && idle >= 0 ? idle : 300,
+    env: passed,
+  };
 }

@@ -14,6 +14,12 @@ export interface RunSpec {
   killGraceMs: number;
   /** Extra environment on top of the inherited one (local) or exported first (remote). */
   env?: Record<string, string>;
+  /**
+   * The caller's directory and environment when it is not this process (a front of the
+   * background process): used by the local executor only, for a run without cwd and as the
+   * environment the command inherits. Remote executors ignore it (a node has its own).
+   */
+  local?: { cwd: string; env: Record<string, string> };
   /** Called with every chunk as it arrives, before capping; a returned promise applies backpressure. */
   onOutput?: (stream: OutputStream, chunk: Uint8Array) => void | Promise<void>;
 }

@@ -21,13 +21,14 @@ export function createLocalExecutor(): Executor {
 
 export async function runLocal(spec: RunSpec, signal?: AbortSignal): Promise<ExecOutcome> {
   const started = performance.now();
-  const cwdProblem = spec.cwd ? checkCwd(spec.cwd) : undefined;
+  const cwd = spec.cwd ?? spec.local?.cwd;
+  const cwdProblem = cwd ? checkCwd(cwd) : undefined;
   if (cwdProblem) return notStarted(cwdProblem, started);
   let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
   try {
     proc = Bun.spawn([shell(), "-c", spec.command], {
-      cwd: spec.cwd,
-      env: spec.env ? { ...process.env, ...spec.env } : process.env,
+      cwd,
+      env: { ...(spec.local?.env ?? process.env), ...spec.env },
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",

@@ -97,6 +97,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
         {
           command: req.command,
           cwd: req.cwd,
+          local: req.local,
           timeoutMs: (req.timeoutS ?? settings.cmd_timeout) * 1000,
           outputLimit: settings.output_limit,
           killGraceMs: settings.kill_grace * 1000,

@@ -85,7 +85,9 @@ process.stdout.write("durable\\n");`;
     const out = await new Response(proc.stdout).text();
     expect(await proc.exited).toBe(0);
     expect(out).toBe("durable\n");
-    const fsyncs = (await Bun.file(trace).text()).split("\n").filter((l) => /fsync\(\d+\)\s+= 0/.test(l));
+    const fsyncs = (await Bun.file(trace).text())
+      .split("\n")
+      .filter((l) => /fsync\(\d+\)\s+= 0/.test(l));
     expect(fsyncs.length).toBeGreaterThanOrEqual(1);
     expect(fsyncs.length).toBeLessThan(100);
     expect(allRecords(join(dir, "log")).length).toBe(100);

@@ -25,7 +25,23 @@ export function runnerArgv(id: string, config: Config): string[] {
 
 export type SpawnRunner = (config: Config, id: string, logPath: string) => RunnerRef;
 
-export const spawnRunner: SpawnRunner = (config, id, logPath) => {
+export const spawnRunner: SpawnRunner = (config, id, logPath) =>
+  spawnIn(config, id, logPath, { cwd: process.cwd(), env: process.env });
+
+/** A runner started in the caller's directory and environment (a front of the background process). */
+export function spawnRunnerIn(local: {
+  cwd: string;
+  env: Record<string, string | undefined>;
+}): SpawnRunner {
+  return (config, id, logPath) => spawnIn(config, id, logPath, local);
+}
+
+function spawnIn(
+  config: Config,
+  id: string,
+  logPath: string,
+  local: { cwd: string; env: Record<string, string | undefined> },
+): RunnerRef {
   // The runner's own stderr goes to a log beside the output: its diagnostics, should it crash.
   const log = openSync(logPath, "a", 0o600);
   try {
@@ -35,12 +51,12 @@ export const spawnRunner: SpawnRunner = (config, id, logPath) => {
       stdout: "ignore",
       stderr: log,
       // The runner must find the task where it was stored, whatever set the state directory.
-      env: { ...process.env, CLUSTER_STATE_DIR: config.settings.state_dir },
-      cwd: process.cwd(),
+      env: { ...local.env, CLUSTER_STATE_DIR: config.settings.state_dir },
+      cwd: local.cwd,
     });
     proc.unref();
     return { pid: proc.pid, identity: processIdentity(proc.pid) ?? null };
   } finally {
     closeSync(log);
   }
-};
+}

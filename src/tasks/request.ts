@@ -20,6 +20,16 @@ export interface RunRequest {
   requester: Requester;
   /** A pre-assigned id (background tasks are created before they run); otherwise a new one. */
   task_id?: string;
+  /**
+   * The caller's own directory and environment, when it is not this process (a front of the
+   * background process): a command that runs on this machine runs there, as if started by it.
+   */
+  local?: LocalContext;
+}
+
+export interface LocalContext {
+  cwd: string;
+  env: Record<string, string>;
 }
 
 export interface RunHooks {

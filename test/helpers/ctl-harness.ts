@@ -54,7 +54,8 @@ export function inCtl(
 ): Subprocess<"pipe" | "ignore", "pipe", "pipe"> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
-  for (const k of Object.keys(base)) if (k.startsWith("CLUSTER_")) delete base[k];
+  for (const k of Object.keys(base))
+    if (k.startsWith("CLUSTER_") && k !== "CLUSTER_NO_DAEMON") delete base[k];
   return Bun.spawn(["ip", "netns", "exec", `${cluster.id}-ctl`, ...argv], {
     env: { ...base, ...env },
     stdin,
