@@ -7,7 +7,16 @@ import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { encodeFrame, encodeJson, FrameReader, parseJson } from "../agent/protocol.ts";
 import { frontFacts } from "../config/load.ts";
-import { buildId, D, type DaemonRequest, daemonSocketPath, socketIsOurs } from "./daemon-wire.ts";
+import {
+  buildId,
+  D,
+  type DaemonRequest,
+  daemonLogPath,
+  daemonSocketPath,
+  ensureSocketDir,
+  socketDirOf,
+  socketIsOurs,
+} from "./daemon-wire.ts";
 
 /** How long a starting background process may take to listen (a loaded machine, from source). */
 const START_WAIT_MS = 20_000;
