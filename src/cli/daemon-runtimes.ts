@@ -39,7 +39,10 @@ export class Runtimes {
 
   /** The warm runtime for this configuration (started on first use: sampling, agents). */
   warm(config: Config): Warm {
-    const key = JSON.stringify({ s: config.settings, n: config.nodes, src: config.source });
+    // The agent socket is not part of it: a terminal and an agent's MCP client of the same user
+    // share the warm pool whatever SSH_AUTH_SOCK each has (as they would share a ControlMaster).
+    const { ssh_auth_sock: _agent, ...settings } = config.settings;
+    const key = JSON.stringify({ s: settings, n: config.nodes, src: config.source });
     let w = this.byConfig.get(key);
     if (!w) {
       const tasks = openTasks(config);

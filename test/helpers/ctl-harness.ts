@@ -37,6 +37,7 @@ export interface Harness {
 /** Environment for the program under test: its own state dir, no mDNS wait, short SSH timeouts. */
 export function testEnv(cluster: TestCluster, extra: Record<string, string> = {}) {
   return {
+    CLUSTER_NO_DAEMON: "1",
     CLUSTER_STATE_DIR: join(cluster.dir, "state-ctl"),
     CLUSTER_MDNS_TIMEOUT: "0",
     CLUSTER_SSH_TIMEOUT: "3",

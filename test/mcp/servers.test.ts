@@ -175,6 +175,8 @@ describe("cluster-exec serve (HTTP)", () => {
     let seen = "";
     while (!seen.includes("notifications/progress"))
       seen += new TextDecoder().decode((await reader.read()).value);
+    // "go" was printed; the shell starts the sleep right after it (event, then a bounded poll).
+    for (let i = 0; i < 100 && liveProcesses(marker).length === 0; i++) await Bun.sleep(20);
     expect(liveProcesses(marker)).not.toEqual([]);
     abort.abort(); // the client goes away mid-run
     expect(await waitGone(marker)).toEqual([]);

@@ -67,7 +67,19 @@ describe("remote wrapper", () => {
       const log = join(dir, "trace");
       const wrapper = buildRemoteCommand({ command: "true", cwd: "/tmp", env: { A: "b" } });
       const proc = Bun.spawn(
-        ["strace", "-f", "-qq", "-e", "trace=execve", "-o", log, "setsid", "/bin/sh", "-c", wrapper],
+        [
+          "strace",
+          "-f",
+          "-qq",
+          "-e",
+          "trace=execve",
+          "-o",
+          log,
+          "setsid",
+          "/bin/sh",
+          "-c",
+          wrapper,
+        ],
         { stdout: "ignore", stderr: "pipe" },
       );
       expect(await proc.exited).toBe(0);
