@@ -6,7 +6,7 @@ import { signalNumber } from "../exec/signals.ts";
 import { openTasks } from "../tasks/open.ts";
 import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
 import { currentHost } from "./host.ts";
-import { printJson, println, warn, writeOut } from "./output.ts";
+import { printJson, println, warn } from "./output.ts";
 import { ROUTING_FLAGS, ROUTING_HELP, requirementsFromFlags } from "./routing-flags.ts";
 
 export const RUN_HELP = `Usage: cluster-exec run [--node NAME] [--os OS] [--arch A] [--cap C]... [--timeout S] [--cwd DIR] [--json] -- COMMAND...
@@ -57,7 +57,9 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
   const forward = async (stream: "stdout" | "stderr", chunk: Uint8Array) => {
     if (outputLost) return;
     try {
-      await writeOut(stream, chunk);
+      // The host captured above, not currentHost(): this is called from the transport's own
+      // events, which carry whichever context opened the connection (another front's, maybe).
+      await host.write(stream, chunk);
     } catch {
       outputLost = true;
       abort.abort();
