@@ -97,6 +97,8 @@ ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
 # The one list of Debian packages the tests need (comments and blank lines skipped).
 PACKAGES_FILE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/test-packages.txt"
 test_packages() { sed -e 's/#.*//' "$PACKAGES_FILE" | awk 'NF { print $1 }'; }
+# Services of the listed packages besides sshd that a maintainer script might start.
+DAEMON_PID_FILES="/run/munge/munged.pid /run/slurmctld.pid /run/slurmd.pid /run/slurm/slurmctld.pid /run/slurm/slurmd.pid"
 
 install_deps() {
   local pkgs=()
@@ -123,8 +125,9 @@ install_deps() {
     chmod 755 "$policy"
     own_policy=1
   fi
-  local rc=0 sshd_before
+  local rc=0 sshd_before f daemons_before=""
   sshd_before="$(cat /run/sshd.pid 2>/dev/null || true)"
+  for f in $DAEMON_PID_FILES; do daemons_before+=" $(cat "$f" 2>/dev/null || true)"; done
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || rc=$?
   if ((own_policy)); then rm -f "$policy"; fi
   ((rc == 0)) || die "apt-get install failed ($rc)"
@@ -138,6 +141,16 @@ install_deps() {
       kill "$hp" 2>/dev/null || true
     fi
   fi
+  # The same for munged, slurmctld and slurmd (scripts/test-slurm.sh runs its own, in a node).
+  local dp
+  for f in $DAEMON_PID_FILES; do
+    dp="$(cat "$f" 2>/dev/null || true)"
+    [[ "$dp" =~ ^[0-9]+$ && " $daemons_before " != *" $dp "* ]] || continue
+    if [[ "$(readlink "/proc/$dp/ns/net" 2>/dev/null)" == "$(readlink /proc/1/ns/net)" ]]; then
+      log "deps: stopping host-wide daemon $dp ($f) started by a package"
+      kill "$dp" 2>/dev/null || true
+    fi
+  done
   log "deps: done"
 }
 

@@ -16,6 +16,7 @@ export type ErrorCode =
   | "OUTPUT_PRUNED" // the task's stored output was removed (output_store_max_bytes)
   | "DEADLINE_PASSED" // a batch's deadline passed before this command could start
   | "SPAWN_FAILED" // the local shell could not be started
+  | "JOB_FAILED" // the batch scheduler (Slurm) ended the job: node failure, memory, preemption...
   | "INTERNAL";
 
 export class ClusterError extends Error {
@@ -64,6 +65,7 @@ const exitByCode: Record<ErrorCode, number> = {
   POLICY_DENIED: EXIT.refused,
   CONNECTION_LOST: EXIT.connectionLost,
   SPAWN_FAILED: EXIT.internal,
+  JOB_FAILED: EXIT.connectionLost,
   INTERNAL: EXIT.internal,
 };
 

@@ -2,37 +2,10 @@
 // test/fixtures/policy-corpus through the dry-run routing decision; static analysis only, nothing
 // is executed. Prints refused/total per family, the overall figures, then every miss.
 // Run: npx bun scripts/bench/policy-corpus.ts
-import { chooseNode } from "../../src/routing/choose.ts";
+import { routeVerdict } from "../../test/fixtures/policy-corpus/adapter.ts";
 import { DANGEROUS } from "../../test/fixtures/policy-corpus/dangerous.ts";
 import { HARMLESS } from "../../test/fixtures/policy-corpus/harmless.ts";
 import { DANGER_FAMILIES } from "../../test/fixtures/policy-corpus/types.ts";
-import { DEFAULT_THRESHOLDS, fakeNode } from "../../test/fixtures/routing.ts";
-
-// ---- Adapter: the only code that knows the product's API. The policy is being restructured;
-// when its entry moves or `route` gains --cwd, update this function and nothing else.
-interface Verdict {
-  refused: boolean;
-  rule?: string;
-  reason: string;
-}
-const NODES = [fakeNode({ name: "bench", local: true })];
-function routeVerdict(command: string, cwd?: string): Verdict {
-  // `route` has no --cwd yet (issue 13 adds it); until then the directory goes in as a leading cd,
-  // which gives today's policy more than a real run gives it (a run's cwd is not checked at all).
-  const line = cwd ? `cd '${cwd.replaceAll("'", "'\\''")}' && ${command}` : command;
-  try {
-    const d = chooseNode({
-      command: line,
-      nodes: NODES,
-      thresholds: DEFAULT_THRESHOLDS,
-    });
-    return { refused: d.decision === "refused", rule: d.rule, reason: d.reason };
-  } catch (err) {
-    // A crash is not a refusal the user can read: count it as a miss and show it.
-    return { refused: false, rule: "crash", reason: String(err) };
-  }
-}
-// ---- End of adapter.
 
 interface Tally {
   hits: number;

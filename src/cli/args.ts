@@ -19,6 +19,17 @@ export interface Parsed<O extends Options> {
   dashdash: boolean;
 }
 
+/** What a flag expects, for the message when it is given empty. */
+const EXPECTED: Record<string, string> = {
+  node: "a node name from the inventory",
+  cwd: "a directory path on the node",
+  timeout: "a number of seconds",
+  os: "linux or macos",
+  arch: "x86_64 or arm64",
+  cap: "a capability name",
+  config: "a configuration file path",
+};
+
 export function parseVerbArgs<O extends Options>(
   verb: string,
   argv: string[],
@@ -41,6 +52,12 @@ export function parseVerbArgs<O extends Options>(
       `${verb}: ${msg}${dd === -1 ? " (put the command after `--` if it has flags of its own)" : ""}; see \`cluster-exec ${verb} --help\``,
     );
   }
+  for (const [name, value] of Object.entries(parsed.values))
+    if (value === "" || (Array.isArray(value) && value.includes("")))
+      throw new ClusterError(
+        "USAGE",
+        `${verb} --${name}: got "", expected ${EXPECTED[name] ?? "a value"} (leave the flag out for the default)`,
+      );
   const positionals =
     dd === -1 ? parsed.positionals : [...parsed.positionals, ...argv.slice(dd + 1)];
   return { values: parsed.values as Parsed<O>["values"], positionals, dashdash: dd !== -1 };
@@ -63,6 +80,18 @@ export function secondsFlag(name: string, value: string | undefined): number | u
  * whose words are quoted so the shell sees exactly them (`run -- sh -c 'echo a; exit 3'`).
  */
 export function commandFromArgs(words: string[]): string {
-  if (words.length === 1) return words[0] as string;
-  return words.map(shellQuote).join(" ");
+  const command = words.length === 1 ? (words[0] as string) : words.map(shellQuote).join(" ");
+  const nul = nulPosition(command);
+  if (nul !== undefined)
+    throw new ClusterError(
+      "USAGE",
+      `command: holds a NUL byte at position ${nul}; a command line cannot contain NUL (a shell would cut it short there)`,
+    );
+  return command;
+}
+
+/** Index of the first NUL character, if any. */
+export function nulPosition(text: string): number | undefined {
+  const i = text.indexOf("\u0000");
+  return i < 0 ? undefined : i;
 }

@@ -1,5 +1,6 @@
 // `probe`, `version` and `config check|show`: verbs that only report.
 import { probeLocal } from "../cluster/probe.ts";
+import { identityFileProblems } from "../config/identity-check.ts";
 import type { Config } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
 import { parseVerbArgs } from "./args.ts";
@@ -28,7 +29,8 @@ export async function probeVerb(argv: string[]): Promise<number> {
 
 export const CONFIG_HELP = `Usage: cluster-exec config check | show [--json]
 
-  check   validate the configuration (file, environment, defaults); exit 2 naming each bad key
+  check   validate the configuration (file, environment, defaults) and the identity files it
+          names (present, readable, a private key); exit 2 naming each bad key
   show    print the effective configuration, secrets redacted
 The file is --config PATH, else $CLUSTER_CONFIG, else ~/.config/cluster-exec/cluster.toml;
 without one, a one-node cluster of this machine is used.`;
@@ -45,6 +47,8 @@ export async function configVerb(argv: string[], load: () => Config): Promise<nu
   const config = load();
   for (const w of config.warnings) warn(`warning: ${w}`);
   if (sub === "check") {
+    const problems = identityFileProblems(config);
+    if (problems.length > 0) throw new ClusterError("CONFIG_INVALID", problems.join("; "));
     const names = Object.keys(config.nodes);
     console.log(`ok: ${config.source}: ${names.length} node(s): ${names.join(", ")}`);
     return 0;

@@ -44,9 +44,10 @@ export async function mcpVerb(argv: string[], config: Config): Promise<number> {
 
 export const SERVE_HELP = `Usage: cluster-exec serve [--host 127.0.0.1] [--port 7411]
 
-Serves MCP over Streamable HTTP at http://HOST:PORT/mcp, GET /healthz, and a live status page at
-http://HOST:PORT/ (nodes, running tasks with their output, recent runs, the audit log; it is
-opened with the address printed at start, which carries the token). Every /mcp request needs
+Serves MCP over Streamable HTTP at http://HOST:PORT/mcp, GET /healthz ({"status":"ok"}; name and
+version only with the token), and a live status page at http://HOST:PORT/ (nodes, running tasks
+with their output, recent runs, the audit log; it is opened with the address printed at start,
+which carries the token). Every /mcp request needs
 "Authorization: Bearer TOKEN": CLUSTER_HTTP_TOKEN, else a token generated once into
 <state_dir>/http-token (mode 0600) and printed to stderr at start. Requests carrying an Origin
 header must come from CLUSTER_HTTP_ORIGINS; the Host header must name this server.`;

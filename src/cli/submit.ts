@@ -5,7 +5,7 @@ import { ClusterError, EXIT } from "../errors.ts";
 import { unknownNodeError } from "../run/nodes.ts";
 import { createRuntime } from "../run/runtime.ts";
 import { openTasks } from "../tasks/open.ts";
-import { runTask } from "../tasks/runner.ts";
+import { resumeTask, runTask } from "../tasks/runner.ts";
 import { submitTask } from "../tasks/submit.ts";
 import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
 import { currentHost } from "./host.ts";
@@ -63,14 +63,24 @@ export async function runTaskVerb(argv: string[], config: Config): Promise<numbe
   const abort = new AbortController();
   for (const s of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(s, () => abort.abort());
   const id = argv[0];
-  if (!id || argv.length !== 1)
-    throw new ClusterError("USAGE", "__run-task: expected exactly one task id (internal verb)");
-  const row = await runTask(
+  const resume = argv[1] === "--resume";
+  if (!id || argv.length !== (resume ? 2 : 1))
+    throw new ClusterError(
+      "USAGE",
+      "__run-task: expected one task id, optionally --resume (internal verb)",
+    );
+  const body = resume ? resumeTask : runTask;
+  const row = await body(
     openTasks(config),
     id,
     (recorder) => createRuntime(config, { recorder }),
     abort,
   );
-  if (!row) warn(`__run-task: task ${id} is not queued (unknown, or taken by another runner)`);
+  if (!row)
+    warn(
+      resume
+        ? `__run-task: task ${id} has no batch job to follow, or another runner took it`
+        : `__run-task: task ${id} is not queued (unknown, or taken by another runner)`,
+    );
   return row ? 0 : EXIT.usage;
 }

@@ -21,7 +21,7 @@ export async function statusVerb(argv: string[], config: Config): Promise<number
   if (values.help) return printHelp(STATUS_HELP);
   const id = oneId("status", positionals);
   const tasks = openTasks(config);
-  const v = taskView(refreshed(tasks.store, tasks.audit, getTask(tasks, id)));
+  const v = taskView(refreshed(tasks, getTask(tasks, id)));
   if (values.json) {
     await printJson(v);
     return 0;
@@ -37,11 +37,19 @@ export async function statusVerb(argv: string[], config: Config): Promise<number
     ["finished", v.finished_at ?? "-"],
     ["duration", duration(v.duration_ms)],
   ];
+  if (v.job)
+    rows.push([
+      "job",
+      `Slurm job ${v.job.job_id} in partition ${v.job.partition} (${v.job.state ?? "?"}); output on the submit host: ${v.job.stdout_path}, ${v.job.stderr_path}`,
+    ]);
   if (v.stdout_path) rows.push(["stdout", v.stdout_path], ["stderr", v.stderr_path ?? "-"]);
   if (v.truncated) rows.push(["output", "truncated (head and tail kept)"]);
   for (const [k, val] of rows) await println(`${k.padEnd(9)} ${val}`);
   return 0;
 }
+
+/** More tasks than anyone reads in a terminal; bounded so any number given is a usage error or works. */
+const MAX_LIMIT = 1_000_000;
 
 export const TASKS_HELP = `Usage: cluster-exec tasks [--state S] [--limit N] [--json]
 
@@ -65,10 +73,11 @@ export async function tasksVerb(argv: string[], config: Config): Promise<number>
       `--state: got ${JSON.stringify(state)}, expected one of ${TASK_STATES.join(", ")}`,
     );
   const limit = values.limit === undefined ? 20 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1)
+  // SQLite's LIMIT is a 64-bit integer: a larger number would fail there, deep in the store.
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT)
     throw new ClusterError(
       "USAGE",
-      `--limit: got ${JSON.stringify(values.limit)}, expected a whole number >= 1`,
+      `--limit: got ${JSON.stringify(values.limit)}, expected a whole number from 1 to ${MAX_LIMIT}`,
     );
   const views = openTasks(config)
     .store.list({ state: isTaskState(state ?? "") ? (state as never) : undefined, limit })

@@ -81,7 +81,7 @@ export async function logsVerb(argv: string[], config: Config): Promise<number> 
   if (values.help) return printHelp(LOGS_HELP);
   const id = oneId("logs", positionals);
   const tasks = openTasks(config);
-  const row = refreshed(tasks.store, tasks.audit, getTask(tasks, id));
+  const row = refreshed(tasks, getTask(tasks, id));
   const files = outputOf(tasks, row);
   if (!files.stdout)
     throw new ClusterError(
@@ -104,7 +104,7 @@ async function follow(tasks: Tasks, id: string): Promise<number> {
   const at = { stdout: 0, stderr: 0 };
   try {
     for (;;) {
-      const row = refreshed(tasks.store, tasks.audit, getTask(tasks, id));
+      const row = refreshed(tasks, getTask(tasks, id));
       const done = isFinished(row.state);
       // Only the files while it runs (the tail snapshot changes under our feet); all once it ended.
       for (const stream of ["stdout", "stderr"] as const) {

@@ -4,6 +4,7 @@ import os from "node:os";
 import si from "systeminformation";
 import { detectLocalFacts } from "../config/local-facts.ts";
 import type { Arch, Os } from "../config/schema.ts";
+import type { PartitionSample } from "../slurm/sinfo.ts";
 import { detectLocalCapabilities } from "./capabilities.ts";
 
 export interface LoadSample {
@@ -23,6 +24,8 @@ export interface LoadSample {
   /** Static facts, informational. */
   cpu_model?: string;
   os_release?: string;
+  /** A Slurm partition's own figures (kind = "slurm" nodes): idle CPUs, queue, features. */
+  slurm?: PartitionSample;
 }
 
 const CPU_WINDOW_MS = 100;

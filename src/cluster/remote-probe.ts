@@ -16,8 +16,11 @@ import {
   psCpuPercent,
 } from "./probe.ts";
 
-/** local: in-process; agent: pushed by the node's resident agent; probe: `cluster-exec probe`; script: POSIX. */
-export type SampleMethod = "local" | "agent" | "probe" | "script";
+/**
+ * In-process, pushed by the node's resident agent, `cluster-exec probe`, the POSIX script, or
+ * sinfo (a Slurm partition).
+ */
+export type SampleMethod = "local" | "agent" | "probe" | "script" | "sinfo";
 
 /**
  * The command sent to the node: one shell line, POSIX sh, no bashisms. The tools come first and

@@ -1,8 +1,13 @@
 // The cluster_status report (SPEC shape, plus detail) and its human table, both from NodeViews.
+// A Slurm partition is shown like a node: its CPUs as cores, the allocated share as CPU %, and its
+// queue beside.
+import type { PartitionSample } from "../slurm/sinfo.ts";
 import { mergeCapabilities } from "./capabilities.ts";
 import type { NodeView } from "./view.ts";
 
 export interface NodeStatus {
+  /** ssh: a machine; slurm: a partition reached through its submit host. */
+  kind: "ssh" | "slurm";
   status: NodeView["health"];
   cpu_percent: number | null;
   memory_percent: number | null;
@@ -44,6 +49,8 @@ export interface NodeStatus {
   reasons: string[];
   last_error: string | null;
   warnings: string[];
+  /** kind = "slurm": the partition's CPUs and queue from sinfo/squeue, and where jobs are submitted. */
+  slurm: (PartitionSample & { submit_host: string }) | null;
 }
 
 export interface StatusReport {
@@ -56,6 +63,7 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
   for (const v of views) {
     const s = v.sample;
     nodes[v.name] = {
+      kind: v.config.kind,
       status: v.health,
       cpu_percent: s?.cpu_percent ?? null,
       memory_percent: s?.memory_percent ?? null,
@@ -86,8 +94,12 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
       capabilities_detected: v.detected ?? null,
       specialties: v.config.specialties,
       reasons: v.reasons,
-      last_error: v.health === "unreachable" ? (v.last_error ?? null) : null,
+      last_error: v.health === "unreachable" ? (v.last_error ?? v.reasons?.[0] ?? null) : null,
       warnings: v.warnings,
+      slurm:
+        v.config.kind === "slurm"
+          ? ({ ...(s?.slurm ?? {}), submit_host: v.config.host } as NodeStatus["slurm"])
+          : null,
     };
   }
   return { local_node: views.find((v) => v.isLocal)?.name ?? null, nodes };
@@ -157,6 +169,7 @@ function capabilityCell(n: NodeStatus): string {
 
 function address(n: NodeStatus): string {
   if (n.is_local) return "local";
+  if (n.slurm && !n.address) return `submit: ${n.slurm.submit_host}`;
   if (!n.address) return "-";
   if (n.resolved_via === "ssh_config") return `${n.address} (ssh config)`;
   if (n.resolved_via === "cache")
@@ -166,10 +179,16 @@ function address(n: NodeStatus): string {
 
 function notes(n: NodeStatus): string {
   const parts: string[] = [];
+  if (n.slurm?.cpus_total !== undefined) parts.push(queue(n.slurm));
   if (n.last_error) parts.push(n.last_error);
-  else if (n.status === "degraded") parts.push(n.reasons.join(", "));
+  else if (n.status === "degraded" && !n.slurm) parts.push(n.reasons.join(", "));
   for (const w of n.warnings) parts.push(`warning: ${w}`);
   return parts.join("; ") || "-";
+}
+
+/** "partition debug: 2/2 CPUs allocated, 0 idle; 1 running, 3 pending" */
+function queue(p: PartitionSample): string {
+  return `partition ${p.partition}${p.available !== "up" ? ` (${p.available})` : ""}: ${p.cpus_allocated}/${p.cpus_total} CPUs allocated, ${p.cpus_idle} idle; ${p.jobs_running} running, ${p.jobs_pending} pending`;
 }
 
 function num(v: number | null): string {

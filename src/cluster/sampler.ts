@@ -12,6 +12,7 @@ import { detectLocalCapabilities } from "./capabilities.ts";
 import { backoffMs } from "./health.ts";
 import { type LoadSample, sampleLocal } from "./probe.ts";
 import { checkProbeSample, parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
+import { parseSlurmSample, sinfoScript } from "./slurm-sample.ts";
 import { HISTORY_MS, SampleStore, type StoredSample } from "./store.ts";
 import { buildView, type NodeView } from "./view.ts";
 
@@ -58,6 +59,8 @@ export interface SamplerOptions {
   agentStatus?: (node: string) => { state: string; detail: string };
   /** Is this node the machine we run on? Asked at start and again after each address lookup. */
   isLocal: (node: string) => boolean;
+  /** Is a slurm node's submit host this machine (no address to resolve: `remote` runs it here)? */
+  submitIsLocal?: (node: NodeConfig) => boolean;
   /** Called after every attempt (tests, progress). */
   onUpdate?: (view: NodeView) => void;
 }
@@ -151,18 +154,21 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const sample = await (opts.local ?? sampleLocal)();
       return { ...sample, sampled_at: clock(), method: "local" };
     }
+    const partition = s.node.kind === "slurm" ? s.node.partition : undefined;
+    // A partition submitted from this machine: no transport, no address (`remote` runs it here).
+    const here = partition !== undefined && opts.submitIsLocal?.(s.node) === true;
     // The first time, the transport is not known yet (`ssh -G` runs): look the address up
     // meanwhile rather than after; an openssh node's lookup is then simply not used.
     const lookup = () => opts.resolver?.resolve(s.node.name, { signal });
-    const early = s.transport || !opts.transport ? undefined : lookup();
+    const early = here || s.transport || !opts.transport ? undefined : lookup();
     early?.catch(() => {});
-    if (opts.transport) s.transport = await opts.transport(s.node);
-    const pushed = await opts.agentSample?.(s.node, attemptMs);
-    if (pushed?.value !== undefined) {
-      early?.catch(() => {});
+    if (opts.transport && !here) s.transport = await opts.transport(s.node);
+    // The node's resident agent pushes samples: no command to start (never for a partition).
+    const pushed =
+      partition === undefined ? await opts.agentSample?.(s.node, attemptMs) : undefined;
+    if (pushed?.value !== undefined)
       return { ...checkProbeSample(pushed.value), sampled_at: pushed.at, method: "agent" };
-    }
-    if (opts.resolver && s.transport?.transport !== "openssh") {
+    if (opts.resolver && !here && s.transport?.transport !== "openssh") {
       // Resolve here rather than inside the pool: a node whose name turns out to be one of this
       // machine's addresses is sampled in-process, and a failed lookup needs no SSH attempt.
       const where = (await (early ?? lookup())) as Awaited<ReturnType<Resolver["resolve"]>>;
@@ -175,14 +181,15 @@ export function createSampler(opts: SamplerOptions): Sampler {
           stage: "resolve",
         });
     }
-    const r = await opts.remote(s.node, remoteProbeScript(s.node.binary_path), {
-      timeoutMs: attemptMs,
-      signal,
-    });
+    const script =
+      partition !== undefined ? sinfoScript(partition) : remoteProbeScript(s.node.binary_path);
+    const r = await opts.remote(s.node, script, { timeoutMs: attemptMs, signal });
     if (r.code !== 0)
       throw new Error(
-        `probe script exited ${r.code ?? "by signal"}${r.stderr.trim() ? `: ${r.stderr.trim().slice(0, 200)}` : ""}`,
+        `${partition !== undefined ? "sinfo script" : "probe script"} exited ${r.code ?? "by signal"}${r.stderr.trim() ? `: ${r.stderr.trim().slice(0, 200)}` : ""}`,
       );
+    if (partition !== undefined)
+      return { ...parseSlurmSample(partition, r.stdout), sampled_at: clock(), method: "sinfo" };
     const { sample, method } = parseRemoteProbe(r.stdout);
     return { ...sample, sampled_at: clock(), method };
   }

@@ -65,7 +65,12 @@ export interface ViewInputs {
 export function buildView(i: ViewInputs): NodeView {
   const failures = i.state?.failures ?? 0;
   const verdict = healthOf(
-    { sample: i.sample, failures, lastError: i.state?.last_error },
+    {
+      sample: i.sample,
+      failures,
+      lastError: i.state?.last_error,
+      cpusPerTask: i.node.cpus_per_task,
+    },
     i.settings,
   );
   const staleAfter = 3 * i.settings.sample_interval * 1000;

@@ -114,6 +114,7 @@ function build(
       .split(",")
       .map((o) => o.trim())
       .filter(Boolean),
+    protected_paths: listOf(d.protected_paths ?? "@default"),
     ssh_auth_sock: env.SSH_AUTH_SOCK || undefined,
     home,
   };
@@ -123,7 +124,8 @@ function build(
     nodes[name] = {
       ...n,
       name,
-      host: n.host ?? name,
+      // A slurm node without host submits from this machine.
+      host: n.host ?? (n.kind === "slurm" ? "localhost" : name),
       user: n.user ?? user,
       port: n.port ?? settings.port,
       identity_file: identity ? expandHome(identity, home) : undefined,
@@ -132,6 +134,12 @@ function build(
     };
   }
   return { source, settings, nodes, warnings };
+}
+
+/** A list setting given as a TOML list or a comma-separated string. */
+function listOf(value: string | string[]): string[] {
+  const items = Array.isArray(value) ? value : value.split(",");
+  return items.map((v) => v.trim()).filter(Boolean);
 }
 
 function isKnownEnv(variable: string): boolean {

@@ -219,11 +219,98 @@ describe("errors name the key, the bad value and what was expected", () => {
     );
   });
 
+  test("every size setting has an upper bound: a huge one is refused, not left to exhaust memory", () => {
+    for (const [variable, value] of [
+      ["CLUSTER_OUTPUT_LIMIT", "1e12"],
+      ["CLUSTER_HTTP_MAX_BODY", "1e12"],
+      ["CLUSTER_AUDIT_MAX_BYTES", "1e15"],
+    ] as const) {
+      const e = configError(() =>
+        loadConfig({ configPath: two, env: { ...baseEnv, [variable]: value } }),
+      );
+      expect(e.message).toContain(
+        `${variable} (environment): got ${Number(value)}, expected at most`,
+      );
+    }
+  });
+
+  test("protected_paths: a list or comma-separated, @default kept as a token, bad entries named", () => {
+    expect(loadConfig({ configPath: two, env: baseEnv }).settings.protected_paths).toEqual([
+      "@default",
+    ]);
+    const env = { ...baseEnv, CLUSTER_PROTECTED_PATHS: "@default, /data,~/keep" };
+    expect(loadConfig({ configPath: two, env }).settings.protected_paths).toEqual([
+      "@default",
+      "/data",
+      "~/keep",
+    ]);
+    const list = file("protect.toml", '[defaults]\nprotected_paths = ["/", "/srv/*"]\n');
+    expect(loadConfig({ configPath: list, env: baseEnv }).settings.protected_paths).toEqual([
+      "/",
+      "/srv/*",
+    ]);
+    const bad = file("protect-bad.toml", '[defaults]\nprotected_paths = ["/ok", "relative/x"]\n');
+    const e = configError(() => loadConfig({ configPath: bad, env: baseEnv }));
+    expect(e.message).toContain(`defaults.protected_paths in ${bad}: got ["/ok","relative/x"]`);
+    expect(e.message).toContain('a ~/ path (globs allowed) in each entry, not "relative/x"');
+  });
+
   test("an explicit file that does not exist is an error, not the default", () => {
     const e = configError(() =>
       loadConfig({ configPath: join(dir, "missing.toml"), env: baseEnv }),
     );
     expect(e.message).toContain("missing.toml: not found");
+  });
+});
+
+describe("slurm nodes", () => {
+  test("kind defaults to ssh; a slurm node submits from its host (this machine without one)", () => {
+    const cfg = file(
+      "slurm.toml",
+      `[nodes.box]\n[nodes.hpc]\nkind = "slurm"\nhost = "login.example"\npartition = "batch"\naccount = "proj1"\nqos = "normal"\ncpus_per_task = 4\ntime_limit = 90\n[nodes.here]\nkind = "slurm"\npartition = "debug"\ntime_limit = "1-12:00:00"\n`,
+    );
+    const c = loadConfig({ configPath: cfg, env: baseEnv });
+    expect(c.nodes.box?.kind).toBe("ssh");
+    expect(c.nodes.hpc).toMatchObject({
+      kind: "slurm",
+      host: "login.example",
+      partition: "batch",
+      account: "proj1",
+      qos: "normal",
+      cpus_per_task: 4,
+      time_limit: "90",
+    });
+    expect(c.nodes.here).toMatchObject({
+      kind: "slurm",
+      host: "localhost",
+      time_limit: "1-12:00:00",
+    });
+  });
+
+  test("a slurm node without partition, slurm keys on an ssh node, bad values: each named", () => {
+    const bad = file(
+      "slurm-bad.toml",
+      `[nodes.hpc]\nkind = "slurm"\n[nodes.box]\npartition = "batch"\ncpus_per_task = 2\n[nodes.odd]\nkind = "pbs"\n[nodes.t]\nkind = "slurm"\npartition = "p"\ntime_limit = "soon"\ncpus_per_task = 0\n`,
+    );
+    const e = configError(() => loadConfig({ configPath: bad, env: baseEnv }));
+    expect(e.message).toContain(
+      `nodes.hpc.partition in ${bad}: missing; a kind = "slurm" node needs partition = "NAME"`,
+    );
+    expect(e.message).toContain(
+      `nodes.box.partition in ${bad}: got "batch", only for kind = "slurm" nodes (this node is kind = "ssh")`,
+    );
+    expect(e.message).toContain(
+      `nodes.box.cpus_per_task in ${bad}: got 2, only for kind = "slurm"`,
+    );
+    expect(e.message).toContain(
+      `nodes.odd.kind in ${bad}: got "pbs", expected "ssh" (the default) or "slurm"`,
+    );
+    expect(e.message).toContain(
+      `nodes.t.time_limit in ${bad}: got "soon", expected a Slurm time limit`,
+    );
+    expect(e.message).toContain(
+      `nodes.t.cpus_per_task in ${bad}: got 0, expected cpus_per_task >= 1`,
+    );
   });
 });
 

@@ -15,6 +15,13 @@ const percent = z
   .gt(0, "expected a percentage in (0, 100]")
   .max(100, "expected a percentage in (0, 100]");
 const count = z.number({ error: "expected a whole number" }).int("expected a whole number").min(0);
+const MiB = 1024 * 1024;
+/** A size in bytes between MIN and MAX: a huge one would be accepted and then exhaust memory. */
+const bytes = (min: number, max: number) =>
+  count
+    .min(min, `expected at least ${min} bytes`)
+    .max(max, `expected at most ${max} bytes (${max / MiB} MiB)`);
+const PATH_ENTRY = /^(@default|\/.*|~(\/.*)?)$/;
 
 export interface SettingDef {
   env: string;
@@ -170,10 +177,10 @@ export const SETTINGS = {
   },
   output_limit: {
     env: "CLUSTER_OUTPUT_LIMIT",
-    type: count.min(1024, "expected at least 1024 bytes"),
+    type: bytes(1024, 256 * MiB),
     default: 1_048_576,
     meaning:
-      "bytes of each stream kept in a run's result and in its stored output (head and tail halves, a marker between)",
+      "bytes of each stream kept in a run's result and in its stored output (head and tail halves, a marker between); at most 256 MiB",
     kind: "number",
   },
   output_store_max_bytes: {
@@ -240,9 +247,9 @@ export const SETTINGS = {
   },
   http_max_body: {
     env: "CLUSTER_HTTP_MAX_BODY",
-    type: count.min(1024, "expected at least 1024 bytes"),
+    type: bytes(1024, 64 * MiB),
     default: 1_048_576,
-    meaning: "largest HTTP request body `serve` accepts, in bytes",
+    meaning: "largest HTTP request body `serve` accepts, in bytes; at most 64 MiB",
     kind: "number",
   },
   http_session_idle: {
@@ -270,9 +277,29 @@ export const SETTINGS = {
     meaning: "days a finished task (its row and output files) is kept before it is pruned",
     kind: "number",
   },
+  protected_paths: {
+    env: "CLUSTER_PROTECTED_PATHS",
+    type: z
+      .union([z.string(), z.array(z.string())], {
+        error: 'expected a comma-separated string or a list of paths like ["@default", "/data"]',
+      })
+      .superRefine((value, ctx) => {
+        const items = (Array.isArray(value) ? value : value.split(",")).map((v) => v.trim());
+        for (const item of items.filter(Boolean))
+          if (!PATH_ENTRY.test(item))
+            ctx.addIssue({
+              code: "custom",
+              message: `expected "@default", an absolute path or a ~/ path (globs allowed) in each entry, not ${JSON.stringify(item)}`,
+            });
+      }),
+    default: "@default",
+    meaning:
+      "paths the command policy protects: a delete, move, permission change or container mount of one (or of what holds it) is refused; `@default` is the built-in list (`/`, each top-level system directory and its children, `~`, `~/.ssh`, the homes); absolute, `~/...`, globs allowed",
+    kind: "string",
+  },
   audit_max_bytes: {
     env: "CLUSTER_AUDIT_MAX_BYTES",
-    type: count.min(4096, "expected at least 4096 bytes"),
+    type: bytes(4096, 1024 * MiB),
     default: 10_485_760,
     meaning:
       "size in bytes at which audit.jsonl is rotated to audit.jsonl.<UTC time>-<pid>; rotated files are kept",

@@ -6,6 +6,9 @@ export type Transport = "ssh2" | "openssh" | "auto";
 
 export interface NodeConfig {
   name: string;
+  /** ssh: a machine reached over SSH (or this one); slurm: a partition, via its submit host. */
+  kind: "ssh" | "slurm";
+  /** The machine itself (ssh), or the Slurm submit host (slurm; "localhost" = this machine). */
   host: string;
   ip?: string;
   os?: Os;
@@ -23,13 +26,25 @@ export interface NodeConfig {
   explicit?: { user: boolean; port: boolean };
   allow?: string[];
   deny?: string[];
+  /** kind = "slurm" only: where and how jobs are submitted. */
+  partition?: string;
+  account?: string;
+  qos?: string;
+  cpus_per_task?: number;
+  /** Slurm --time form, e.g. "2:00:00". */
+  time_limit?: string;
 }
 
 /** The effective settings: the table's (settings.ts) plus what is derived from the environment. */
-export type Settings = Omit<TableSettings, "user" | "state_dir" | "http_origins"> & {
+export type Settings = Omit<
+  TableSettings,
+  "user" | "state_dir" | "http_origins" | "protected_paths"
+> & {
   user: string;
   state_dir: string;
   http_origins: string[];
+  /** The command policy's protected paths (`@default` stands for its built-in list). */
+  protected_paths: string[];
   identity_file?: string;
   port: number;
   /** ssh-agent socket ($SSH_AUTH_SOCK), if any. */

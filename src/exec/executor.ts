@@ -1,7 +1,34 @@
-// The executor boundary: one interface, adapters for local (Bun.spawn) and ssh (pooled ssh2).
+// The executor boundary: one interface, adapters for local (Bun.spawn), ssh (pooled ssh2) and
+// slurm (srun / sbatch through a submit host's executor).
 import type { ExecOutcome } from "./result.ts";
 
 export type OutputStream = "stdout" | "stderr";
+
+/**
+ * A batch job that a scheduler keeps without us (Slurm): enough to find it again, its state and
+ * its output files, from another process after this one is gone.
+ */
+export interface JobRef {
+  scheduler: "slurm";
+  /** The inventory node (the partition) it was submitted to. */
+  node: string;
+  partition: string;
+  job_id: string;
+  /** Output files on the submit host. */
+  stdout_path: string;
+  stderr_path: string;
+  /** The scheduler's last known state (PENDING, RUNNING, COMPLETED...). */
+  state?: string;
+  /** How many times a new runner took the job over (the task store's count). */
+  adoptions?: number;
+}
+
+export interface BatchOptions {
+  /** Told when the job exists (before it runs) and again whenever its state changes. */
+  onJob?: (job: JobRef) => void;
+  /** Watch this job instead of submitting a new one (the task's runner was replaced). */
+  resume?: JobRef;
+}
 
 export interface RunSpec {
   /** A shell command line, run by bash (or sh) -c. */
@@ -22,6 +49,13 @@ export interface RunSpec {
   local?: { cwd: string; env: Record<string, string> };
   /** Called with every chunk as it arrives, before capping; a returned promise applies backpressure. */
   onOutput?: (stream: OutputStream, chunk: Uint8Array) => void | Promise<void>;
+  /** The run's task id; a backend that names its jobs uses it (Slurm: ce-<task_id>). */
+  taskId?: string;
+  /**
+   * A background task: a backend with a batch system submits it there (sbatch) and the job
+   * outlives this process; the others ignore it and run the command as usual.
+   */
+  batch?: BatchOptions;
 }
 
 export interface Executor {

@@ -12,9 +12,21 @@ export interface RouteCandidate {
   eligible: boolean;
 }
 
+/** Where a run went when a scheduler ran it: the route says so, with the job id. */
+export interface JobInfo {
+  scheduler: "slurm";
+  partition: string;
+  /** null when the job never got an id (submission failed or was canceled first). */
+  job_id: string | null;
+  /** The scheduler's final (or last known) state of the job. */
+  state?: string;
+}
+
 export interface RouteInfo {
   reason: string;
   candidates: RouteCandidate[];
+  /** Set when the run went to a batch scheduler (Slurm). */
+  job?: JobInfo;
 }
 
 export interface RunResult {
@@ -39,8 +51,10 @@ export interface RunResult {
   };
 }
 
-/** What an executor reports; the caller adds identity and route. */
-export type ExecOutcome = Omit<RunResult, "task_id" | "node" | "command" | "route">;
+/** What an executor reports; the caller adds identity and route (a scheduler's job joins the route). */
+export type ExecOutcome = Omit<RunResult, "task_id" | "node" | "command" | "route"> & {
+  job?: JobInfo;
+};
 
 export const DIRECT_ROUTE: RouteInfo = { reason: "run where asked", candidates: [] };
 
@@ -48,13 +62,21 @@ export function toRunResult(
   outcome: ExecOutcome,
   ids: { task_id: string; node: string; command: string; route?: RouteInfo },
 ): RunResult {
+  const { job, ...rest } = outcome;
+  const route = ids.route ?? DIRECT_ROUTE;
   return {
     task_id: ids.task_id,
     node: ids.node,
     command: ids.command,
-    ...outcome,
-    route: ids.route ?? DIRECT_ROUTE,
+    ...rest,
+    route: job ? { ...route, reason: `${route.reason} ${describeJob(job)}`.trim(), job } : route,
   };
+}
+
+/** "Ran as Slurm job 42 in partition debug." */
+export function describeJob(job: JobInfo): string {
+  if (job.job_id === null) return `No Slurm job was started in partition ${job.partition}.`;
+  return `Ran as Slurm job ${job.job_id} in partition ${job.partition}${job.state ? ` (${job.state})` : ""}.`;
 }
 
 /** The outcome of a run that never started: no exit code, no output. */

@@ -56,6 +56,14 @@ export const command = z
   .string({ error: expected("a shell command line") })
   .min(1, { error: expected("a non-empty shell command line") })
   .max(100_000, { error: () => "expected a command line under 100000 characters" })
+  .superRefine((value, ctx) => {
+    const nul = value.indexOf("\u0000");
+    if (nul >= 0)
+      ctx.addIssue({
+        code: "custom",
+        message: `holds a NUL byte at position ${nul}; a command line cannot contain NUL (a shell would cut it short there)`,
+      });
+  })
   .describe("Shell command line, run with bash -c (sh where bash is missing)");
 export const background = z
   .boolean({ error: expected("true or false") })
@@ -87,7 +95,18 @@ export const runResultShape = {
   duration_ms: z.number(),
   timed_out: z.boolean(),
   canceled: z.boolean(),
-  route: z.looseObject({ reason: z.string(), candidates: z.array(routeCandidate.loose()) }),
+  route: z.looseObject({
+    reason: z.string(),
+    candidates: z.array(routeCandidate.loose()),
+    job: z
+      .object({
+        scheduler: z.literal("slurm"),
+        partition: z.string(),
+        job_id: z.string().nullable(),
+        state: z.string().optional(),
+      })
+      .optional(),
+  }),
   error: z
     .object({ code: z.string(), message: z.string(), rule: z.string().optional() })
     .optional(),

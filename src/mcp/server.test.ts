@@ -155,6 +155,14 @@ describe("MCP tools (in-memory transport, real SDK client)", () => {
     expect(ok.structuredContent).toMatchObject({ stdout: "still-alive\n" });
   });
 
+  test("a NUL byte in a command is a usage error naming its position, not a failed spawn", async () => {
+    const r = await call("cluster_bash", { command: "echo a\u0000b" });
+    expect(r.isError).toBe(true);
+    const text = (r.content[0] as { text: string }).text;
+    expect(text).toContain("command");
+    expect(text).toContain("NUL byte at position 6");
+  });
+
   test("offload_to runs on the named node", async () => {
     const r = await call("offload_to", { command: "true", node_id: "n2" });
     expect(seen.at(-1)?.node).toBe("n2");

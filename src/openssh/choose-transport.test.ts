@@ -8,6 +8,7 @@ const home = "/home/u";
 const env = { home, ssh_auth_sock: "/run/agent.sock" };
 const node = (extra: Partial<NodeConfig> = {}): NodeConfig => ({
   name: "n1",
+  kind: "ssh",
   host: "n1.local",
   user: "u",
   port: 22,

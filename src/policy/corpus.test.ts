@@ -6,10 +6,13 @@ import { HARMLESS } from "../../test/fixtures/policy/harmless.ts";
 import { checkCommand } from "./check.ts";
 import { DANGER_RULES } from "./dangerous.ts";
 
+/** The fixtures run where an agent usually works: a project directory in a home. */
+const context = { cwd: ["/home/u/proj"] };
+
 describe("dangerous corpus: every form is refused by its rule", () => {
   for (const [command, rule] of DANGEROUS) {
     test(command, () => {
-      const { verdict } = checkCommand(command);
+      const { verdict } = checkCommand(command, context);
       expect(verdict.allowed ? "allowed" : verdict.rule).toBe(rule);
     });
   }
@@ -18,7 +21,7 @@ describe("dangerous corpus: every form is refused by its rule", () => {
 describe("harmless look-alikes: every one is allowed", () => {
   for (const command of HARMLESS) {
     test(command, () => {
-      const { verdict } = checkCommand(command);
+      const { verdict } = checkCommand(command, context);
       expect(verdict.allowed ? "allowed" : `${verdict.rule}: ${verdict.message}`).toBe("allowed");
     });
   }

@@ -1,48 +1,10 @@
-// Path judgements for the policy: lexical normalisation, protected directories, block devices.
+// Path judgements for the policy: where an operand points (its working directory, symlinks and
+// bind mounts made earlier in the line), block devices, and the files every login depends on.
+import type { Invocation, Link } from "../shell/analysis.ts";
+import { UNKNOWN_DIR } from "../shell/analysis.ts";
 import { globToRegExp, hasGlob } from "../shell/glob.ts";
-
-/** Top-level directories whose recursive removal or re-permissioning wrecks a machine. */
-const SYSTEM_DIRS = new Set([
-  "bin",
-  "boot",
-  "dev",
-  "etc",
-  "home",
-  "lib",
-  "lib32",
-  "lib64",
-  "libx32",
-  "media",
-  "mnt",
-  "nix",
-  "opt",
-  "proc",
-  "root",
-  "run",
-  "sbin",
-  "snap",
-  "srv",
-  "sys",
-  "usr",
-  "var",
-  // macOS
-  "Applications",
-  "Library",
-  "System",
-  "Users",
-  "Volumes",
-  "cores",
-  "private",
-]);
-
-const ACCOUNT_FILES = new Set([
-  "/etc/passwd",
-  "/etc/shadow",
-  "/etc/group",
-  "/etc/gshadow",
-  "/etc/sudoers",
-  "/etc/master.passwd",
-]);
+import { isAnchored, normalisePath, resolveIn } from "../shell/paths.ts";
+import { isBroad } from "./protected.ts";
 
 /** Disks and partitions (Linux and macOS), kernel memory; not /dev/null, /dev/tty, /dev/fd/N... */
 const BLOCK_DEVICE =
@@ -52,72 +14,103 @@ const NOT_DISKS =
   /^\/dev\/(fd|pts|shm|mqueue|hugepages|net|input|snd|dri|bus|char|cpu|v4l|serial|usb|vfio|dma_heap|bsg)\//;
 
 /**
- * Absolute form of a path for judging: `~` kept as the home marker, `.`/`..`/`//` resolved
- * lexically. Relative paths resolve against each known working directory; with none, they stay
- * relative (and are never judged protected: we do not know where they point).
+ * Files every login depends on: the account databases, sudo and PAM rules, sshd's configuration
+ * and host keys, and the keys that let anyone (the cluster included) in.
  */
-export function resolvePaths(path: string, cwds: string[]): string[] {
-  if (path.startsWith("/") || path.startsWith("~")) return [normalise(path)];
-  const bases = cwds.filter((c) => c.startsWith("/") || c.startsWith("~"));
-  return bases.length > 0 ? bases.map((base) => normalise(`${base}/${path}`)) : [path];
+const LOGIN_FILES = [
+  "/etc/passwd",
+  "/etc/shadow",
+  "/etc/group",
+  "/etc/gshadow",
+  "/etc/master.passwd",
+  "/etc/sudoers",
+  "/etc/sudoers.d",
+  "/etc/sudoers.d/*",
+  "/etc/doas.conf",
+  "/etc/pam.conf",
+  "/etc/pam.d",
+  "/etc/pam.d/*",
+  "/etc/security/*",
+  "/etc/login.defs",
+  "/etc/nsswitch.conf",
+  "/etc/shells",
+  "/etc/ssh/sshd_config",
+  "/etc/ssh/sshd_config.d/*",
+  "/etc/ssh/ssh_host_*",
+  "/etc/ssh/authorized_keys*",
+  "~/.ssh/authorized_keys*",
+  "/root/.ssh/authorized_keys*",
+  "/home/*/.ssh/authorized_keys*",
+  "/Users/*/.ssh/authorized_keys*",
+  "/var/root/.ssh/authorized_keys*",
+].map((p) => globToRegExp(p));
+
+/** Every path OPERAND may name from where INV runs, symlinks and bind mounts of the line followed. */
+export function resolveOperand(inv: Invocation, operand: string, links: readonly Link[]): string[] {
+  const out: string[] = [];
+  const add = (p: string) => {
+    if (!out.includes(p)) out.push(p);
+  };
+  const dirs = isAnchored(operand) ? [UNKNOWN_DIR] : inv.cwd;
+  for (const dir of dirs) {
+    const path = resolveIn(operand, dir);
+    add(path);
+    for (const linked of throughLinks(path, links)) add(linked);
+  }
+  return out;
 }
 
-export function normalise(path: string): string {
-  let root = "/";
-  let rest = path;
-  if (path.startsWith("~")) {
-    const slash = path.indexOf("/");
-    const user = slash < 0 ? path.slice(1) : path.slice(1, slash);
-    // ~root is /root; any other ~user is a home directory like ~.
-    root = user === "root" ? "/root/" : "~/";
-    rest = slash < 0 ? "" : path.slice(slash);
+/** PATH with a link's name at its start replaced by what the link points at (up to 4 hops). */
+function throughLinks(path: string, links: readonly Link[]): string[] {
+  if (links.length === 0) return [];
+  const out: string[] = [];
+  let frontier = [path];
+  for (let hop = 0; hop < 4 && frontier.length > 0; hop++) {
+    const next: string[] = [];
+    for (const p of frontier)
+      for (const { from, to } of links)
+        if (p === from || p.startsWith(`${from}/`)) {
+          const target = normalisePath(`${to}${p.slice(from.length)}`);
+          if (!out.includes(target) && target !== p) next.push(target);
+        }
+    out.push(...next);
+    frontier = next;
   }
-  const parts: string[] = [];
-  for (const part of rest.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  const joined = root + parts.join("/");
-  return joined.length > 1 ? joined.replace(/\/$/, "") : joined;
+  return out;
 }
 
 /**
- * Why deleting (or chmod -R-ing) this path would wreck the machine, or undefined. Globs count by
- * the directory they expand in: `/*`, `/e*`, `~/*` and `/usr/*` are protected, `/usr/local/*` is not.
+ * A relative path seen from a directory that is not known (after `cd "$X"`) is dangerous when
+ * it could reach anything: `.`, `..`, `../x`, `*`, `.*`.
  */
-export function protectedReason(path: string): string | undefined {
-  const p = path.startsWith("/") || path.startsWith("~") ? normalise(path) : path;
-  if (p === "/") return "the whole filesystem (/)";
-  if (p === "~") return "the home directory (~)";
-  const parts = p.split("/");
-  const globAt = parts.findIndex((part) => hasGlob(part));
-  if (globAt > 0) {
-    const dir = parts.slice(0, globAt).join("/") || "/";
-    if (dir === "/" || dir === "~") return `everything in ${dir === "/" ? "/" : "~"} (${p})`;
-    if (isTopLevelSystemDir(dir)) return `everything in the system directory ${dir} (${p})`;
-    return undefined;
-  }
-  if (isTopLevelSystemDir(p)) return `the system directory ${p}`;
-  return undefined;
-}
-
-function isTopLevelSystemDir(p: string): boolean {
-  if (!p.startsWith("/")) return false;
-  const parts = p.split("/");
-  return parts.length === 2 && SYSTEM_DIRS.has(parts[1] as string);
+export function reachesFromUnknown(path: string): boolean {
+  if (isAnchored(path)) return false;
+  const parts = normalisePath(path).split("/");
+  const first = parts[0] as string;
+  // find . -name '*.o' acts on ./**/*.o: matching files below, not the directory itself.
+  if (parts.includes("**") && !isBroad(parts.at(-1) as string)) return false;
+  return first === "." || first === ".." || isBroad(first);
 }
 
 export function isBlockDevice(path: string): boolean {
   if (!path.startsWith("/dev/")) return false;
-  const p = normalise(path);
+  const p = normalisePath(path);
   return BLOCK_DEVICE.test(p) || (/^\/dev\/[^/]+\/[^/]+$/.test(p) && !NOT_DISKS.test(p));
 }
 
-export function isAccountFile(path: string): boolean {
-  if (!path.startsWith("/")) return false;
-  const p = normalise(path);
-  if (ACCOUNT_FILES.has(p)) return true;
+/** Account databases, sudo/PAM/sshd configuration, authorized keys; globs that may name one too. */
+export function isLoginFile(path: string): boolean {
+  if (!isAnchored(path)) return false;
+  const p = normalisePath(path);
+  if (LOGIN_FILES.some((re) => re.test(p))) return true;
   // /etc/pass* or /etc/sha?ow still names the file.
-  return hasGlob(p) && [...ACCOUNT_FILES].some((f) => globToRegExp(p).test(f));
+  return hasGlob(p) && KNOWN_LOGIN_FILES.some((f) => globToRegExp(p).test(f));
 }
+
+const KNOWN_LOGIN_FILES = [
+  "/etc/passwd",
+  "/etc/shadow",
+  "/etc/group",
+  "/etc/gshadow",
+  "/etc/sudoers",
+];

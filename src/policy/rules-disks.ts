@@ -1,97 +1,117 @@
-// Rules on disks and key files: writes to block devices, formatting, wiping, account databases.
+// Rules on disks: writes to block devices (whatever the writer), formatting, wiping and
+// repartitioning a disk (not an image file), and a disk filled to the brim.
 import type { Invocation } from "../shell/analysis.ts";
 import { parseArgs } from "./args.ts";
-import { isAccountFile, isBlockDevice, normalise, resolvePaths } from "./paths.ts";
+import { isBlockDevice, resolveOperand } from "./paths.ts";
+import { type RuleContext, WRITE_IT_OUT } from "./targets.ts";
 import type { Refusal } from "./types.ts";
+import { writeTargets } from "./writers.ts";
 
-const WRITE_REDIRECTS = new Set([">", ">>", ">|", "<>", "&>", "&>>", ">&"]);
-const COPIERS = new Set(["cp", "mv", "install", "ln", "rsync", "ddrescue", "gcp", "gmv"]);
-const IN_PLACE_EDITORS = new Set(["sed", "gsed", "perl"]);
+/** Programs whose whole job is raw writes: a target they cannot name is refused. */
+const RAW_WRITERS = new Set([
+  "dd",
+  "dcfldd",
+  "ddrescue",
+  "shred",
+  "gshred",
+  "badblocks",
+  "mkswap",
+  "wipefs",
+  "blkdiscard",
+]);
 
-/** Every path this invocation writes to, as far as its arguments say. */
-export function writeTargets(inv: Invocation): string[] {
-  return rawWriteTargets(inv).flatMap((t) => resolvePaths(t, inv.cwd));
-}
-
-function rawWriteTargets(inv: Invocation): string[] {
-  const targets: string[] = [];
-  for (const r of inv.redirects) {
-    // 2>&1 and >&- name descriptors, not files.
-    if (WRITE_REDIRECTS.has(r.op) && !(r.op === ">&" && /^(\d+|-)$/.test(r.target)))
-      targets.push(r.target);
+export function blockDeviceWrite(inv: Invocation, ctx: RuleContext): Refusal | undefined {
+  for (const w of writeTargets(inv)) {
+    const device = resolveOperand(inv, w.path, ctx.links).find(isBlockDevice);
+    if (device) {
+      const how = inv.name ? `${inv.name} writing to` : "redirecting output to";
+      return {
+        rule: "block-device-write",
+        message: `${how} the block device ${device} destroys its data`,
+      };
+    }
+    const info = w.index === undefined ? undefined : inv.args[w.index];
+    if (info?.dynamic && RAW_WRITERS.has(inv.name))
+      return {
+        rule: "unresolved",
+        message: `${inv.name} writes raw data to ${w.path || "a target"}${info.origin ? ` (from ${info.origin})` : ""}, which is not known before it runs and may be a disk; ${WRITE_IT_OUT}`,
+      };
   }
-  const args = inv.argv.slice(1);
-  if (inv.name === "dd") {
-    for (const a of args) if (a.startsWith("of=")) targets.push(a.slice(3));
-  } else if (inv.name === "tee") {
-    targets.push(...parseArgs(args).operands);
-  } else if (COPIERS.has(inv.name)) {
-    const parsed = parseArgs(args, inv.name === "rsync" ? "efT" : "tS");
-    const targetDir = args.findIndex((a) => a === "-t" || a === "--target-directory");
-    if (targetDir >= 0 && args[targetDir + 1]) targets.push(args[targetDir + 1] as string);
-    else if (parsed.operands.length > 1) targets.push(parsed.operands.at(-1) as string);
-  } else if (
-    inv.name === "shred" ||
-    inv.name === "truncate" ||
-    inv.name === "mkswap" ||
-    inv.name === "badblocks"
-  ) {
-    targets.push(...parseArgs(args, "nsuo").operands);
-  } else if (
-    IN_PLACE_EDITORS.has(inv.name) &&
-    args.some((a) => /^-[a-zA-Z]*i/.test(a) || a.startsWith("--in-place"))
-  ) {
-    const operands = parseArgs(args, "ef").operands;
-    // Without -e/-f the first operand is the script, not a file.
-    const scripted = args.some((a) => /^-[a-zA-Z]*[ef]$/.test(a) || a === "--expression");
-    targets.push(...(scripted ? operands : operands.slice(1)));
+  return undefined;
+}
+
+const FORMATTERS = /^(mkfs(\..+)?|mke2fs|mkdosfs|mkntfs|mkexfatfs|mkfs_\w+|newfs(_\w+)?|mkswap)$/;
+
+/** The device operand of a disk tool: a block device, macOS `disk2s1`, or an unknown value. */
+function deviceOperand(
+  inv: Invocation,
+  ctx: RuleContext,
+  valued = "",
+): { device?: string; unknown?: string } {
+  const args = parseArgs(inv.argv.slice(1), valued);
+  for (const i of args.operandIndex) {
+    const text = inv.argv[i + 1] ?? "";
+    const info = inv.args[i + 1];
+    if (info?.dynamic && (text === "" || text.startsWith("/dev/")))
+      return { unknown: info.origin ?? (text || "an argument") };
+    if (/^r?disk\d+(s\d+)?$/.test(text)) return { device: text };
+    const device = resolveOperand(inv, text, ctx.links).find(isBlockDevice);
+    if (device) return { device };
   }
-  return targets;
+  return {};
 }
 
-export function blockDeviceWrite(inv: Invocation): Refusal | undefined {
-  const device = writeTargets(inv).find(isBlockDevice);
-  if (!device) return undefined;
-  const how = inv.name ? `${inv.name} writing to` : "redirecting output to";
-  return {
-    rule: "block-device-write",
-    message: `${how} the block device ${device} destroys its data`,
-  };
-}
-
-const FORMATTERS = /^(mkfs(\..+)?|mke2fs|mkdosfs|mkntfs|mkexfatfs|mkfs_\w+|newfs(_\w+)?)$/;
-
-export function formatFilesystem(inv: Invocation): Refusal | undefined {
+export function formatFilesystem(inv: Invocation, ctx: RuleContext): Refusal | undefined {
   if (!FORMATTERS.test(inv.name)) return undefined;
-  return {
-    rule: "format-filesystem",
-    message: `${inv.name} formats a filesystem, erasing what is on it`,
-  };
+  const { device, unknown } = deviceOperand(inv, ctx, "tbBCEgGiIJLmMNoOrTUcdeLl");
+  if (device)
+    return {
+      rule: "format-filesystem",
+      message: `${inv.name} formats ${device}, erasing what is on it`,
+    };
+  if (unknown)
+    return {
+      rule: "unresolved",
+      message: `${inv.name} formats ${unknown}, which is not known before it runs and may be a disk; ${WRITE_IT_OUT}`,
+    };
+  return undefined; // an image file: mkfs.ext4 -F disk.img
 }
 
-/** Programs that wipe when one of their arguments matches (undefined: always). */
-const WIPERS: Record<string, RegExp | undefined> = {
-  wipefs: undefined,
-  blkdiscard: undefined,
-  diskutil: /^(erase|zero|random|secureErase|partitionDisk|reformat|deleteContainer|deleteVolume)/i,
-  sgdisk: /^(-[a-zA-Z]*[Zzo][a-zA-Z]*|--zap-all|--zap|--clear)$/,
-  parted: /^(mklabel|mktable|rm)$/,
-  sfdisk: /^--delete$/,
-  nvme: /^(format|sanitize)$/,
-  hdparm: /^--(security-erase|security-erase-enhanced|trim-sector-ranges|write-sector)$/,
-  cryptsetup: /^(luksFormat|erase|luksErase)$/,
-  zpool: /^(destroy|labelclear)$/,
-  zfs: /^destroy$/,
-  lvremove: undefined,
-  vgremove: undefined,
-  pvremove: undefined,
+/** Programs that wipe when one of their arguments matches; `device`: only when given a disk. */
+const WIPERS: Record<string, { when?: RegExp; device?: boolean }> = {
+  wipefs: { device: true },
+  blkdiscard: { device: true },
+  diskutil: {
+    when: /^(erase|zero|random|secureErase|partitionDisk|reformat|deleteContainer|deleteVolume)/i,
+  },
+  sgdisk: { when: /^(-[a-zA-Z]*[Zzo][a-zA-Z]*|--zap-all|--zap|--clear)$/, device: true },
+  parted: { when: /^(mklabel|mktable|rm)$/, device: true },
+  sfdisk: { when: /^--delete$/, device: true },
+  nvme: { when: /^(format|sanitize)$/ },
+  hdparm: { when: /^--(security-erase|security-erase-enhanced|trim-sector-ranges|write-sector)$/ },
+  cryptsetup: { when: /^(luksFormat|erase|luksErase)$/ },
+  zpool: { when: /^(destroy|labelclear)$/ },
+  zfs: { when: /^destroy$/ },
+  mdadm: { when: /^(--zero-superblock|--kill-subarray|--remove|--fail)$/ },
+  lvremove: {},
+  vgremove: {},
+  pvremove: {},
 };
 
-export function wipeDisk(inv: Invocation): Refusal | undefined {
-  if (!Object.hasOwn(WIPERS, inv.name)) return undefined;
+export function wipeDisk(inv: Invocation, ctx: RuleContext): Refusal | undefined {
+  const spec = Object.hasOwn(WIPERS, inv.name) ? WIPERS[inv.name] : undefined;
+  if (!spec) return undefined;
   const args = inv.argv.slice(1);
-  const when = WIPERS[inv.name];
-  if (when && !args.some((a) => when.test(a))) return undefined;
+  if (spec.when && !args.some((a) => spec.when?.test(a))) return undefined;
+  if (spec.device) {
+    const { device, unknown } = deviceOperand(inv, ctx);
+    if (unknown && !device)
+      return {
+        rule: "unresolved",
+        message: `${inv.name} would wipe ${unknown}, which is not known before it runs; ${WRITE_IT_OUT}`,
+      };
+    if (!device) return undefined; // an image file
+  }
   return {
     rule: "wipe-disk",
     message: `${inv.name} ${args.join(" ")} wipes disks, partitions or volumes`.replace(/ +/g, " "),
@@ -140,30 +160,36 @@ function onlyReads(name: string, args: string[], operands: string[], device: num
 const PARTITIONERS = new Set(["fdisk", "sfdisk", "cfdisk", "gdisk", "cgdisk", "sgdisk", "parted"]);
 
 /** fdisk, sfdisk, gdisk, parted... on a disk device rewrite its partition table, unless they only read. */
-export function partitionTable(inv: Invocation): Refusal | undefined {
+export function partitionTable(inv: Invocation, ctx: RuleContext): Refusal | undefined {
   if (!PARTITIONERS.has(inv.name)) return undefined;
   const args = inv.argv.slice(1);
   // Option values count as operands here: a value mistaken for an operand hides no device.
   const operands = parseArgs(args).operands;
-  const at = operands.findIndex((o) => resolvePaths(o, inv.cwd).some(isBlockDevice));
+  const at = operands.findIndex((o) => resolveOperand(inv, o, ctx.links).some(isBlockDevice));
   if (at < 0 || onlyReads(inv.name, args, operands, at)) return undefined;
-  const device = resolvePaths(operands[at] as string, inv.cwd).find(isBlockDevice);
+  const device = resolveOperand(inv, operands[at] as string, ctx.links).find(isBlockDevice);
   return {
     rule: "partition-table",
     message: `${inv.name} ${args.join(" ")} rewrites the partition table of ${device}, losing what is on it`,
   };
 }
 
-const REMOVERS = new Set(["rm", "unlink", "shred", "srm"]);
+const ENDLESS = /^if=\/dev\/(zero|u?random|full)$/;
 
-export function accountFiles(inv: Invocation): Refusal | undefined {
-  const touched = REMOVERS.has(inv.name)
-    ? parseArgs(inv.argv.slice(1)).operands.flatMap((t) => resolvePaths(t, inv.cwd))
-    : writeTargets(inv);
-  const file = touched.find(isAccountFile);
-  if (!file) return undefined;
+/** dd from /dev/zero or /dev/urandom without count=: it writes until the disk is full. */
+export function fillDisk(inv: Invocation): Refusal | undefined {
+  if (inv.name !== "dd" && inv.name !== "dcfldd") return undefined;
+  const args = inv.argv.slice(1);
+  const of = args.find((a) => a.startsWith("of="))?.slice(3);
+  if (
+    !args.some((a) => ENDLESS.test(a)) ||
+    args.some((a) => /^count=/.test(a)) ||
+    !of ||
+    of === "/dev/null"
+  )
+    return undefined;
   return {
-    rule: "account-files",
-    message: `overwriting or removing ${normalise(file)} can lock every user out`,
+    rule: "fill-disk",
+    message: `${inv.name} without count= from an endless source writes ${of} until the disk is full`,
   };
 }

@@ -37,8 +37,28 @@ const INERT_BUILTINS = new Set([
   "wait",
 ]);
 
-export function checkNodeRules(analysis: Analysis, node: NodeRules): PolicyVerdict {
-  const { allow, deny } = node;
+/** `rule:NAME` in a node's allow list waives that (waivable) rule there. */
+const WAIVER = "rule:";
+
+/**
+ * The node's own rules on an analysed command. `pending`: a refusal by a rule the node may waive
+ * (containers), which stands unless its allow list has `rule:NAME` (globs allowed).
+ */
+export function checkNodeRules(
+  analysis: Analysis,
+  node: NodeRules,
+  pending?: PolicyVerdict & { allowed: false },
+): PolicyVerdict {
+  const given = node.allow;
+  const waives = (rule: string) =>
+    given?.some((g) => g.startsWith(WAIVER) && matches(g.slice(WAIVER.length), rule)) ?? false;
+  if (pending && !waives(pending.rule)) return pending;
+  const { deny } = node;
+  if (!given?.length && !deny?.length) return ALLOWED;
+  // Only command-word globs make a node deny-by-default; waivers alone do not.
+  const allow = given?.some((g) => g.startsWith(WAIVER))
+    ? given.filter((g) => !g.startsWith(WAIVER))
+    : given;
   if (!allow?.length && !deny?.length) return ALLOWED;
   const functions = new Set(analysis.functions);
   for (const inv of analysis.invocations) {

@@ -2,21 +2,22 @@
 
 import type { NodeSnapshot } from "../cluster/view.ts";
 import type { RouteCandidate } from "../exec/result.ts";
-import { checkNodeRules } from "../policy/rules.ts";
+import { nodeVerdict, type PolicyCheck } from "../policy/check.ts";
 import type { PolicyVerdict } from "../policy/types.ts";
-import type { Analysis } from "../shell/analysis.ts";
 import { describeSlots, freeCapacity, hasFreeSlot, overThresholds } from "./capacity.ts";
 import type { Classification } from "./classify.ts";
 import { describeRequirement, nodeFacts, type Requirement, unmetReason } from "./requirements.ts";
 import type { Thresholds } from "./types.ts";
 
 /**
- * Tiers, best first: 0 healthy, under every threshold and with a free slot; 1 degraded, over a
- * threshold or full (every core taken by a run in flight); 2 health unknown (no sample yet, or the
- * sampler cannot tell). Unknown nodes are usable, since they may well be fine, but never preferred
- * over a node whose load we know. Unreachable nodes are excluded.
+ * Tiers, best first: 0 healthy, under every threshold and with a free slot; 1 a Slurm partition
+ * with idle CPUs and a free slot — the overflow: heavy work goes there when no SSH node is free,
+ * since a job pays the scheduler's latency; 2 degraded, over a threshold or full (every core taken
+ * by a run in flight; a partition without idle CPUs, whose job would queue); 3 health unknown (no
+ * sample yet, or the sampler cannot tell). Unknown nodes are usable, since they may well be fine,
+ * but never preferred over a node whose load we know. Unreachable nodes are excluded.
  */
-export type Tier = 0 | 1 | 2;
+export type Tier = 0 | 1 | 2 | 3;
 
 export interface Assessed {
   view: NodeSnapshot;
@@ -38,7 +39,7 @@ export interface Assessed {
 
 export function assessNode(
   view: NodeSnapshot,
-  analysis: Analysis,
+  check: PolicyCheck,
   cls: Classification,
   reqs: Requirement[],
   thresholds: Thresholds,
@@ -56,10 +57,12 @@ export function assessNode(
   const full = !hasFreeSlot(view);
   const tier: Tier =
     view.health === "unknown" || !view.sample
-      ? 2
+      ? 3
       : view.health === "degraded" || over.length > 0 || full
-        ? 1
-        : 0;
+        ? 2
+        : view.sample.slurm
+          ? 1
+          : 0;
   const specialty =
     cls.specialties.length > 0
       ? view.config.specialties.find((s) => cls.specialties.includes(s.toLowerCase()))
@@ -74,7 +77,7 @@ export function assessNode(
     over,
     full,
   };
-  const verdict = checkNodeRules(analysis, view.config);
+  const verdict = nodeVerdict(check, view.config);
   if (!verdict.allowed) {
     out.denied = verdict;
     out.excluded = `node policy: ${verdict.message}`;
@@ -97,6 +100,7 @@ export function compareAssessed(a: Assessed, b: Assessed): number {
 
 const TIER_NOTE = [
   "healthy",
+  "Slurm partition with idle CPUs: used when no SSH node is healthy",
   "busy",
   "load unknown: used only when no node with a known load is eligible",
 ];

@@ -290,6 +290,32 @@ describe("policy in routing", () => {
     expect(all).toMatchObject({ decision: "refused", rule: "nodes.a.deny:ma*" });
   });
 
+  test("a container refusal a node waives goes to that node; if none waives, it is refused", () => {
+    const cmd = "docker run --privileged alpine true";
+    const caps = ["docker"];
+    const list = nodes(
+      { name: "a", cores: 64, capabilities: caps },
+      { name: "b", cores: 2, capabilities: caps, allow: ["rule:container-privileged"] },
+    );
+    const d = route(cmd, list);
+    expect(d.node).toBe("b");
+    expect(d.candidates.find((c) => c.node === "a")?.note).toContain("--privileged");
+    expect(route(cmd, nodes({ name: "a", capabilities: caps }))).toMatchObject({
+      decision: "refused",
+      rule: "container-privileged",
+    });
+  });
+
+  test("the policy judges where the command starts: the cwd given, else each node's default", () => {
+    const list = nodes({ name: "far", cores: 8 });
+    expect(route("rm -rf ./*", list)).toMatchObject({
+      decision: "refused",
+      rule: "recursive-delete",
+    });
+    expect(route("rm -rf ./*", list, { cwd: "/srv/build/out" }).decision).not.toBe("refused");
+    expect(route("rm -rf ../*", list, { cwd: "/srv" })).toMatchObject({ decision: "refused" });
+  });
+
   test("an explicit node whose allow list misses the command refuses it", () => {
     const d = route("cargo build", nodes({ name: "a", allow: ["make"] }), { explicitNode: "a" });
     expect(d).toMatchObject({ decision: "refused", rule: "nodes.a.allow" });

@@ -10,19 +10,26 @@ import { describeLoad, describeSlots, hasFreeSlot } from "./capacity.ts";
 import { type Classification, classifyCommand } from "./classify.ts";
 import { explainChoice, explainNoNode, whyNotLocal } from "./explain.ts";
 import { type Requirement, resolveRequirements } from "./requirements.ts";
+import { startDirectories } from "./start-dirs.ts";
 import type { ChooseInput, RouteDecision } from "./types.ts";
 
 export function chooseNode(input: ChooseInput): RouteDecision {
   // Bad aliases are usage errors, whatever the command. (Unknown node names are the caller's to
   // refuse: it holds the inventory.)
   const explicitOnly = resolveRequirements(input.requirements, []);
-  const { verdict, analysis } = checkCommand(input.command);
-  if (!verdict.allowed || !analysis) return refused(verdict, input.nodes, explicitOnly);
+  const check = checkCommand(input.command, {
+    cwd: startDirectories(input),
+    ...(input.protectedPaths ? { protectedPaths: input.protectedPaths } : {}),
+  });
+  const { verdict, analysis } = check;
+  // A refusal a node may waive (containers) is judged per node below.
+  if ((!verdict.allowed && !check.waivable) || !analysis)
+    return refused(verdict, input.nodes, explicitOnly);
 
   const cls = classifyCommand(analysis);
   // With an explicit node, a guess from the command never overrides the caller's choice.
   const reqs = resolveRequirements(input.requirements, input.explicitNode ? [] : cls.inferred);
-  const assessed = input.nodes.map((n) => assessNode(n, analysis, cls, reqs, input.thresholds));
+  const assessed = input.nodes.map((n) => assessNode(n, check, cls, reqs, input.thresholds));
   const candidates = assessed.map(toCandidate);
   const base = { candidates, requirements: reqs };
 

@@ -29,6 +29,8 @@ export function explainChoice(best: Assessed, ranked: Assessed[], notLocal: stri
   else if (best.tier === 0)
     how = `${name} is the healthy node with the most free capacity (${load})`;
   else if (best.tier === 1)
+    how = `no SSH node is free (${sshProblems(ranked)}), so it goes to the Slurm partition ${best.view.config.partition} of ${name} (${load})`;
+  else if (best.tier === 2)
     how = `every eligible node is busy and ${name} has the most free capacity (${load})`;
   else how = `no eligible node has a known load, so ${name} is used (${load})`;
   const runnerUp = ranked[1];
@@ -48,6 +50,18 @@ export function explainChoice(best: Assessed, ranked: Assessed[], notLocal: stri
   }
   // Not capitalised: sentences often start with a command or node name, which are case-sensitive.
   return notLocal ? `${notLocal}; ${how}.` : `${how}.`;
+}
+
+/** "n1: load 6 > 4; n2: cpu 90% > 40%", or "no eligible SSH node" — why the overflow was used. */
+function sshProblems(ranked: Assessed[]): string {
+  const ssh = ranked.filter((a) => !a.view.sample?.slurm && a.view.config.kind !== "slurm");
+  if (ssh.length === 0) return "no eligible SSH node";
+  return ssh
+    .map(
+      (a) =>
+        `${a.view.name}: ${a.over.join(", ") || (a.tier === 3 ? "load unknown" : a.view.health)}`,
+    )
+    .join("; ");
 }
 
 /** Names the requirement nobody meets, else what keeps the nodes that meet it out. */

@@ -18,6 +18,12 @@ export interface ChooseInput {
   thresholds: Thresholds;
   /** --node / offload_to node_id: run there (after the policy), whatever the load. */
   explicitNode?: string;
+  /** The run's working directory as given (--cwd, MCP cwd); undefined: each node's default. */
+  cwd?: string;
+  /** This process's directory: where a local run without a cwd starts (a remote one starts in ~). */
+  localDir?: string;
+  /** The protected_paths setting (the policy's built-in list when absent). */
+  protectedPaths?: readonly string[];
 }
 
 export type Decision = "local" | "remote" | "refused" | "no_node";

@@ -28,6 +28,11 @@ export function createDecider(deps: DeciderDeps): (req: RunRequest) => RouteDeci
       nodes: deps.views(),
       thresholds,
       explicitNode: req.node,
+      // The policy judges the command where it will run: the given cwd, else this process's
+      // directory for a local run and the home (~) for a remote one.
+      cwd: req.cwd,
+      localDir: process.cwd(),
+      protectedPaths: settings.protected_paths,
     });
   };
 }

@@ -2,8 +2,9 @@
 // machine we run on. Routing, the executor choice and the sampler all ask thisMachineTest (the
 // sampler through its options); such a node runs in-process.
 
-import type { Config } from "../config/load.ts";
-import { isLocalNode } from "../discovery/local.ts";
+import os from "node:os";
+import type { Config, NodeConfig } from "../config/load.ts";
+import { isLocalAddress, isLocalNode, sameHost } from "../discovery/local.ts";
 import { ClusterError } from "../errors.ts";
 
 /**
@@ -16,9 +17,18 @@ export function thisMachineTest(
   cachedAddress: (node: string) => string | undefined = () => undefined,
 ): (node: string) => boolean {
   const single = config.source === "embedded default" && Object.keys(config.nodes).length === 1;
+  // A Slurm partition is never "this machine", even when its submit host is.
   return (name) =>
-    name in config.nodes &&
+    config.nodes[name]?.kind === "ssh" &&
     (single || isLocalNode(name, config, { cachedAddress: cachedAddress(name) }));
+}
+
+/** Is a slurm node's submit host this machine (srun/sbatch run here, not over SSH)? */
+export function submitHostIsLocal(node: NodeConfig, hostname = os.hostname()): boolean {
+  const host = node.host.toLowerCase();
+  if (host === "localhost" || host === "127.0.0.1" || host === "::1") return true;
+  if (sameHost(node.host, hostname)) return true;
+  return node.ip !== undefined && isLocalAddress(node.ip);
 }
 
 /** NODE_UNKNOWN naming the node and listing the inventory. */

@@ -63,6 +63,41 @@ describe("the run pipeline", () => {
     expect(events).toEqual(["start ", "end POLICY_DENIED 0"]);
   });
 
+  test("the policy judges the command in the run's directory (CLI --cwd, MCP cwd)", async () => {
+    const { run, calls } = setup();
+    const r = await run({ command: "rm -rf *", cwd: "/", requester: "mcp-stdio" });
+    expect(r.error).toMatchObject({ code: "POLICY_DENIED", rule: "recursive-delete" });
+    expect(r.error?.message).toContain("everything in / (/*)");
+    const ok = await run({ command: "rm -rf *", cwd: "/tmp/scratch", requester: "mcp-stdio" });
+    expect(ok.error).toBeUndefined();
+    expect(calls).toEqual(["rm -rf *"]);
+  });
+
+  test("without a cwd a remote run starts in the node's home: rm -rf ./* there is refused", () => {
+    const views = [fakeNode({ name: "far", sampled: false })];
+    const decide = createDecider({ config, views: () => views });
+    const d = decide({ command: "rm -rf ./*", requester: "mcp-stdio" });
+    expect(d).toMatchObject({ decision: "refused", rule: "recursive-delete" });
+    expect(d.reason).toContain("~/*");
+    expect(decide({ command: "rm -rf ./build", requester: "mcp-stdio" }).decision).not.toBe(
+      "refused",
+    );
+  });
+
+  test("protected_paths comes from the settings", () => {
+    const env = {
+      HOME: "/nonexistent-home-for-tests",
+      CLUSTER_PROTECTED_PATHS: "@default,/data/*",
+    };
+    const withData = loadConfig({ env });
+    const views = [fakeNode({ name: local, local: true, sampled: false })];
+    const decide = createDecider({ config: withData, views: () => views });
+    expect(decide({ command: "rm -rf /data/x", requester: "cli" })).toMatchObject({
+      decision: "refused",
+      rule: "recursive-delete",
+    });
+  });
+
   test("an unknown node is a recorded NODE_UNKNOWN result, not a throw", async () => {
     const { run, calls } = setup();
     const r = await run({ command: "true", node: "ghost", requester: "cli" });

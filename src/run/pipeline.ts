@@ -64,12 +64,15 @@ export function createRunFn(deps: PipelineDeps): RunFn {
         decision.reason,
         failedBeforeStart(refusal as ClusterError, { ...ids, node: node ?? "", route }),
       );
-    if (hooks.signal?.aborted) {
+    // A batch job that already exists (a replaced runner follows it) must see a cancel or a passed
+    // deadline itself: only the executor can scancel it.
+    const resuming = hooks.batch?.resume !== undefined;
+    if (hooks.signal?.aborted && !resuming) {
       // Canceled before it started: nothing is sent anywhere.
       const notRun = { ...notStartedOutcome(0), canceled: true };
       return record(node, decision.reason, toRunResult(notRun, { ...ids, node, route }));
     }
-    if (req.timeoutS !== undefined && req.timeoutS <= 0) {
+    if (req.timeoutS !== undefined && req.timeoutS <= 0 && !resuming) {
       const late = new ClusterError(
         "DEADLINE_PASSED",
         "the deadline (timeout_seconds) passed before it could start",
@@ -98,7 +101,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
           command: req.command,
           cwd: req.cwd,
           local: req.local,
-          timeoutMs: (req.timeoutS ?? settings.cmd_timeout) * 1000,
+          timeoutMs: Math.max(0, (req.timeoutS ?? settings.cmd_timeout) * 1000),
           outputLimit: settings.output_limit,
           killGraceMs: settings.kill_grace * 1000,
           onOutput: (stream, chunk) => {
@@ -106,6 +109,8 @@ export function createRunFn(deps: PipelineDeps): RunFn {
             stored?.write(stream, chunk);
             return hooks.onOutput?.(stream, chunk);
           },
+          taskId: task_id,
+          ...(hooks.batch ? { batch: hooks.batch } : {}),
         },
         hooks.signal,
       );

@@ -15,6 +15,10 @@ export interface Value {
   vanished?: boolean;
   /** A <(...) path whose output is statically known: what reading the path gives. */
   content?: string;
+  /** For an unknown value: the command whose output it is (`pgrep sshd`, `cat dirs.txt`). */
+  origin?: string;
+  /** Output without end, or of a great many lines (`$(seq 1000000)`): a loop over it never ends. */
+  many?: boolean;
 }
 
 /** What a command writes to stdout, as far as we can tell. */
@@ -26,6 +30,16 @@ export interface Output {
   producer?: string;
   /** `find ROOTS...`: the paths its output starts from (for `| xargs rm`). */
   roots?: string[];
+  /** For unknown output: the command that printed it, as written (`ssh-agent -s`). */
+  origin?: string;
+  /** The output is the content of this file, read as is (cat FILE): as visible as `sh FILE`. */
+  file?: string;
+  /** It never ends (yes, cat /dev/zero, seq inf): written to a file, it fills the disk. */
+  endless?: boolean;
+  /** For output only partly known: the known pieces (`(crontab -l; echo JOB)` has JOB). */
+  fragments?: string[];
+  /** For output only partly known: where each unknown piece came from. */
+  origins?: string[];
 }
 
 export interface ResolvedRedirect {
@@ -35,10 +49,18 @@ export interface ResolvedRedirect {
   dynamic: boolean;
 }
 
+/** Per argument: whether it is statically known, and what produced it when it is not. */
+export interface ArgInfo {
+  dynamic: boolean;
+  origin?: string;
+}
+
 /** One program run, after wrappers (sudo, env, nice, sh -c...) are taken off. */
 export interface Invocation {
   /** Arguments after quote removal and expansion; argv[0] as written (may be a path). */
   argv: string[];
+  /** Parallel to argv: which arguments are not statically known (unknown parts taken as empty). */
+  args: ArgInfo[];
   /** argv[0] without its directory (/usr/bin/make → make); "" when argv is empty. */
   name: string;
   /** argv[0] was not statically known. */
@@ -51,11 +73,17 @@ export interface Invocation {
   background: boolean;
   /** Function definitions it sits in, outermost first. */
   functions: string[];
-  /** Possible working directories ("." when unknown), from earlier `cd`s. */
+  /**
+   * Possible working directories: absolute, `~`-relative (the home of the user it runs as) or
+   * UNKNOWN_DIR when a `cd` went somewhere not statically known.
+   */
   cwd: string[];
   /** The simple command as written. */
   source: string;
 }
+
+/** A working directory that is not statically known. */
+export const UNKNOWN_DIR = "?";
 
 /** Code that runs but whose text we do not know: eval "$x", curl ... | sh, bash <(...). */
 export interface DynamicCode {
@@ -63,6 +91,27 @@ export interface DynamicCode {
   via: string;
   taint?: Taint;
   producer?: string;
+  /** What printed the code, when known (`ssh-agent -s`, `cat c.txt`). */
+  origin?: string;
+  source: string;
+}
+
+/** A path made to stand for another earlier in the line: ln -s TARGET LINK, mount --bind. */
+export interface Link {
+  /** The new name, resolved against the directory it was made in. */
+  from: string;
+  /** What it points at, resolved the same way. */
+  to: string;
+}
+
+/** Something found that is no single program run with arguments. */
+export interface Hazard {
+  kind:
+    | "fork-loop" // code that forks without end (perl fork while fork, an endless loop of `cmd &`)
+    | "endless-output" // never-ending output written to a file (yes > f, cat /dev/zero > f)
+    | "reverse-shell"; // a shell whose input or output is a network connection
+  /** What was found, for the message. */
+  detail: string;
   source: string;
 }
 
@@ -72,6 +121,8 @@ export interface Analysis {
   dynamicCode: DynamicCode[];
   /** Names of the functions the command defines. */
   functions: string[];
+  links: Link[];
+  hazards: Hazard[];
 }
 
 export function basename(path: string): string {

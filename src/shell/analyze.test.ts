@@ -66,7 +66,8 @@ describe("wrappers are taken off", () => {
     expect(argvs("eval 'make -j2'")).toContain("make -j2");
     expect(argvs("echo a b | xargs rm")).toContain("rm a b");
     expect(argvs("echo a | xargs -I{} cp {} {}.bak")).toContain("cp a a.bak");
-    expect(argvs("find /tmp -name x -exec rm {} \\;")).toContain("rm /tmp");
+    expect(argvs("find /tmp -name x -exec rm {} \\;")).toContain("rm /tmp/**/x");
+    expect(argvs("find /tmp -exec rm {} \\;")).toContain("rm /tmp");
     expect(argvs("watch -n 5 make")).toContain("make");
     expect(argvs("su -c 'make install' root")).toContain("make install");
     expect(argvs("env -S 'make -j2'")).toContain("make -j2");
@@ -125,11 +126,22 @@ describe("expansion", () => {
   });
 
   test("cd sets the working directory for later commands", () => {
-    expect(analyzeCommand("cd /srv && cd app && ls").invocations[2]?.cwd).toEqual([
+    // After `cd X &&` only X is possible; after `cd X;` the old directory too (cd may fail).
+    expect(analyzeCommand("cd /srv && cd app && ls").invocations[2]?.cwd).toEqual(["/srv/app"]);
+    expect(analyzeCommand("cd /srv; cd app; ls").invocations[2]?.cwd).toEqual([
+      "?",
       "/srv",
       "/srv/app",
     ]);
-    expect(analyzeCommand("ls").invocations[0]?.cwd).toEqual(["."]);
+    expect(analyzeCommand("set -e; cd /srv; cd app; ls").invocations.at(-1)?.cwd).toEqual([
+      "/srv/app",
+    ]);
+    expect(analyzeCommand("cd /srv || exit 1; ls").invocations.at(-1)?.cwd).toEqual(["/srv"]);
+    expect(analyzeCommand("ls").invocations[0]?.cwd).toEqual(["?"]);
+    expect(analyzeCommand("ls", { cwd: ["/home/u"] }).invocations[0]?.cwd).toEqual(["/home/u"]);
+    expect(analyzeCommand("(cd /; ls); ls", { cwd: ["/x"] }).invocations.at(-1)?.cwd).toEqual([
+      "/x",
+    ]);
   });
 
   test("function calls are expanded with their arguments", () => {

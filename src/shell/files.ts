@@ -126,19 +126,21 @@ export function downloadTargets(name: string, args: string[]): string[] {
     const names = outs.length > 0 ? outs : p.operands.flatMap((u) => remoteName(u) ?? []);
     return names.map((f) => join(dir, f));
   }
+  // scp / rsync / sftp HOST:PATH LOCAL: a copy from another machine is a download.
+  if (name === "scp" || name === "rsync" || name === "sftp") {
+    const operands = args.filter((a) => !a.startsWith("-"));
+    const target = operands.at(-1);
+    if (target && !isRemote(target))
+      for (const source of operands.slice(0, -1).filter(isRemote)) {
+        // scp host:x.sh . (or dir/): the file keeps its name in that directory.
+        const base = source.replace(/\/+$/, "").split(/[:/]/).pop() ?? "";
+        files.push(target === "." || target.endsWith("/") ? join(target, base) : target);
+      }
+  }
   return files;
 }
 
-/** Lexical absolute form of PATH run from CWD ("." when unknown keeps it relative, ./ removed). */
-export function fileKey(path: string, cwd: string): string {
-  const base = path.startsWith("/") || path.startsWith("~") || cwd === "." ? "" : `${cwd}/`;
-  const full = base + path;
-  const rooted = full.startsWith("/");
-  const parts: string[] = [];
-  for (const part of full.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === ".." && parts.length > 0 && parts.at(-1) !== "..") parts.pop();
-    else parts.push(part);
-  }
-  return (rooted ? "/" : "") + parts.join("/");
+/** user@host:path or host:path (not a local path that happens to hold a colon after a slash). */
+export function isRemote(operand: string): boolean {
+  return /^[^/:]+:/.test(operand) && !/^[a-z]+:\/\//i.test(operand);
 }

@@ -1,7 +1,7 @@
 // What a program prints, when that is statically known (echo, printf, cat of a here-string), and
 // whether its output is decoded or downloaded data — which must never be run as code unseen.
 import { mergeTaint, type Output, type Taint, type Value } from "./analysis.ts";
-import { decodePrintfEscapes } from "./unescape.ts";
+import { knownOutput } from "./known-outputs.ts";
 
 const DOWNLOADERS = new Set([
   "curl",
@@ -16,8 +16,11 @@ const DOWNLOADERS = new Set([
   "ncat",
   "netcat",
   "socat",
+  "telnet",
   "ftp",
   "tftp",
+  "ssh", // ssh HOST cat f: another machine's data
+  "sshpass",
 ]);
 /** Always transform their input: what comes out is not what was written. */
 const TRANSFORMERS = new Set([
@@ -72,8 +75,8 @@ export function producedTaint(name: string, args: string[]): Taint | undefined {
   return undefined;
 }
 
-/** Output of a program given its arguments (argv[0] excluded) and what it reads. */
-export function programOutput(name: string, args: Value[], stdin: Output): Output {
+/** Output of a program given its arguments (argv[0] excluded), what it reads, where it runs. */
+export function programOutput(name: string, args: Value[], stdin: Output, dirs: string[]): Output {
   const texts = args.map((a) => a.text);
   const own = producedTaint(name, texts);
   if (own)
@@ -81,108 +84,10 @@ export function programOutput(name: string, args: Value[], stdin: Output): Outpu
       taint: mergeTaint(own, stdin.taint),
       producer: own === stdin.taint ? (stdin.producer ?? name) : name,
     };
-  if (name === "echo") return echoOutput(args);
-  if (name === "printf") return printfOutput(args);
-  // cat <(...) <(...): the substitutions' known output.
-  if (name === "cat" && args.length > 0 && args.every((a) => a.content !== undefined))
-    return { text: args.map((a) => `${a.content}\n`).join("") };
-  // cat / tee with no file operand pass their input through.
-  if (
-    (name === "cat" || name === "tee") &&
-    texts.every((t) => t === "-" || (name === "tee" && t.startsWith("-")))
-  )
-    return stdin;
-  if (name === "ls") return { roots: lsRoots(texts) };
-  return stdin.taint ? { taint: stdin.taint, producer: stdin.producer } : {};
-}
-
-/**
- * `ls DIR` prints the entries of DIR (`ls -d DIR` DIR itself): as items for `| xargs rm`, they
- * stand for DIR/* (an unknown working directory leaves them relative, never judged protected).
- */
-function lsRoots(args: string[]): string[] {
-  const end = args.indexOf("--");
-  const options = end < 0 ? args : args.slice(0, end);
-  const operands = [
-    ...options.filter((a) => !a.startsWith("-") || a === "-"),
-    ...(end < 0 ? [] : args.slice(end + 1)),
-  ];
-  const itself = options.some((a) => /^-[a-zA-Z1]*d/.test(a) || a === "--directory");
-  if (itself) return operands.length > 0 ? operands : ["."];
-  return (operands.length > 0 ? operands : ["."]).map((d) => `${d.replace(/\/+$/, "")}/*`);
-}
-
-function argsTaint(args: Value[]): Output {
-  const tainted = args.find((a) => a.taint);
-  return tainted
-    ? {
-        taint: args.reduce<Taint | undefined>((t, a) => mergeTaint(t, a.taint), undefined),
-        producer: "$(...)",
-      }
-    : {};
-}
-
-function echoOutput(args: Value[]): Output {
-  let i = 0;
-  let newline = true;
-  let escapes = false;
-  while (i < args.length && /^-[neE]+$/.test((args[i] as Value).text)) {
-    const flags = (args[i] as Value).text;
-    if (flags.includes("n")) newline = false;
-    if (flags.includes("e")) escapes = true;
-    i++;
-  }
-  const rest = args.slice(i);
-  if (rest.some((a) => a.dynamic)) return argsTaint(rest);
-  const text = rest.map((a) => a.text).join(" ");
-  return { text: (escapes ? decodePrintfEscapes(text) : text) + (newline ? "\n" : "") };
-}
-
-function printfOutput(args: Value[]): Output {
-  const start = args[0]?.text === "--" ? 1 : 0;
-  const format = args[start];
-  const values = args.slice(start + 1);
-  if (!format || format.dynamic || values.some((a) => a.dynamic)) return argsTaint(args);
-  const text = formatPrintf(
-    format.text,
-    values.map((v) => v.text),
-  );
-  return text === undefined ? {} : { text };
-}
-
-/** printf FORMAT ARGS: %s %b %c %d and escapes; undefined for directives we do not model. */
-export function formatPrintf(format: string, values: string[]): string | undefined {
-  const directive = /%(%|[-+ #0]*\d*(?:\.\d+)?[sbcdiu])/g;
-  let out = "";
-  let next = 0;
-  do {
-    let last = 0;
-    for (const m of format.matchAll(directive)) {
-      const literal = format.slice(last, m.index);
-      if (literal.includes("%")) return undefined;
-      out += decodePrintfEscapes(literal);
-      last = m.index + m[0].length;
-      const spec = m[1] as string;
-      if (spec === "%") {
-        out += "%";
-        continue;
-      }
-      const value = values[next++] ?? "";
-      const conv = spec.slice(-1);
-      out +=
-        conv === "s"
-          ? value
-          : conv === "b"
-            ? decodePrintfEscapes(value)
-            : conv === "c"
-              ? value.slice(0, 1)
-              : String(Number.parseInt(value, 10) || 0);
-    }
-    const tail = format.slice(last);
-    if (tail.includes("%")) return undefined;
-    out += decodePrintfEscapes(tail);
-  } while (next > 0 && next < values.length);
-  return out;
+  const known = knownOutput(name, args, stdin, dirs);
+  if (known) return known;
+  const origin = [name, ...texts].join(" ");
+  return stdin.taint ? { taint: stdin.taint, producer: stdin.producer, origin } : { origin };
 }
 
 /** Output of commands run one after another. */
@@ -194,16 +99,45 @@ export function concatOutputs(outputs: Output[]): Output {
     out.taint = mergeTaint(out.taint, o.taint);
     out.producer ??= o.producer;
     if (o.roots) out.roots = [...(out.roots ?? []), ...o.roots];
+    if (o.endless) out.endless = true;
   }
   if (!out.taint) delete out.taint;
+  if (out.text === undefined) partly(out, outputs);
   return out;
+}
+
+/**
+ * An output only partly known, like `(crontab -l; echo JOB)`: the known pieces (each checked as
+ * code where it is run) and where the unknown ones came from.
+ */
+function partly(out: Output, outputs: Output[]): void {
+  const fragments: string[] = [];
+  const origins: string[] = [];
+  for (const o of outputs) {
+    if (o.text !== undefined) {
+      if (o.text.trim() !== "") fragments.push(o.text);
+      continue;
+    }
+    fragments.push(...(o.fragments ?? []));
+    const own = o.origins ?? [o.origin ?? (o.file ? `cat ${o.file}` : "")];
+    for (const origin of own) if (origin && !origins.includes(origin)) origins.push(origin);
+  }
+  if (fragments.length > 0) out.fragments = fragments.slice(0, 64);
+  if (origins.length > 0) out.origins = origins.slice(0, 16);
 }
 
 /** Several possible expansions of one command: static only if they all agree. */
 export function mergeOutputs(outputs: Output[]): Output {
   const out = concatOutputs(outputs);
   const first = outputs[0]?.text;
-  if (outputs.every((o) => o.text === first)) out.text = first;
-  else delete out.text;
+  if (outputs.every((o) => o.text === first)) {
+    out.text = first;
+    delete out.fragments;
+    delete out.origins;
+  } else {
+    // Each possible output is one of the alternatives: all of them are checked.
+    delete out.text;
+    partly(out, outputs);
+  }
   return out;
 }

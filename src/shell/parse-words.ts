@@ -73,6 +73,12 @@ export abstract class WordReader {
         return [{ kind: "subst", script: this.script(p, span()), quoted }];
       case "ProcSubst":
         return [{ kind: "procsubst", script: this.script(p, span()) }];
+      case "ArithmExp": {
+        const [from, to] = span();
+        const open = flag(p, "Bracket") ? 2 : 3; // $[ or $((
+        const expression = this.slice(from + open, to - (flag(p, "Bracket") ? 1 : 2));
+        return [{ kind: "arith", expression, quoted, scripts: this.nestedScripts(p) }];
+      }
       default:
         return [{ kind: "opaque", quoted, scripts: this.nestedScripts(p) }];
     }
@@ -81,7 +87,14 @@ export abstract class WordReader {
   private param(p: Raw, quoted: boolean): Part {
     const name = text(node(p, "Param") ?? p, "Value");
     const opaque: Part = { kind: "opaque", quoted, scripts: this.nestedScripts(p) };
-    if (flag(p, "Length") || flag(p, "Excl") || flag(p, "Width")) return opaque;
+    if (flag(p, "Length") || flag(p, "Width")) return opaque;
+    // ${!name}: the variable whose name is name's value (${!prefix*} and ${!a[@]} stay unknown).
+    if (flag(p, "Excl")) {
+      const plain = !node(p, "Index") && !node(p, "Slice") && !node(p, "Repl") && !node(p, "Exp");
+      return plain && num(p, "Names") === 0
+        ? { kind: "param", name, quoted, indirect: true }
+        : opaque;
+    }
     const op = this.paramOp(p);
     if (op === null) return opaque;
     return op ? { kind: "param", name, quoted, op } : { kind: "param", name, quoted };

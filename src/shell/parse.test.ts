@@ -44,7 +44,16 @@ describe("operators", () => {
     expect(op("${a:1:2}")).toMatchObject({ kind: "slice" });
     expect(op("${a[@]}")).toMatchObject({ kind: "element" });
     expect(op("${#a}")).toBe("opaque");
-    expect(op("${!a}")).toBe("opaque");
+    expect(op("${!a[@]}")).toBe("opaque");
+    expect(op("${!pre*}")).toBe("opaque");
+    expect(simple("echo ${!a}").words[1]?.parts[0]).toMatchObject({
+      kind: "param",
+      indirect: true,
+    });
+    expect(simple("echo $((1+2))").words[1]?.parts[0]).toMatchObject({
+      kind: "arith",
+      expression: "1+2",
+    });
   });
 });
 

@@ -55,6 +55,14 @@ export function parseShell(source: string): Script {
   return new Converter(source).script(file);
 }
 
+/** `while true`, `while :`, `while sleep 1`, `until false`: a loop that never ends by itself. */
+function endlessCondition(cond: Stmt[], until: boolean): boolean {
+  const only = cond.length === 1 ? cond[0]?.command : undefined;
+  if (only?.kind !== "simple" || only.words.length === 0) return false;
+  const word = only.words[0]?.parts.map((p) => (p.kind === "lit" ? p.value : "\0")).join("");
+  return until ? word === "false" : word === "true" || word === ":" || word === "sleep";
+}
+
 class Converter extends WordReader {
   script(n: Raw, span?: [number, number]): Script {
     return {
@@ -121,13 +129,16 @@ class Converter extends WordReader {
         };
       case "IfClause":
         return { kind: "block", body: this.ifChain(n), words: [], loop: false };
-      case "WhileClause":
+      case "WhileClause": {
+        const cond = this.stmts(n, "Cond");
         return {
           kind: "block",
-          body: [...this.stmts(n, "Cond"), ...this.stmts(n, "Do")],
+          body: [...cond, ...this.stmts(n, "Do")],
           words: [],
           loop: true,
+          endless: endlessCondition(cond, flag(n, "Until")),
         };
+      }
       case "CaseClause": {
         const body: Stmt[] = [];
         const words = [this.word(node(n, "Word") as Raw)];
@@ -171,7 +182,8 @@ class Converter extends WordReader {
       redirects: [],
       background: false,
     };
-    return { kind: "block", body: [header, ...body], words: [], loop: true };
+    const endless = !node(loop, "Cond"); // for ((;;))
+    return { kind: "block", body: [header, ...body], words: [], loop: true, endless };
   }
 
   private assign(a: Raw): Assign {

@@ -4,7 +4,9 @@
 export type Part =
   | { kind: "lit"; value: string; quoted: boolean }
   /** $name / ${name...}; `op` is set for the forms we can evaluate statically. */
-  | { kind: "param"; name: string; quoted: boolean; op?: ParamOp }
+  | { kind: "param"; name: string; quoted: boolean; op?: ParamOp; indirect?: boolean }
+  /** $((...)): evaluated when every operand is a known number. */
+  | { kind: "arith"; expression: string; quoted: boolean; scripts: Script[] }
   /** $(...) or `...`. */
   | { kind: "subst"; script: Script; quoted: boolean }
   /** <(...) or >(...): expands to a path whose content is the script's output. */
@@ -56,7 +58,7 @@ export type Command =
   | { kind: "function"; name: string; body: Stmt }
   | { kind: "for"; variable: string; items: Word[] | null; body: Stmt[] }
   /** if / while / until / case / select / C-style for: every branch runs as far as we know. */
-  | { kind: "block"; body: Stmt[]; words: Word[]; loop: boolean }
+  | { kind: "block"; body: Stmt[]; words: Word[]; loop: boolean; endless?: boolean }
   /** [[ ]], (( )), let: only the commands nested in their words run. */
   | { kind: "test"; words: Word[]; scripts: Script[] };
 

@@ -13,12 +13,17 @@ export function arrayValue(elements: Value[][][]): Value[] {
   ];
 }
 
+/** x+=v appends text; a+=(v w) appends elements (an array stays an array). */
 export function appendTo(old: Value[] | undefined, values: Value[]): Value[] {
   if (!old) return values;
-  return combine([old, values]).map(([a, b]) => ({
-    text: (a as Value).text + (b as Value).text,
-    dynamic: !!(a?.dynamic || b?.dynamic),
-  }));
+  return combine([old, values]).map(([a, b]) => {
+    const x = a as Value;
+    const y = b as Value;
+    const dynamic = x.dynamic || y.dynamic;
+    if (!x.fields && !y.fields) return { text: x.text + y.text, dynamic };
+    const fields = [...(x.fields ?? (x.text === "" ? [] : [x.text])), ...(y.fields ?? [y.text])];
+    return { text: fields.join(" "), fields, dynamic };
+  });
 }
 
 /**

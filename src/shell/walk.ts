@@ -1,34 +1,40 @@
 // Walks a parsed command in execution order and lists every program it would run, with arguments
-// expanded as far as statically known and wrappers (sudo, env, sh -c, xargs...) taken off.
+// expanded as far as statically known, wrappers (sudo, env, sh -c, xargs...) taken off, and the
+// directory each runs in.
 import {
   type Analysis,
-  basename,
   type Output,
   type ResolvedRedirect,
-  type Taint,
-  TooComplexError,
+  UNKNOWN_DIR,
   type Value,
 } from "./analysis.ts";
-import { type ExpandEnv, expandArgv, expandText, expandWord } from "./expand.ts";
+import { applyAssigns } from "./assigns.ts";
+import { dirIn, union } from "./dirs.ts";
+import { expandArgv, expandText, expandWord } from "./expand.ts";
 import { concatOutputs, mergeOutputs, programOutput } from "./outputs.ts";
-import { parseShell, ShellSyntaxError } from "./parse.ts";
 import { runProgram } from "./programs.ts";
-import { redirectedStdin, resolveRedirects } from "./redirects.ts";
-import type { Ctx, Runner } from "./runner.ts";
+import { shellQuote } from "./quote.ts";
+import { redirectedFds, redirectedStdin, resolveRedirects } from "./redirects.ts";
+import type { Ctx } from "./runner.ts";
 import { type Command, type Script, type Stmt, wordsSource } from "./shell-ast.ts";
-import { TaintedFiles } from "./tainted-files.ts";
-import { appendTo, arrayValue, positionalValues, setElement } from "./values.ts";
+import { deferredWrite } from "./startup-files.ts";
+import { WalkState } from "./walk-state.ts";
 import { unwrapAll } from "./wrappers.ts";
 
-/** Nesting of sh -c / eval / $(...) / function calls we follow before giving up. */
-const MAX_DEPTH = 12;
-const MAX_INVOCATIONS = 2000;
-const MAX_VALUES_PER_VARIABLE = 256;
 /** Redirections that send stdout to a file. */
 const STDOUT_TO_FILE = new Set([">", ">>", ">|", "&>", "&>>"]);
 
-export function analyzeScript(script: Script, command: string): Analysis {
-  const walker = new Walker(command);
+export interface WalkOptions {
+  /** The directories the command may start in; unknown when not given. */
+  cwd?: readonly string[];
+}
+
+export function analyzeScript(
+  script: Script,
+  command: string,
+  options: WalkOptions = {},
+): Analysis {
+  const walker = new Walker(command, options.cwd ?? [UNKNOWN_DIR]);
   walker.script(script, {
     depth: 0,
     piped: false,
@@ -36,25 +42,17 @@ export function analyzeScript(script: Script, command: string): Analysis {
     functions: [],
     calls: [],
     wrappers: [],
-    stdin: {},
+    // `bash -c CMD` with stdin closed: no arguments, $0 is the shell, nothing to read.
+    positional: [],
+    arg0: { text: "bash", dynamic: false },
+    stdin: { text: "" },
+    fds: {},
   });
   return walker.analysis;
 }
 
-class Walker implements Runner {
-  readonly analysis: Analysis;
-  private readonly vars = new Map<string, Value[]>();
+class Walker extends WalkState {
   private readonly functionBodies = new Map<string, Stmt>();
-  /** Argument lists given by `set -- ARGS`: possible positional parameters from then on. */
-  private readonly setPositionals: Value[][] = [];
-  /** Files written earlier in the line with downloaded or decoded data. */
-  private readonly files = new TaintedFiles(() =>
-    (this.vars.get("PWD") ?? [{ text: "." }]).map((v) => v.text),
-  );
-
-  constructor(command: string) {
-    this.analysis = { command, invocations: [], dynamicCode: [], functions: [] };
-  }
 
   script(script: Script, ctx: Ctx): Output {
     return concatOutputs(script.stmts.map((s) => this.stmt(s, ctx)));
@@ -64,19 +62,26 @@ class Walker implements Runner {
     const ctx: Ctx = { ...outer, background: outer.background || stmt.background };
     const env = this.env(ctx);
     const redirects = resolveRedirects(stmt.redirects, env);
-    const stdin = redirectedStdin(stmt.redirects, env, (path) => this.fileTaint(path)) ?? ctx.stdin;
-    const inner = { ...ctx, stdin };
+    const read = (path: string) => {
+      const fd = /^\/dev\/fd\/(\d+)$/.exec(path)?.[1];
+      return fd ? this.descriptor(fd, ctx) : this.fileContent(path);
+    };
+    const stdin = redirectedStdin(stmt.redirects, env, read) ?? ctx.stdin;
+    const fds = redirectedFds(stmt.redirects, env, read);
+    const inner = { ...ctx, stdin, fds: fds ? { ...ctx.fds, ...fds } : ctx.fds };
     let out: Output;
     if (stmt.command.kind === "simple") out = this.simple(stmt.command, redirects, inner, stmt);
     else {
       if (redirects.length > 0) this.record([], inner, redirects, "");
       out = this.compound(stmt.command, inner);
     }
-    // curl URL > f, base64 -d > f <<< ...: f now holds what they printed.
-    if (out.taint)
-      for (const r of redirects)
-        if (STDOUT_TO_FILE.has(r.op) && (r.fd === undefined || r.fd === "1"))
-          this.files.taint(r.target, out);
+    for (const r of redirects) {
+      if (!STDOUT_TO_FILE.has(r.op) || (r.fd !== undefined && r.fd !== "1")) continue;
+      this.files.write(r.target, out, r.op.endsWith(">>"));
+      if (out.endless && r.target !== "/dev/null" && !r.dynamic)
+        this.hazard("endless-output", `output without end written to ${r.target}`);
+      deferredWrite(r.dynamic ? "" : r.target, out, this, inner);
+    }
     return out;
   }
 
@@ -86,37 +91,43 @@ class Walker implements Runner {
         return this.simple(cmd, [], ctx);
       case "pipeline": {
         let stdin = ctx.stdin;
-        for (const stage of cmd.stages) stdin = this.stmt(stage, { ...ctx, piped: true, stdin });
+        // Each stage runs in a subshell: a cd there does not outlive it.
+        for (const stage of cmd.stages)
+          stdin = this.dirs.within(undefined, () =>
+            this.stmt(stage, { ...ctx, piped: true, stdin }),
+          );
         return stdin;
       }
       case "and-or":
-        return concatOutputs([this.stmt(cmd.left, ctx), this.stmt(cmd.right, ctx)]);
+        return this.andOr(cmd, ctx);
       case "group":
+        if (cmd.subshell)
+          return this.dirs.within(undefined, () =>
+            concatOutputs(cmd.body.map((s) => this.stmt(s, ctx))),
+          );
         return concatOutputs(cmd.body.map((s) => this.stmt(s, ctx)));
       case "function":
         this.functionBodies.set(cmd.name, cmd.body);
         if (!this.analysis.functions.includes(cmd.name)) this.analysis.functions.push(cmd.name);
-        this.stmt(cmd.body, {
-          ...ctx,
-          functions: [...ctx.functions, cmd.name],
-          positional: undefined,
-        });
+        // Walked once as written (with no arguments); calls walk it again with theirs.
+        this.stmt(cmd.body, { ...ctx, functions: [...ctx.functions, cmd.name], positional: [] });
         return { text: "" };
       case "for": {
         const env = this.env(ctx);
-        const sets = this.positionalSets(ctx);
-        // `for x; do` walks "$@", unknown at top level.
         const items = cmd.items
           ? cmd.items.flatMap((w) => expandWord(w, env).flat())
-          : sets.length > 0
-            ? sets.flat()
-            : [{ text: "", dynamic: true }];
+          : this.scope.positionalSets(ctx.positional).flat();
         this.setVar(cmd.variable, items.length > 0 ? items : [{ text: "", dynamic: false }]);
-        return this.loop(cmd.body, ctx, true);
+        return this.loop(
+          cmd.body,
+          ctx,
+          true,
+          items.some((i) => i.many),
+        );
       }
       case "block":
         for (const w of cmd.words) expandText(w, this.env(ctx));
-        return this.loop(cmd.body, ctx, cmd.loop);
+        return this.loop(cmd.body, ctx, cmd.loop, cmd.endless ?? false);
       case "test":
         for (const w of cmd.words) expandText(w, this.env(ctx));
         for (const s of cmd.scripts) this.script(s, { ...ctx, depth: ctx.depth + 1, piped: false });
@@ -124,10 +135,41 @@ class Walker implements Runner {
     }
   }
 
-  /** A loop body is walked twice so that values assigned late in one pass are seen by the next. */
-  private loop(body: Stmt[], ctx: Ctx, twice: boolean): Output {
+  /**
+   * `cd X && …` runs the right side only where the cd got to; `cd X || exit` leaves only X
+   * possible afterwards. Otherwise a cd that may fail leaves the old directory possible too.
+   */
+  private andOr(cmd: Command & { kind: "and-or" }, ctx: Ctx): Output {
+    this.dirs.lastCd = undefined;
+    const left = this.stmt(cmd.left, ctx);
+    const cd = this.dirs.lastCd;
+    if (cmd.op === "&&" && cd) {
+      const afterLeft = this.dirs.current;
+      this.dirs.current = cd;
+      const right = this.stmt(cmd.right, ctx);
+      this.dirs.current = union(afterLeft, this.dirs.current);
+      return concatOutputs([left, right]);
+    }
+    const right = this.stmt(cmd.right, ctx);
+    if (cmd.op === "||" && cd && exits(cmd.right)) this.dirs.current = cd;
+    return concatOutputs([left, right]);
+  }
+
+  /**
+   * A loop body is walked twice so that values assigned late in one pass are seen by the next.
+   * A loop without end that starts commands in the background floods the machine with processes.
+   */
+  private loop(body: Stmt[], ctx: Ctx, twice: boolean, endless: boolean): Output {
+    const first = this.analysis.invocations.length;
     const out = concatOutputs(body.map((s) => this.stmt(s, ctx)));
     if (twice) for (const s of body) this.stmt(s, ctx);
+    if (endless) {
+      const spawned = this.analysis.invocations
+        .slice(first)
+        .find((inv) => inv.background && !ctx.background);
+      if (spawned)
+        this.hazard("fork-loop", `a loop without end starts ${spawned.source} & over and over`);
+    }
     return out;
   }
 
@@ -138,44 +180,60 @@ class Walker implements Runner {
     stmt?: Stmt,
   ): Output {
     const env = this.env(ctx);
-    const persistent = cmd.words.length === 0 || cmd.declaration;
-    for (const assign of cmd.assigns) {
-      const values = assign.array
-        ? arrayValue(assign.values.map((w) => expandWord(w, env)))
-        : assign.values.flatMap((w) => expandText(w, env));
-      if (!persistent || !assign.name) continue;
-      const old = this.vars.get(assign.name);
-      this.setVar(
-        assign.name,
-        assign.index
-          ? setElement(old, expandText(assign.index, env)[0]?.text ?? "", values)
-          : assign.append
-            ? appendTo(old, values)
-            : values,
-      );
-    }
+    const assigned = applyAssigns(cmd, env, this.scope, (name, values) =>
+      this.setVar(name, values),
+    );
     const source = stmt ? wordsSource(cmd) : "";
     if (cmd.words.length === 0) {
       if (redirects.length > 0) this.record([], ctx, redirects, source);
       return { text: "" };
     }
+    const inner = assigned ? { ...ctx, assigned } : ctx;
     // `$EMPTY` alone runs nothing (but `$EMPTY > f` still opens f).
     const argvs = expandArgv(cmd.words, env).filter((a) => a.length > 0 || redirects.length > 0);
-    const outputs = argvs.map((argv) => this.invoke(argv, ctx, redirects, source));
+    const outputs = argvs.map((argv) => this.invoke(argv, inner, redirects, source));
     if (outputs.length === 0) return { text: "" };
     return outputs.length === 1 ? (outputs[0] as Output) : mergeOutputs(outputs);
   }
 
-  private invoke(argv: Value[], outer: Ctx, redirects: ResolvedRedirect[], source: string): Output {
-    const { argv: current, wrappers } = unwrapAll(argv);
+  protected invoke(
+    argv: Value[],
+    outer: Ctx,
+    redirects: ResolvedRedirect[],
+    source: string,
+  ): Output {
+    const { argv: current, wrappers, chdirs } = unwrapAll(argv);
     const ctx = { ...outer, wrappers: [...outer.wrappers, ...wrappers] };
-    const name = this.record(current, ctx, redirects, source);
-    // `$(curl ...)` or `$c` holding decoded data as the command word: its program is unseen code.
+    if (chdirs.length === 0) return this.program(current, ctx, redirects, source);
+    // env -C DIR / sudo -D DIR: the command runs there, the shell stays where it is.
+    let dirs = this.dirs.current;
+    for (const dir of chdirs)
+      dirs = dir.dynamic
+        ? [UNKNOWN_DIR]
+        : union(
+            [],
+            dirs.map((d) => dirIn(dir.text, d)),
+          );
+    return this.dirs.within(dirs, () => this.program(current, ctx, redirects, source));
+  }
+
+  private program(
+    current: Value[],
+    ctx: Ctx,
+    redirects: ResolvedRedirect[],
+    source: string,
+  ): Output {
     const word = current[0];
-    if (word?.dynamic && word.taint) this.dynamicCode("the command word", word.taint, undefined);
-    // curl -o f URL; ./f: a file written with downloaded data, run as a program.
-    const written = word?.text.includes("/") ? this.fileTaint(word.text) : undefined;
-    if (written) this.dynamicCode(word?.text ?? name, written.taint, written.producer);
+    const alias = word && !word.dynamic ? this.scope.aliases.get(word.text) : undefined;
+    if (alias !== undefined && !ctx.calls.includes(`alias ${word?.text}`)) {
+      // An alias used after it was defined: its body with the rest of the words, as shell.
+      const rest = current.slice(1).map((a) => (a.dynamic ? '"$UNKNOWN"' : shellQuote(a.text)));
+      const calls = [...ctx.calls, `alias ${word?.text}`];
+      return this.runCode([alias, ...rest].join(" "), "alias", { ...ctx, calls });
+    }
+    const name = this.record(current, ctx, redirects, source);
+    this.dirs.lastCd = undefined;
+    if (word) this.programWord(word, name, current, ctx);
     const callee = this.functionBodies.get(name);
     if (callee && !ctx.calls.includes(name)) {
       this.deeper(ctx);
@@ -188,133 +246,25 @@ class Walker implements Runner {
       });
     }
     const followed = runProgram(name, current, { ...ctx, wrappers: [...ctx.wrappers, name] }, this);
-    const out = followed ?? programOutput(name, current.slice(1), ctx.stdin);
+    const out = followed ?? programOutput(name, current.slice(1), ctx.stdin, this.dirs.current);
+    if (name === "tee")
+      for (const file of current.slice(1))
+        if (!file.text.startsWith("-") && !file.dynamic)
+          deferredWrite(file.text, ctx.stdin, this, ctx);
     return this.files.through(name, current.slice(1), ctx.stdin, out);
   }
+}
 
-  fileTaint(path: string): (Output & { taint: Taint }) | undefined {
-    return this.files.taintOf(path);
+/** `exit`, `return`, or a group ending in one: what follows only runs if it did not. */
+function exits(stmt: Stmt): boolean {
+  const c = stmt.command;
+  if (c.kind === "simple") {
+    const first = c.words[0]?.source;
+    return first === "exit" || first === "return";
   }
-
-  private record(argv: Value[], ctx: Ctx, redirects: ResolvedRedirect[], source: string): string {
-    if (this.analysis.invocations.length >= MAX_INVOCATIONS)
-      throw new TooComplexError(`more than ${MAX_INVOCATIONS} commands after expansion`);
-    const argv0 = argv[0];
-    const name = argv0 ? basename(argv0.text) : "";
-    this.analysis.invocations.push({
-      argv: argv.map((a) => a.text),
-      name,
-      dynamicName: argv0?.dynamic ?? false,
-      wrappers: ctx.wrappers,
-      redirects,
-      piped: ctx.piped,
-      background: ctx.background,
-      functions: ctx.functions,
-      cwd: (this.vars.get("PWD") ?? [{ text: "." }]).map((v) => v.text),
-      source: source || argv.map((a) => a.text).join(" "),
-    });
-    return name;
+  if (c.kind === "group") {
+    const last = c.body.at(-1);
+    return last ? exits(last) : false;
   }
-
-  private env(ctx: Ctx): ExpandEnv {
-    return {
-      lookup: (name) => this.lookupIn(name, ctx),
-      assign: (name, values) => this.setVar(name, values),
-      substitute: (script) => {
-        this.deeper(ctx);
-        const out = this.script(script, { ...ctx, depth: ctx.depth + 1, piped: false, stdin: {} });
-        if (out.text !== undefined) return { text: out.text.replace(/\n+$/, ""), dynamic: false };
-        return { text: "", dynamic: true, taint: out.taint };
-      },
-    };
-  }
-
-  private lookupIn(name: string, ctx: Ctx): Value[] | undefined {
-    if (!/^(\d+|[@*])$/.test(name) || name === "0") return this.vars.get(name);
-    const sets = this.positionalSets(ctx);
-    return sets.length > 0 ? sets.flatMap((p) => positionalValues(name, p) ?? []) : undefined;
-  }
-
-  /** Every possible positional parameter list; none when they are unknown (top level). */
-  private positionalSets(ctx: Ctx): Value[][] {
-    return ctx.positional ? [ctx.positional, ...this.setPositionals] : this.setPositionals;
-  }
-
-  setPositional(values: Value[]): void {
-    const key = JSON.stringify(values.map((v) => [v.text, v.dynamic]));
-    if (this.setPositionals.some((p) => JSON.stringify(p.map((v) => [v.text, v.dynamic])) === key))
-      return;
-    if (this.setPositionals.length >= MAX_VALUES_PER_VARIABLE)
-      throw new TooComplexError(
-        `set -- runs with more than ${MAX_VALUES_PER_VARIABLE} argument lists`,
-      );
-    this.setPositionals.push(values);
-  }
-
-  lookup(name: string): Value[] | undefined {
-    return this.vars.get(name);
-  }
-
-  /** Values accumulate: after `a=ls; false || a=rm` both are possible, and both are checked. */
-  setVar(name: string, values: Value[]): void {
-    const old = this.vars.get(name) ?? [];
-    const merged = [...old];
-    for (const v of values)
-      if (!merged.some((m) => m.text === v.text && m.dynamic === v.dynamic)) merged.push(v);
-    if (merged.length > MAX_VALUES_PER_VARIABLE)
-      throw new TooComplexError(
-        `variable ${name} takes more than ${MAX_VALUES_PER_VARIABLE} values`,
-      );
-    this.vars.set(name, merged);
-  }
-
-  runCode(text: string, via: string, ctx: Ctx, positional?: Value[]): Output {
-    this.deeper(ctx);
-    let script: Script;
-    try {
-      script = parseShell(text);
-    } catch (err) {
-      if (err instanceof ShellSyntaxError)
-        throw new ShellSyntaxError(`${err.message} (in the code run by ${via})`);
-      throw err;
-    }
-    return this.script(script, {
-      ...ctx,
-      depth: ctx.depth + 1,
-      piped: false,
-      ...(positional ? { positional } : {}),
-    });
-  }
-
-  runArgv(argv: Value[], ctx: Ctx, via: string): Output {
-    this.deeper(ctx);
-    if (argv.length === 0) return {};
-    return this.invoke(
-      argv,
-      {
-        ...ctx,
-        depth: ctx.depth + 1,
-        wrappers: ctx.wrappers.includes(via) ? ctx.wrappers : [...ctx.wrappers, via],
-      },
-      [],
-      "",
-    );
-  }
-
-  dynamicCode(via: string, taint: Taint | undefined, producer: string | undefined): void {
-    const entry = {
-      via,
-      source: this.analysis.command,
-      ...(taint ? { taint } : {}),
-      ...(producer ? { producer } : {}),
-    };
-    this.analysis.dynamicCode.push(entry);
-  }
-
-  private deeper(ctx: Ctx): void {
-    if (ctx.depth >= MAX_DEPTH)
-      throw new TooComplexError(
-        `nested more than ${MAX_DEPTH} levels deep (sh -c, eval, $(...), function calls)`,
-      );
-  }
+  return false;
 }

@@ -1,121 +1,58 @@
-// Commands that run another command given as their arguments (sudo, env, nice, timeout...):
-// their options are skipped so that `sudo -u x nice -n 5 rm` is seen as `rm`.
+// Commands that run another command given as their arguments (sudo, env, nice, systemd-run,
+// nsenter, strace...): their options are skipped so that `sudo -u x nice -n 5 rm` is seen as `rm`,
+// and an option that changes the directory (`env -C`, `sudo -D`) is kept for the walk.
 import { basename, type Value } from "./analysis.ts";
-
-interface WrapperSpec {
-  /** Short options that take a value (attached or as the next argument). */
-  valueShort?: string;
-  /** Long options that take a value when not written --name=value. */
-  valueLong?: string[];
-  /** Options after which nothing is run (sudo -l, command -v, taskset -p). */
-  stopShort?: string;
-  stopLong?: string[];
-  /** Operands before the command (timeout DURATION, chroot NEWROOT, taskset MASK). */
-  operands?: number;
-  /** env NAME=VALUE... */
-  assignments?: boolean;
-  /** -5 style numeric options (nice). */
-  numericFlags?: boolean;
-}
-
-const TIMEOUT: WrapperSpec = {
-  valueShort: "sk",
-  valueLong: ["--signal", "--kill-after"],
-  operands: 1,
-};
-const STDBUF: WrapperSpec = { valueShort: "ioe", valueLong: ["--input", "--output", "--error"] };
-
-const WRAPPERS: Record<string, WrapperSpec> = {
-  sudo: {
-    valueShort: "ughpCDrtTUR",
-    valueLong: [
-      "--user",
-      "--group",
-      "--host",
-      "--prompt",
-      "--close-from",
-      "--chdir",
-      "--role",
-      "--type",
-      "--command-timeout",
-      "--other-user",
-      "--chroot",
-    ],
-    stopShort: "elvVK",
-    stopLong: ["--edit", "--list", "--validate", "--version", "--remove-timestamp"],
-  },
-  doas: { valueShort: "uC" },
-  env: {
-    valueShort: "uCSP",
-    valueLong: [
-      "--unset",
-      "--chdir",
-      "--split-string",
-      "--block-signal",
-      "--default-signal",
-      "--ignore-signal",
-    ],
-    assignments: true,
-  },
-  nice: { valueShort: "n", valueLong: ["--adjustment"], numericFlags: true },
-  nohup: {},
-  time: { valueShort: "fo", valueLong: ["--format", "--output"] },
-  timeout: TIMEOUT,
-  gtimeout: TIMEOUT,
-  stdbuf: STDBUF,
-  gstdbuf: STDBUF,
-  ionice: {
-    valueShort: "cn",
-    valueLong: ["--class", "--classdata"],
-    stopShort: "pPu",
-    stopLong: ["--pid", "--pgid", "--uid"],
-  },
-  taskset: { operands: 1, stopShort: "p", stopLong: ["--pid"] },
-  chrt: { operands: 1, valueShort: "T", stopShort: "pm", stopLong: ["--pid", "--max"] },
-  exec: { valueShort: "a" },
-  command: { stopShort: "vV" },
-  builtin: {},
-  caffeinate: { valueShort: "tw" },
-  setsid: {},
-  chroot: { valueLong: ["--userspec", "--groups"], operands: 1 },
-  busybox: {},
-  unbuffer: {},
-  proxychains: { valueShort: "f" },
-  proxychains4: { valueShort: "f" },
-  torsocks: { valueShort: "uapP" },
-  runuser: { valueShort: "ugG", valueLong: ["--user", "--group", "--supp-group"] },
-};
+import { WRAPPERS, type WrapperSpec } from "./wrapper-table.ts";
 
 export function isWrapper(name: string): boolean {
   return Object.hasOwn(WRAPPERS, name);
 }
 
-/** The wrapped command's argv, or undefined when the wrapper runs nothing (`sudo -l`, bare `nohup`). */
-export function unwrapOnce(argv: Value[]): Value[] | undefined {
+export interface Unwrapped {
+  argv: Value[];
+  /** The directory the wrapped command runs in (`env -C DIR`, `sudo -D DIR`). */
+  chdir?: Value;
+}
+
+export interface UnwrappedAll {
+  argv: Value[];
+  wrappers: string[];
+  /** Directory changes of the wrappers, outermost first (each relative to the one before). */
+  chdirs: Value[];
+}
+
+/** The wrapped command, or undefined when the wrapper runs nothing (`sudo -l`, bare `nohup`). */
+export function unwrapOnce(argv: Value[]): Unwrapped | undefined {
   const name = basename(argv[0]?.text ?? "");
   const spec = WRAPPERS[name];
   if (!spec) return undefined;
+  let i = spec.subcommand ? 2 : 1;
+  if (spec.subcommand && !spec.subcommand.includes(argv[1]?.text ?? "")) return undefined;
+  if (spec.notWith && argv.some((a) => spec.notWith?.test(a.text))) return undefined;
   let operands = spec.operands ?? 0;
   let split: Value[] = [];
-  let i = 1;
+  let chdir: Value | undefined;
   while (i < argv.length) {
-    const arg = (argv[i] as Value).text;
+    const value = argv[i] as Value;
+    const arg = value.text;
     if (arg === "--") {
       i++;
       break;
     }
+    if (spec.stopArgs?.includes(arg)) return undefined;
     if (spec.assignments && /^[A-Za-z_][A-Za-z0-9_]*=/.test(arg)) {
       i++;
       continue;
     }
-    if (arg.startsWith("--")) {
-      const [long = "", inline] = arg.split("=", 2);
+    if (arg.startsWith("--") || (spec.singleDashLong && /^-[a-z]{2,}/.test(arg))) {
+      const eq = arg.indexOf("=");
+      const long = longName(eq < 0 ? arg : arg.slice(0, eq), spec);
+      const inline = eq < 0 ? undefined : { ...value, text: arg.slice(eq + 1) };
       if (spec.stopLong?.includes(long)) return undefined;
       const takesValue = spec.valueLong?.includes(long) && inline === undefined;
-      if (long === "--split-string")
-        split = splitString(
-          inline !== undefined ? { ...(argv[i] as Value), text: inline } : argv[i + 1],
-        );
+      const optionValue = inline ?? (takesValue ? argv[i + 1] : undefined);
+      if (long === "--split-string") split = splitString(optionValue);
+      if (spec.chdirLong?.includes(long) && optionValue) chdir = optionValue;
       i += takesValue ? 2 : 1;
       continue;
     }
@@ -131,8 +68,9 @@ export function unwrapOnce(argv: Value[]): Value[] | undefined {
         if (spec.stopShort?.includes(letter)) return undefined;
         if (spec.valueShort?.includes(letter)) {
           const attached = letters.slice(j + 1);
-          const value = attached ? { ...(argv[i] as Value), text: attached } : argv[i + 1];
-          if (name === "env" && letter === "S") split = splitString(value);
+          const optionValue = attached ? { ...value, text: attached } : argv[i + 1];
+          if (name === "env" && letter === "S") split = splitString(optionValue);
+          if (spec.chdirShort?.includes(letter) && optionValue) chdir = optionValue;
           if (!attached) consumed = 2;
           break;
         }
@@ -148,7 +86,21 @@ export function unwrapOnce(argv: Value[]): Value[] | undefined {
     break;
   }
   const rest = [...split, ...argv.slice(i)];
-  return rest.length > 0 ? rest : undefined;
+  if (rest.length === 0) return undefined;
+  return chdir ? { argv: rest, chdir } : { argv: rest };
+}
+
+/** GNU getopt accepts any unique prefix of a long option (`--chd` for `--chdir`). */
+function longName(written: string, spec: WrapperSpec): string {
+  const known = [
+    ...(spec.valueLong ?? []),
+    ...(spec.stopLong ?? []),
+    ...(spec.chdirLong ?? []),
+    "--split-string",
+  ];
+  if (known.includes(written)) return written;
+  const matches = [...new Set(known.filter((k) => k.startsWith(written)))];
+  return matches.length === 1 ? (matches[0] as string) : written;
 }
 
 /** env -S 'cmd args': the string is split into arguments (no shell involved). */
@@ -161,14 +113,16 @@ function splitString(value: Value | undefined): Value[] {
 }
 
 /** Takes off every wrapper: `sudo env X=1 nice make` → make, with ["sudo", "env", "nice"]. */
-export function unwrapAll(argv: Value[]): { argv: Value[]; wrappers: string[] } {
+export function unwrapAll(argv: Value[]): UnwrappedAll {
   const wrappers: string[] = [];
+  const chdirs: Value[] = [];
   let current = argv;
   for (let n = 0; n < 16 && isWrapper(basename(current[0]?.text ?? "")); n++) {
     const inner = unwrapOnce(current);
     if (!inner) break;
     wrappers.push(basename(current[0]?.text ?? ""));
-    current = inner;
+    current = inner.argv;
+    if (inner.chdir) chdirs.push(inner.chdir);
   }
-  return { argv: current, wrappers };
+  return { argv: current, wrappers, chdirs };
 }

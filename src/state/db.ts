@@ -1,7 +1,7 @@
 // The state database (bun:sqlite, WAL) in the state directory. Each store creates its own tables.
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { ensureDir } from "./dir.ts";
+import { ensureDir, tighten } from "./dir.ts";
 
 const open = new Map<string, Database>();
 
@@ -16,6 +16,8 @@ export function openStateDb(stateDir: string): Database {
   db.exec("PRAGMA busy_timeout = 5000");
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
+  // SQLite creates its files with the process umask (often 0644): they hold every command line.
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) tighten(file, 0);
   open.set(path, db);
   return db;
 }

@@ -1,6 +1,7 @@
 // Canceling a task: flag it, signal its runner (which aborts the run: the executor kills the
 // process group on whichever node it runs), then wait a bounded time for the task to end.
 import { ClusterError } from "../errors.ts";
+import { adoptable } from "./adopt.ts";
 import { interrupt, runnerGone } from "./housekeeping.ts";
 import type { Tasks } from "./open.ts";
 import { isFinished } from "./state.ts";
@@ -30,8 +31,13 @@ export async function cancelTask(
       { task_id: id },
     );
   if (runnerGone(row)) {
-    interrupt(tasks.store, tasks.audit, row);
-    return getTask(tasks, id);
+    // A batch job still runs without its runner: a new one takes over, sees the cancel request
+    // and scancels the job. Anything else had nobody left to stop.
+    if (!(adoptable(row) && tasks.adopt(row))) {
+      interrupt(tasks.store, tasks.audit, row);
+      return getTask(tasks, id);
+    }
+    return waitForTask(tasks, id, { timeoutMs: opts.waitMs ?? cancelWaitMs(tasks) });
   }
   // An unclaimed task's runner has not set up its handlers yet; it sees the flag when it claims.
   if (row.claimed && row.runner_pid !== null) {

@@ -17,23 +17,29 @@ export function isCompiled(main = Bun.main): boolean {
   return main.startsWith("/$bunfs/") || main.includes("~BUN");
 }
 
-export function runnerArgv(id: string, config: Config): string[] {
+/** `resume`: follow the task's existing batch job (its first runner is gone). */
+export function runnerArgv(id: string, config: Config, resume = false): string[] {
   const self = isCompiled() ? [process.execPath] : [process.execPath, CLI_SOURCE];
   const cfg = config.source === "embedded default" ? [] : ["--config", config.source];
-  return [...self, ...cfg, "__run-task", id];
+  return [...self, ...cfg, "__run-task", id, ...(resume ? ["--resume"] : [])];
 }
 
-export type SpawnRunner = (config: Config, id: string, logPath: string) => RunnerRef;
+export type SpawnRunner = (
+  config: Config,
+  id: string,
+  logPath: string,
+  opts?: { resume?: boolean },
+) => RunnerRef;
 
-export const spawnRunner: SpawnRunner = (config, id, logPath) =>
-  spawnIn(config, id, logPath, { cwd: process.cwd(), env: process.env });
+export const spawnRunner: SpawnRunner = (config, id, logPath, opts = {}) =>
+  spawnIn(config, id, logPath, { cwd: process.cwd(), env: process.env }, opts.resume);
 
 /** A runner started in the caller's directory and environment (a front of the background process). */
 export function spawnRunnerIn(local: {
   cwd: string;
   env: Record<string, string | undefined>;
 }): SpawnRunner {
-  return (config, id, logPath) => spawnIn(config, id, logPath, local);
+  return (config, id, logPath, opts = {}) => spawnIn(config, id, logPath, local, opts.resume);
 }
 
 function spawnIn(
@@ -41,11 +47,12 @@ function spawnIn(
   id: string,
   logPath: string,
   local: { cwd: string; env: Record<string, string | undefined> },
+  resume?: boolean,
 ): RunnerRef {
   // The runner's own stderr goes to a log beside the output: its diagnostics, should it crash.
   const log = openSync(logPath, "a", 0o600);
   try {
-    const proc = Bun.spawn(runnerArgv(id, config), {
+    const proc = Bun.spawn(runnerArgv(id, config, resume), {
       detached: true, // setsid(): no terminal, no process group shared with the submitter
       stdin: "ignore",
       stdout: "ignore",

@@ -73,7 +73,7 @@ describe("interrupted tasks", () => {
     const ends = auditLines(s.stateDir).filter((l) => l.event === "end");
     expect(ends.map((l) => l.task_id).sort()).toEqual(["dead", "orphan", "reused"]);
     // a second sweep finds nothing new and writes nothing twice
-    expect(sweepInterrupted(tasks.store, tasks.audit)).toEqual([]);
+    expect(sweepInterrupted(tasks)).toEqual([]);
     expect(auditLines(s.stateDir).length).toBe(3);
   });
 });

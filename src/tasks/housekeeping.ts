@@ -1,5 +1,6 @@
 // Start-of-process upkeep: tasks whose runner is gone become `interrupted`; old tasks are pruned.
 import { rmSync } from "node:fs";
+import { adoptable } from "./adopt.ts";
 import type { AuditLog } from "./audit.ts";
 import { isSameProcess } from "./liveness.ts";
 import { tailPath } from "./output-file.ts";
@@ -11,6 +12,13 @@ import type { TaskRow, TaskStore } from "./store.ts";
 const SPAWN_GRACE_MS = 30_000;
 const DAY_MS = 86_400_000;
 
+/** What the upkeep works on (the opened Tasks); `adopt` starts a new runner for a batch job's task. */
+export interface Upkeep {
+  store: TaskStore;
+  audit: AuditLog;
+  adopt?: (row: TaskRow) => boolean;
+}
+
 /** Is the row unfinished although nobody can finish it any more? */
 export function runnerGone(row: TaskRow, now = Date.now()): boolean {
   if (isFinished(row.state)) return false;
@@ -20,11 +28,12 @@ export function runnerGone(row: TaskRow, now = Date.now()): boolean {
 
 /** Marks the task interrupted (once, whoever notices first) and writes its audit end record. */
 export function interrupt(store: TaskStore, audit: AuditLog, row: TaskRow, why?: string): boolean {
+  const job = row.job ? `; Slurm job ${row.job.job_id} may still be running` : "";
   const message =
     why ??
     (row.runner_pid === null
       ? "its runner was never started"
-      : `its runner process ${row.runner_pid} is gone (killed, crashed or the machine restarted); the command's outcome is unknown`);
+      : `its runner process ${row.runner_pid} is gone (killed, crashed or the machine restarted); the command's outcome is unknown${job}`);
   if (!store.markInterrupted(row.id, message)) return false;
   const after = store.get(row.id);
   try {
@@ -52,18 +61,24 @@ export function interrupt(store: TaskStore, audit: AuditLog, row: TaskRow, why?:
   return true;
 }
 
-/** The row, with a dead runner noticed: what status, wait and cancel look at. */
-export function refreshed(store: TaskStore, audit: AuditLog, row: TaskRow): TaskRow {
+/**
+ * The row, with a dead runner noticed: what status, wait and cancel look at. A task run by a batch
+ * job gets a new runner that follows the job; any other becomes interrupted.
+ */
+export function refreshed(t: Upkeep, row: TaskRow): TaskRow {
   if (!runnerGone(row)) return row;
-  interrupt(store, audit, row);
-  return store.get(row.id) ?? row;
+  if (!(adoptable(row) && t.adopt?.(row))) interrupt(t.store, t.audit, row);
+  return t.store.get(row.id) ?? row;
 }
 
 /** Cheap: only rows still queued or running are looked at (an index covers them). */
-export function sweepInterrupted(store: TaskStore, audit: AuditLog, now = Date.now()): string[] {
+export function sweepInterrupted(t: Upkeep, now = Date.now()): string[] {
   const marked: string[] = [];
-  for (const row of store.unfinished())
-    if (runnerGone(row, now) && interrupt(store, audit, row)) marked.push(row.id);
+  for (const row of t.store.unfinished()) {
+    if (!runnerGone(row, now)) continue;
+    if (adoptable(row) && t.adopt?.(row)) continue;
+    if (interrupt(t.store, t.audit, row)) marked.push(row.id);
+  }
   return marked;
 }
 

@@ -2,7 +2,7 @@
 // types sit on the lowest floor that needs them (tasks), so mcp, run and the task store all import
 // them downwards.
 
-import type { OutputStream } from "../exec/executor.ts";
+import type { BatchOptions, OutputStream } from "../exec/executor.ts";
 import type { RunResult } from "../exec/result.ts";
 import type { ExplicitRequirements } from "../routing/requirements.ts";
 
@@ -35,6 +35,8 @@ export interface LocalContext {
 export interface RunHooks {
   signal?: AbortSignal;
   onOutput?: (stream: OutputStream, chunk: Uint8Array) => void | Promise<void>;
+  /** A background task: a node with a batch system runs it as a job (see RunSpec.batch). */
+  batch?: BatchOptions;
 }
 
 /** Routes, checks policy, runs and records one command; never throws for a run that failed. */

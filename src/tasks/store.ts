@@ -1,5 +1,6 @@
 // The task store: one row per run (foreground and background) in the state database.
 import type { Database, Statement } from "bun:sqlite";
+import type { JobRef } from "../exec/executor.ts";
 import type { RunResult } from "../exec/result.ts";
 import { openStateDb } from "../state/db.ts";
 import type { RunRequest } from "./request.ts";
@@ -67,6 +68,35 @@ export class TaskStore {
       )
       .get({ id, pid: runner.pid, identity: runner.identity }) as Raw | null;
     return r ? { cancelRequested: r.cancel_requested === 1 } : undefined;
+  }
+
+  /** The batch job that runs the task (and its latest state), as the executor reports it. */
+  setJob(id: string, job: JobRef): void {
+    this.db
+      .query("UPDATE tasks SET job = $job WHERE id = $id")
+      .run({ id, job: JSON.stringify(job) });
+  }
+
+  /**
+   * A new runner takes over an unfinished task whose runner is gone (compare-and-set on the old
+   * runner, so of several processes noticing at once exactly one succeeds).
+   */
+  adopt(id: string, old: RunnerRef | null, next: RunnerRef): boolean {
+    return (
+      this.db
+        .query(
+          `UPDATE tasks SET runner_pid = $pid, runner_identity = $identity
+           WHERE id = $id AND state IN ('queued', 'running')
+             AND runner_pid IS $old_pid AND runner_identity IS $old_identity`,
+        )
+        .run({
+          id,
+          pid: next.pid,
+          identity: next.identity,
+          old_pid: old?.pid ?? null,
+          old_identity: old?.identity ?? null,
+        }).changes > 0
+    );
   }
 
   requestCancel(id: string): TaskRow | undefined {

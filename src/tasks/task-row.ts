@@ -1,6 +1,7 @@
 // A task's row in the state database: its columns, their SQL and the decoding of a raw row.
 import type { Database } from "bun:sqlite";
 
+import type { JobRef } from "../exec/executor.ts";
 import type { RouteInfo } from "../exec/result.ts";
 import type { RunRequest } from "./request.ts";
 import type { TaskState } from "./state.ts";
@@ -38,6 +39,11 @@ export interface TaskRow {
   runner_identity: string | null;
   claimed: boolean;
   cancel_requested: boolean;
+  /**
+   * A batch job (Slurm) that runs the task: its state lives in the scheduler, so the task outlives
+   * its runner — a new runner follows the job (tasks/adopt.ts). null for every other task.
+   */
+  job: JobRef | null;
 }
 
 export interface RunnerRef {
@@ -75,7 +81,8 @@ CREATE TABLE IF NOT EXISTS tasks (
   runner_pid INTEGER,
   runner_identity TEXT,
   claimed INTEGER NOT NULL DEFAULT 0,
-  cancel_requested INTEGER NOT NULL DEFAULT 0
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  job TEXT
 );
 CREATE INDEX IF NOT EXISTS tasks_unfinished ON tasks(state) WHERE state IN ('queued', 'running');
 CREATE INDEX IF NOT EXISTS tasks_finished_at ON tasks(finished_at);
@@ -86,6 +93,7 @@ CREATE INDEX IF NOT EXISTS tasks_created_at ON tasks(created_at);
 const ADDED_COLUMNS: [string, string][] = [
   ["output_bytes", "INTEGER"],
   ["output_pruned", "INTEGER NOT NULL DEFAULT 0"],
+  ["job", "TEXT"],
 ];
 
 /** Creates the table, or brings an older one up to date (SQLite adds columns in place). */
@@ -108,6 +116,7 @@ export function toRow(r: Raw): TaskRow {
     ...(r as unknown as TaskRow),
     request: r.request ? (JSON.parse(r.request as string) as RunRequest) : null,
     route: r.route ? (JSON.parse(r.route as string) as RouteInfo) : null,
+    job: r.job ? (JSON.parse(r.job as string) as JobRef) : null,
     timed_out: r.timed_out === 1,
     canceled: r.canceled === 1,
     truncated: r.truncated === 1,

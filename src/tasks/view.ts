@@ -1,4 +1,5 @@
 // What a task looks like to callers: the status record, and its run result once finished.
+import type { JobRef } from "../exec/executor.ts";
 import type { RouteInfo, RunResult } from "../exec/result.ts";
 import { readOutputText } from "./output-read.ts";
 import type { TaskState } from "./state.ts";
@@ -24,6 +25,8 @@ export interface TaskView {
   error?: { code: string; message: string; rule?: string };
   stdout_path: string | null;
   stderr_path: string | null;
+  /** The Slurm job that runs it (a background task on a slurm node), with its last known state. */
+  job?: JobRef;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -57,6 +60,7 @@ export function taskView(row: TaskRow): TaskView {
       : {}),
     stdout_path: row.stdout_path,
     stderr_path: row.stderr_path,
+    ...(row.job ? { job: row.job } : {}),
   };
 }
 

@@ -74,10 +74,18 @@ async function connect(): Promise<{ client: Client; transport: StreamableHTTPCli
 }
 
 describe("HTTP transport security", () => {
-  test("GET /healthz answers without a token", async () => {
+  test("GET /healthz answers without a token, and tells only a caller with it what runs", async () => {
     const r = await fetch(`${base}/healthz`);
     expect(r.status).toBe(200);
-    expect(await r.json()).toMatchObject({ status: "ok" });
+    expect(await r.json()).toEqual({ status: "ok" });
+    const wrong = await fetch(`${base}/healthz`, { headers: { authorization: "Bearer nope" } });
+    expect(await wrong.json()).toEqual({ status: "ok" });
+    const known = await fetch(`${base}/healthz`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(await known.json()).toMatchObject({
+      status: "ok",
+      name: "cluster-exec",
+      version: expect.any(String),
+    });
   });
   test("no token: 401 with WWW-Authenticate", async () => {
     const r = await post({});

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { timingSafeEqual } from "hono/utils/buffer";
 import { abortRequests, hasRequestsInFlight } from "../mcp/request-signals.ts";
 import { VERSION } from "../version.ts";
 import { hostOriginGuard } from "./guard.ts";
@@ -42,7 +43,15 @@ export function createHttpApp(opts: HttpOptions): HttpApp {
   const sessions = new Map<string, Session>();
   const app = new Hono();
 
-  app.get("/healthz", (c) => c.json({ status: "ok", name: "cluster-exec", version: VERSION }));
+  // Anyone may ask whether it is up; only a caller with the token learns what is running.
+  app.get("/healthz", async (c) => {
+    const auth = c.req.header("authorization") ?? "";
+    const given = /^Bearer\s+(.+)$/i.exec(auth)?.[1] ?? "";
+    const known = given !== "" && (await timingSafeEqual(given, opts.token));
+    return c.json(
+      known ? { status: "ok", name: "cluster-exec", version: VERSION } : { status: "ok" },
+    );
+  });
   const page: StatusPage | undefined = opts.statusPage
     ? mountStatusPage(app, opts, opts.statusPage)
     : undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { redact } from "../../src/cli/info.ts";
@@ -35,9 +35,23 @@ describe("probe --json", () => {
 });
 
 describe("config check | show", () => {
+  /** An isolated home with the private key the examples name. */
+  const withKey = () => {
+    const env = isolatedEnv();
+    mkdirSync(join(env.HOME as string, ".ssh"), { mode: 0o700 });
+    writeFileSync(
+      join(env.HOME as string, ".ssh", "id_ed25519"),
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----\n",
+      { mode: 0o600 },
+    );
+    return env;
+  };
+
   for (const example of ["agentic-cluster.toml", "minimal.toml"]) {
     test(`the shipped example ${example} passes`, async () => {
-      const r = await cli(["--config", join(ROOT, "examples", example), "config", "check"]);
+      const r = await cli(["--config", join(ROOT, "examples", example), "config", "check"], {
+        env: withKey(),
+      });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       expect(r.stdout).toStartWith("ok: ");
@@ -54,6 +68,29 @@ describe("config check | show", () => {
     expect(r.stderr).toContain('got "plan9", expected "linux" or "macos"');
     expect(r.stderr).toContain("defaults.cmd_timeout");
     expect(r.stderr).toContain("got -1");
+  });
+
+  test("an identity_file that is missing, or a public key, is reported (exit 2)", async () => {
+    const env = withKey();
+    const home = env.HOME as string;
+    writeFileSync(join(home, ".ssh", "id_ed25519.pub"), "ssh-ed25519 AAAAC3Nza tester@host\n");
+    const file = join(home, "c.toml");
+    writeFileSync(
+      file,
+      '[defaults]\nidentity_file = "~/.ssh/id_ed25519.pub"\n[nodes.a]\nidentity_file = "~/.ssh/nope"\n[nodes.b]\n',
+    );
+    const r = await cli(["--config", file, "config", "check"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `defaults.identity_file: "${home}/.ssh/id_ed25519.pub" is a public key`,
+    );
+    expect(r.stderr).toContain(`nodes.a.identity_file: "${home}/.ssh/nope" does not exist`);
+    // Node b inherits the defaults' key: reported once, under defaults.
+    expect(r.stderr).not.toContain("nodes.b");
+    writeFileSync(file, '[defaults]\nidentity_file = "~/.ssh/id_ed25519"\n[nodes.a]\n');
+    const ok = await cli(["--config", file, "config", "check"], { env });
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
   });
 
   test("bad TOML and a bad environment value exit 2", async () => {

@@ -1,7 +1,7 @@
 // The one contract every executor adapter (local, ssh) must meet, as a bun:test suite.
 // An adapter only knows how to run a RunSpec somewhere and report what happened; the cases and
 // their expectations are shared, so both adapters are held to exactly the same behaviour.
-import { describe, expect, test } from "bun:test";
+import { test as bunTest, describe, expect } from "bun:test";
 import { createHash } from "node:crypto";
 import type { RunSpec } from "../../src/exec/executor.ts";
 import type { RecordedRun, RunAnswer } from "../helpers/exec-record.ts";
@@ -19,13 +19,39 @@ const BASE: Omit<RunSpec, "command" | "onOutput"> = {
   killGraceMs: 1000,
 };
 
-function spec(command: string, extra: Partial<RunSpec> = {}): RecordedRun["spec"] {
-  return { ...BASE, command, ...extra };
+function spec(command: string, extra: Partial<RunSpec> = {}, base = BASE): RecordedRun["spec"] {
+  return { ...base, command, ...extra };
 }
 
-export function executorContract(name: string, adapter: () => ContractAdapter): void {
-  const run = (command: string, extra: Partial<RunSpec> = {}, opts: Partial<RecordedRun> = {}) =>
-    adapter().run({ spec: spec(command, extra), ...opts });
+export interface ContractOptions {
+  /**
+   * Cases whose semantics this adapter cannot have, each with the reason. They are not run (and
+   * are listed where the adapter's contract test is); a name that is no case fails the suite.
+   */
+  notApplicable?: Record<string, string>;
+  /**
+   * A run's timeout where the case sets none (default 10 s). A scheduler's queue counts toward it:
+   * an adapter that may queue its runs gives the cases room.
+   */
+  timeoutMs?: number;
+}
+
+/** Every case of the contract, by name (for the adapters' notApplicable lists). */
+export const CONTRACT_CASES: string[] = [];
+
+export function executorContract(
+  name: string,
+  adapter: () => ContractAdapter,
+  opts: ContractOptions = {},
+): void {
+  const base = { ...BASE, timeoutMs: opts.timeoutMs ?? BASE.timeoutMs };
+  const run = (command: string, extra: Partial<RunSpec> = {}, o: Partial<RecordedRun> = {}) =>
+    adapter().run({ spec: spec(command, extra, base), ...o });
+  const skipped = opts.notApplicable ?? {};
+  const test = (caseName: string, fn: () => Promise<void>, timeout: number) => {
+    if (!CONTRACT_CASES.includes(caseName)) CONTRACT_CASES.push(caseName);
+    if (!(caseName in skipped)) bunTest(caseName, fn, timeout);
+  };
 
   describe(`executor contract: ${name}`, () => {
     test(
@@ -140,7 +166,7 @@ export function executorContract(name: string, adapter: () => ContractAdapter): 
         expect(r.outcome.canceled).toBe(true);
         expect(r.outcome.timed_out).toBe(false);
         expect(r.outcome.stdout).toBe("ready\n");
-        expect(r.ms).toBeLessThan(BASE.timeoutMs);
+        expect(r.ms).toBeLessThan(base.timeoutMs);
         expect(await waitGone(s)).toEqual([]);
       },
       T,
@@ -156,7 +182,7 @@ export function executorContract(name: string, adapter: () => ContractAdapter): 
         );
         expect(r.outcome.exit_code).toBe(3);
         expect(r.outcome.stdout).toBe("done\n");
-        expect(r.ms).toBeLessThan(BASE.timeoutMs);
+        expect(r.ms).toBeLessThan(base.timeoutMs);
         expect(await waitGone(held)).toEqual([]);
         expect(await waitGone(detached)).toEqual([]);
       },
@@ -238,5 +264,11 @@ export function executorContract(name: string, adapter: () => ContractAdapter): 
       },
       T,
     );
+
+    bunTest("the cases listed as not applicable are cases of the contract", () => {
+      const unknown = Object.keys(skipped).filter((c) => !CONTRACT_CASES.includes(c));
+      expect(unknown).toEqual([]);
+      for (const why of Object.values(skipped)) expect(why.length).toBeGreaterThan(10);
+    });
   });
 }

@@ -110,6 +110,21 @@ describe("route and run on the netns cluster", () => {
   );
 
   test(
+    "the policy judges a remote command in the node's home unless a cwd is given (dry run only)",
+    async () => {
+      const home = await route("--node", "n2", "rm -rf ./*");
+      expect(home.code).toBe(77);
+      expect(home.d).toMatchObject({ decision: "refused", rule: "recursive-delete" });
+      expect(home.d.reason).toContain("~/*");
+      const scratch = await route("--node", "n2", "--cwd", "/tmp/ce-scratch", "rm -rf ./*");
+      expect(scratch.code).toBe(0);
+      const root = await route("--node", "n2", "--cwd", "/", "rm -rf ./*");
+      expect(root.d.rule).toBe("recursive-delete");
+    },
+    T,
+  );
+
+  test(
     "run without --node executes where the router chose",
     async () => {
       const r = await c.ctl(

@@ -35,6 +35,18 @@ export const taskViewShape = {
   error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
   stdout_path: z.string().nullable(),
   stderr_path: z.string().nullable(),
+  job: z
+    .looseObject({
+      scheduler: z.string(),
+      node: z.string(),
+      partition: z.string(),
+      job_id: z.string(),
+      stdout_path: z.string(),
+      stderr_path: z.string(),
+      state: z.string().optional(),
+    })
+    .optional()
+    .describe("The Slurm job running a background task on a slurm node, with its last known state"),
 };
 
 export function renderTask(v: TaskWaitView): string {

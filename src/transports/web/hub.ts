@@ -82,7 +82,7 @@ export class StatusHub {
     }
     const poll = setInterval(() => {
       try {
-        sweepInterrupted(this.deps.tasks.store, this.deps.tasks.audit);
+        sweepInterrupted(this.deps.tasks);
       } catch {
         // a locked database: next time
       }
