@@ -14,7 +14,7 @@ import { type LoadSample, sampleLocal } from "./probe.ts";
 import { checkProbeSample, parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
 import { parseSlurmSample, sinfoScript } from "./slurm-sample.ts";
 import { HISTORY_MS, SampleStore, type StoredSample } from "./store.ts";
-import { buildView, type NodeView } from "./view.ts";
+import { buildView, type NodeSnapshot, type NodeView } from "./view.ts";
 
 export interface RemoteExecResult {
   stdout: string;
@@ -79,6 +79,14 @@ export interface Sampler {
   sampleNow(opts?: SampleNowOptions): Promise<NodeView[]>;
   /** The current views, from memory: no I/O. */
   views(): NodeView[];
+  /**
+   * What routing reads, per node: its sample, health, runs in flight, whether it is this machine.
+   * Cached per node until its next sample: a decision costs the same whatever the cluster's size
+   * (views() also looks up addresses and explains them).
+   */
+  snapshots(): NodeSnapshot[];
+  /** Is this node this machine (as far as sampling found out)? */
+  isLocal(node: string): boolean;
   view(node: string): NodeView | undefined;
   close(): Promise<void>;
 }
@@ -100,6 +108,8 @@ interface Slot {
   state: NodeState;
   transport?: TransportChoice;
   inflight?: Promise<void>;
+  /** The routing snapshot without `running`, until the slot changes. */
+  snap?: Omit<NodeSnapshot, "running">;
 }
 
 export function createSampler(opts: SamplerOptions): Sampler {
@@ -133,6 +143,29 @@ export function createSampler(opts: SamplerOptions): Sampler {
     if (!s.isLocal) return undefined;
     s.detected ??= localCapabilities();
     return s.detected;
+  };
+  const snapshotOf = (s: Slot): NodeSnapshot => {
+    if (!s.snap) {
+      const v = buildView({
+        node: s.node,
+        sample: s.sample,
+        state: s.state,
+        isLocal: s.isLocal,
+        running: 0,
+        detected: detectedHere(s),
+        now: clock(),
+        settings: config.settings,
+      });
+      s.snap = {
+        name: v.name,
+        config: v.config,
+        sample: v.sample,
+        health: v.health,
+        isLocal: v.isLocal,
+        detected: v.detected,
+      };
+    }
+    return { ...s.snap, running: opts.running?.(s.node.name) ?? 0 };
   };
   const viewOf = (s: Slot): NodeView =>
     buildView({
@@ -174,6 +207,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const where = (await (early ?? lookup())) as Awaited<ReturnType<Resolver["resolve"]>>;
       if (opts.isLocal(s.node.name)) {
         s.isLocal = true;
+        s.snap = undefined;
         return takeSample(s, signal);
       }
       if (!where.address)
@@ -200,6 +234,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const sample = await takeSample(s, signal);
       if (closed) return;
       s.sample = sample;
+      s.snap = undefined;
       if (s.isLocal && sample.capabilities) s.detected = sample.capabilities;
       s.state = {
         node: s.node.name,
@@ -220,6 +255,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
           ? `${base} [address ${where.address} via ${where.source}${where.attempts.length ? `: ${summarise(where.attempts)}` : ""}]`
           : base;
       const now = clock();
+      s.snap = undefined;
       s.state = {
         ...s.state,
         failures,
@@ -280,6 +316,8 @@ export function createSampler(opts: SamplerOptions): Sampler {
       });
     },
     views: () => [...slots.values()].map(viewOf),
+    snapshots: () => [...slots.values()].map(snapshotOf),
+    isLocal: (name) => slots.get(name)?.isLocal === true,
     view(name) {
       const s = slots.get(name);
       return s ? viewOf(s) : undefined;

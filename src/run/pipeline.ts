@@ -7,6 +7,7 @@ import {
   notStartedOutcome,
   type RouteInfo,
   type RunResult,
+  resultRoute,
   toRunResult,
 } from "../exec/result.ts";
 import { newTaskId } from "../exec/task-id.ts";
@@ -54,7 +55,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
         failedBeforeStart(e, { ...ids, node: req.node ?? "" }),
       );
     }
-    const route: RouteInfo = { reason: decision.reason, candidates: decision.candidates };
+    const route: RouteInfo = resultRoute(decision.reason, decision.candidates, decision.node);
     const node = decision.node;
     const refusal =
       decisionError(decision) ?? (node ? undefined : new ClusterError("NO_NODE", decision.reason));

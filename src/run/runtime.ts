@@ -59,7 +59,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
   const executors = new Map<string, Executor>();
   const executorFor = (node: string): Executor => {
     // A node whose resolved address turned out to be this machine's runs in-process, never over SSH.
-    const isLocal = sampler.view(node)?.isLocal === true;
+    const isLocal = sampler.isLocal(node);
     const key = isLocal ? `${node}\u0000local` : node;
     let e = executors.get(key);
     if (!e) {
@@ -68,7 +68,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     }
     return e;
   };
-  const decide = createDecider({ config, views: () => sampler.views() });
+  const decide = createDecider({ config, views: () => sampler.snapshots() });
   const runOnce = createRunFn({ config, decide, executorFor, recorder: opts.recorder, inFlight });
   // Runs in flight, so that close() can stop them: a closed SSH channel does not kill a remote
   // command, only the kill over a second channel does, and that needs the transports still open.
@@ -94,7 +94,10 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
       return () => sampled.delete(listener);
     },
     async refreshIfStale(signal) {
-      if (Object.keys(config.nodes).length < 2 || !sampler.views().some((v) => v.stale)) return;
+      const staleAfter = 3 * config.settings.sample_interval * 1000;
+      const stale = (v: { sample?: { sampled_at: number } }) =>
+        !v.sample || Date.now() - v.sample.sampled_at > staleAfter;
+      if (Object.keys(config.nodes).length < 2 || !sampler.snapshots().some(stale)) return;
       const sampled = sampler.sampleNow({
         timeoutMs: config.settings.status_timeout * 1000,
         force: false,

@@ -84,7 +84,6 @@ export class AuditLog {
     const line = Buffer.from(
       `${JSON.stringify({ time: at.toISOString(), host, pid: process.pid, ...record })}\n`,
     );
-    ensureDir(this.dir);
     const ino = this.rotateIfFull(line.length, at);
     const fd = this.descriptor(ino);
     const n = writeSync(fd, line);
@@ -144,6 +143,7 @@ export class AuditLog {
       if (this.dirty.has(this.fd.fd) || this.syncing) this.retired.add(this.fd.fd);
       else closeSync(this.fd.fd);
     }
+    ensureDir(this.dir); // only when (re)opening: not a syscall per record
     const fd = openSync(this.path, APPEND, 0o600);
     this.fd = { fd, ino: fstatSync(fd).ino };
     return fd;

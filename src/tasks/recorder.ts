@@ -115,7 +115,9 @@ export function createTaskRecorder(
       });
       const start = startsDurable.get(result.task_id);
       startsDurable.delete(result.task_id);
-      await Promise.all([start, end]);
+      // The row too: its write shares one transaction with whatever else ends now.
+      const row = store.flushed();
+      await Promise.all([start, end, row]);
     },
   };
 }

@@ -20,6 +20,34 @@ export class TaskStore {
     this.finishStmt = db.prepare(FINISH_SQL);
   }
 
+  /**
+   * A run's two writes wait in the database's queue for the next flush: one transaction (one WAL
+   * commit) for every write of the same moment — the start while the command starts, a batch's
+   * ends together. Every read flushes first, so this process always reads its own writes.
+   */
+  private get queue(): WriteQueue {
+    let q = queues.get(this.db);
+    if (!q) {
+      q = new WriteQueue(this.db);
+      queues.set(this.db, q);
+    }
+    return q;
+  }
+
+  /** Writes what is queued, in one transaction. Throws what the database throws. */
+  flush(): void {
+    this.queue.flush();
+  }
+
+  /** Resolves once what is queued now has been written (or failed: flush reports that). */
+  flushed(): Promise<void> {
+    return this.queue.flushed();
+  }
+
+  private defer(write: () => void): void {
+    this.queue.push(write);
+  }
+
   static open(stateDir: string): TaskStore {
     return new TaskStore(openStateDb(stateDir));
   }
@@ -29,6 +57,7 @@ export class TaskStore {
     req: RunRequest & { task_id: string },
     paths: { stdout: string; stderr: string },
   ): TaskRow {
+    this.flush();
     this.db
       .query(
         `INSERT INTO tasks (id, command, requester, request, node, state, created_at, stdout_path, stderr_path)
@@ -49,6 +78,7 @@ export class TaskStore {
 
   /** The submitter records the runner it spawned (the runner records itself again on claim). */
   setRunner(id: string, runner: RunnerRef): void {
+    this.flush();
     this.db
       .query(
         "UPDATE tasks SET runner_pid = $pid, runner_identity = $identity WHERE id = $id AND claimed = 0",
@@ -61,6 +91,7 @@ export class TaskStore {
    * sees the cancel request here, or the canceler sees `claimed` and signals the runner.
    */
   claim(id: string, runner: RunnerRef): { cancelRequested: boolean } | undefined {
+    this.flush();
     const r = this.db
       .query(
         `UPDATE tasks SET claimed = 1, runner_pid = $pid, runner_identity = $identity
@@ -72,6 +103,7 @@ export class TaskStore {
 
   /** The batch job that runs the task (and its latest state), as the executor reports it. */
   setJob(id: string, job: JobRef): void {
+    this.flush();
     this.db
       .query("UPDATE tasks SET job = $job WHERE id = $id")
       .run({ id, job: JSON.stringify(job) });
@@ -82,6 +114,7 @@ export class TaskStore {
    * runner, so of several processes noticing at once exactly one succeeds).
    */
   adopt(id: string, old: RunnerRef | null, next: RunnerRef): boolean {
+    this.flush();
     return (
       this.db
         .query(
@@ -100,6 +133,7 @@ export class TaskStore {
   }
 
   requestCancel(id: string): TaskRow | undefined {
+    this.flush();
     const r = this.db
       .query("UPDATE tasks SET cancel_requested = 1 WHERE id = $id RETURNING *")
       .get({ id }) as Raw | null;
@@ -122,7 +156,7 @@ export class TaskStore {
     runner: RunnerRef,
     paths?: { stdout: string; stderr: string },
   ): void {
-    this.startStmt.run({
+    const row = {
       stdout: paths?.stdout ?? null,
       stderr: paths?.stderr ?? null,
       id: rec.task_id,
@@ -133,7 +167,8 @@ export class TaskStore {
       at: rec.started_at,
       pid: runner.pid,
       identity: runner.identity,
-    });
+    };
+    this.defer(() => this.startStmt.run(row));
   }
 
   /**
@@ -148,7 +183,7 @@ export class TaskStore {
   ): TaskState {
     const state = stateOfResult(result);
     const err = result.error as { code: string; message: string; rule?: string } | undefined;
-    this.finishStmt.run({
+    const row = {
       id: result.task_id,
       state,
       node: result.node,
@@ -165,12 +200,14 @@ export class TaskStore {
       output_bytes: outputBytes,
       at: finishedAt,
       duration: result.duration_ms,
-    });
+    };
+    this.defer(() => this.finishStmt.run(row));
     return state;
   }
 
   /** Marks a task whose runner is gone; false when it had finished meanwhile. */
   markInterrupted(id: string, message: string, at = Date.now()): boolean {
+    this.flush();
     const r = this.db
       .query(
         `UPDATE tasks SET state = 'interrupted', error_code = 'TASK_INTERRUPTED', error_message = $message,
@@ -182,6 +219,7 @@ export class TaskStore {
   }
 
   get(id: string): TaskRow | undefined {
+    this.flush();
     const r = this.db.query("SELECT * FROM tasks WHERE id = $id").get({ id }) as Raw | null;
     return r ? toRow(r) : undefined;
   }
@@ -194,6 +232,7 @@ export class TaskStore {
 
   /** Newest first. */
   list(opts: { state?: TaskState; limit?: number } = {}): TaskRow[] {
+    this.flush();
     const limit = opts.limit ?? 20;
     const rows = opts.state
       ? this.db
@@ -208,6 +247,7 @@ export class TaskStore {
   }
 
   unfinished(): TaskRow[] {
+    this.flush();
     return (
       this.db.query("SELECT * FROM tasks WHERE state IN ('queued', 'running')").all() as Raw[]
     ).map(toRow);
@@ -215,6 +255,7 @@ export class TaskStore {
 
   /** Finished tasks that ended before `before` (ms), oldest first, at most `limit`. */
   finishedBefore(before: number, limit = 500): TaskRow[] {
+    this.flush();
     return (
       this.db
         .query("SELECT * FROM tasks WHERE finished_at < $before ORDER BY finished_at LIMIT $limit")
@@ -225,6 +266,7 @@ export class TaskStore {
   }
 
   delete(ids: string[]): void {
+    this.flush();
     const del = this.db.query("DELETE FROM tasks WHERE id = $id");
     this.db.transaction(() => {
       for (const id of ids) del.run({ id });
@@ -245,3 +287,50 @@ const FINISH_SQL = `UPDATE tasks SET state = $state, node = $node, route = $rout
            output_bytes = COALESCE($output_bytes, output_bytes),
            started_at = COALESCE(started_at, $at)
          WHERE id = $id`;
+
+/** Queued writes of one database (shared by every TaskStore on it in this process). */
+class WriteQueue {
+  private pending: (() => void)[] = [];
+  private waiters: (() => void)[] = [];
+  private timer: ReturnType<typeof setImmediate> | undefined;
+
+  constructor(private readonly db: Database) {}
+
+  push(write: () => void): void {
+    this.pending.push(write);
+    this.timer ??= setImmediate(() => {
+      try {
+        this.flush();
+      } catch (err) {
+        process.stderr.write(
+          `cluster-exec: could not write the task store: ${(err as Error).message}\n`,
+        );
+      }
+    });
+  }
+
+  flush(): void {
+    if (this.timer) clearImmediate(this.timer);
+    this.timer = undefined;
+    const writes = this.pending;
+    const waiters = this.waiters;
+    this.pending = [];
+    this.waiters = [];
+    try {
+      if (writes.length === 1) writes[0]?.();
+      else if (writes.length > 1)
+        this.db.transaction(() => {
+          for (const w of writes) w();
+        })();
+    } finally {
+      for (const w of waiters) w();
+    }
+  }
+
+  flushed(): Promise<void> {
+    if (this.pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+const queues = new WeakMap<Database, WriteQueue>();
