@@ -67,7 +67,12 @@ export class Runtimes {
 
   /** Stops every run (their groups killed on their nodes), then the connections. */
   async close(): Promise<void> {
-    await Promise.all([...this.byConfig.values()].map((w) => w.rt.close()));
+    await Promise.all(
+      [...this.byConfig.values()].map(async (w) => {
+        await w.rt.close();
+        await w.tasks.recorder.settle?.();
+      }),
+    );
     this.byConfig.clear();
   }
 }

@@ -45,7 +45,8 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
   const requirements = requirementsFromFlags(values);
   const timeoutS = secondsFlag("timeout", values.timeout) ?? config.settings.cmd_timeout;
   const host = currentHost();
-  const { rt, release } = await host.runtime(config, { recorder: openTasks(config).recorder });
+  const recorder = openTasks(config).recorder;
+  const { rt, release } = await host.runtime(config, { recorder });
   // Ctrl-C, SIGTERM, SIGHUP — here, or of the front whose run this is.
   const abort = new AbortController();
   const cancel = host.cancel();
@@ -91,6 +92,8 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
   } finally {
     cancel.removeEventListener("abort", onCancel);
     await release();
+    // In-process, the process exits next: its audit records go to disk first.
+    if (!host.shared) await recorder.settle?.();
   }
 }
 

@@ -37,6 +37,7 @@ export async function mcpVerb(argv: string[], config: Config): Promise<number> {
   await closed;
   // Stop runs first (their process groups are killed on their nodes), then the connections.
   await rt.close();
+  await tasks.recorder.settle?.();
   await server.close();
   await advertiser?.close();
   return 0;
@@ -119,6 +120,7 @@ export async function serveVerb(argv: string[], config: Config): Promise<number>
     for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => resolve());
   });
   await rt.close();
+  await tasks.recorder.settle?.();
   server.stop(true);
   await http.close();
   await advertiser?.close();

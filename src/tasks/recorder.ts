@@ -44,8 +44,11 @@ export function createTaskRecorder(
     }
   };
   const outputs = new Map<string, RunOutputFiles>();
-  // The start record's fsync runs while the command starts; the end waits for it and its own.
+  // The start record's fsync runs while the command starts. The end record is written once the
+  // start is on disk (a log never holds an end without its start) and synced in the background:
+  // no fsync on a run's critical path; a crash of the machine can lose the last records only.
   const startsDurable = new Map<string, Promise<void>>();
+  const endsPending = new Set<Promise<void>>();
   const durable = (what: string, p: Promise<void>) =>
     p.catch((err: Error) => onError(`could not record ${what}: ${err.message}`));
   // Bytes stored since the last look at the total (starts full: the first run looks).
@@ -88,6 +91,10 @@ export function createTaskRecorder(
           return files;
         }
       : undefined,
+    async settle() {
+      await Promise.all([...endsPending]);
+      await audit.durable().catch(() => {});
+    },
     async finished(result, meta) {
       let state = "failed";
       // The output files are complete before the row says the run ended.
@@ -109,15 +116,18 @@ export function createTaskRecorder(
         }
       }
       const what = `the end of task ${result.task_id} in the audit log`;
-      let end: Promise<void> | undefined;
-      guard(what, () => {
-        end = durable(what, audit.append(auditEnd(result, meta.requester, meta.bytes_out, state)));
-      });
+      const record = auditEnd(result, meta.requester, meta.bytes_out, state);
       const start = startsDurable.get(result.task_id);
       startsDurable.delete(result.task_id);
-      // The row too: its write shares one transaction with whatever else ends now.
-      const row = store.flushed();
-      await Promise.all([start, end, row]);
+      const writeEnd = () => guard(what, () => void durable(what, audit.append(record)));
+      if (start) {
+        const p = start.then(writeEnd);
+        endsPending.add(p);
+        void p.finally(() => endsPending.delete(p));
+      } else writeEnd();
+      // The row is written before this returns: its write shares one transaction with whatever
+      // else ends now. (audit.durable() is what a process awaits before it exits.)
+      await store.flushed();
     },
   };
 }

@@ -67,12 +67,14 @@ export interface RunRecorder {
    */
   output?(taskId: string): OutputSink;
   /**
-   * After the run ended, however it ended (its stored output complete before it returns). The
-   * promise settles once its audit records (start and end) are on disk; the task row is written
-   * before it returns. `bytes_out` counts stdout + stderr before capping.
+   * After the run ended, however it ended (its stored output complete and its task row written
+   * before the promise settles). Its audit end record follows its start record to disk in the
+   * background. `bytes_out` counts stdout + stderr before capping.
    */
   finished(
     result: RunResult,
     meta: { requester: Requester; bytes_out: number },
   ): void | Promise<void>;
+  /** Resolves once every record so far is written and on disk (await it before exiting). */
+  settle?(): Promise<void>;
 }

@@ -119,6 +119,7 @@ async function execute(
     ended = { result, meta: { requester: req.requester, bytes_out: 0 } };
   }
   await tasks.recorder.finished(ended.result, ended.meta);
+  await tasks.recorder.settle?.(); // the runner exits next
   return tasks.store.get(id);
 }
 
