@@ -21,10 +21,10 @@ export const NOISE_LIMIT = 64 * 1024;
 export const MAX_FRAME = 1024 * 1024;
 
 /** Output bytes a run may have in flight before the controller hands credit back. */
-export const RUN_WINDOW = 512 * 1024;
+export const RUN_WINDOW = 4 * 1024 * 1024;
 
 /** Output is cut into frames of at most this many bytes. */
-export const MAX_CHUNK = 64 * 1024;
+export const MAX_CHUNK = 256 * 1024;
 
 export const T = {
   // controller → agent
@@ -96,6 +96,16 @@ export function encodeFrame(type: number, id: number, payload: Uint8Array = EMPT
   out[4] = type;
   view.setUint32(5, id);
   out.set(payload, HEADER);
+  return out;
+}
+
+/** A frame's header alone (the payload follows as its own buffer: no copy of large output). */
+export function frameHeader(type: number, id: number, payloadLength: number): Uint8Array {
+  const out = new Uint8Array(HEADER);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 5 + payloadLength);
+  out[4] = type;
+  view.setUint32(5, id);
   return out;
 }
 

@@ -11,6 +11,7 @@ import {
   encodeJson,
   type Frame,
   FrameReader,
+  frameHeader,
   type Hello,
   MAGIC,
   MAX_CHUNK,
@@ -26,8 +27,11 @@ import {
 export interface AgentServerDeps {
   /** The channel's incoming bytes (stdin); its end is the channel's end. */
   input: AsyncIterable<Uint8Array>;
-  /** Writes bytes to the channel (stdout); the promise is backpressure. Throws once it is gone. */
-  write(bytes: Uint8Array): void | Promise<void>;
+  /**
+   * Writes bytes to the channel (stdout), the parts of one frame back to back; the promise is
+   * backpressure. Throws once the channel is gone.
+   */
+  write(bytes: Uint8Array | Uint8Array[]): void | Promise<void>;
   /** Runs one command on this machine: the local executor. */
   run(spec: RunSpec, signal: AbortSignal): Promise<ExecOutcome>;
   /** This machine's load sample (what `probe --json` prints). */
@@ -54,7 +58,7 @@ export async function serveAgent(deps: AgentServerDeps): Promise<void> {
   let probeTimer: ReturnType<typeof setInterval> | undefined;
   let probing = false;
 
-  const send = async (bytes: Uint8Array) => {
+  const send = async (bytes: Uint8Array | Uint8Array[]) => {
     if (!open) return;
     try {
       await deps.write(bytes);
@@ -94,7 +98,7 @@ export async function serveAgent(deps: AgentServerDeps): Promise<void> {
         // Past the window the command waits (its pipe fills): the controller is not reading.
         while (run.inFlight >= RUN_WINDOW && open) await new Promise<void>((r) => (run.wake = r));
         run.inFlight += part.length;
-        await send(encodeFrame(type, id, part));
+        await send([frameHeader(type, id, part.length), part]);
       }
     };
     const { command, argv, cwd, env, timeout_ms, kill_grace_ms, ...extra } = msg;

@@ -1,6 +1,5 @@
 // `agent` (hidden): the resident node agent, started by the controller over one SSH exec channel.
 // stdin/stdout carry the framed protocol (src/agent/protocol.ts); stderr is for diagnostics only.
-import { once } from "node:events";
 import { serveAgent } from "../agent/server.ts";
 import { sampleLocal } from "../cluster/probe.ts";
 import { runLocal } from "../exec/local.ts";
@@ -18,17 +17,24 @@ export async function agentVerb(argv: string[]): Promise<number> {
   const stop = new AbortController();
   for (const sig of ["SIGTERM", "SIGHUP", "SIGINT", "SIGPIPE"] as const)
     process.on(sig, () => stop.abort());
-  const out = process.stdout;
+  // Bun's file sink on fd 1: frames are buffered and written in few syscalls, header and payload
+  // without concatenating them; past the high-water mark the writer waits for the flush.
+  const sink = Bun.stdout.writer({ highWaterMark: 1024 * 1024 });
   let failed: Error | undefined;
-  out.on("error", (err) => {
-    failed = err;
-    stop.abort();
-  });
   await serveAgent({
     input: Bun.stdin.stream(),
     write: async (bytes) => {
       if (failed) throw failed;
-      if (!out.write(bytes)) await once(out, "drain");
+      try {
+        if (Array.isArray(bytes)) for (const b of bytes) sink.write(b);
+        else sink.write(bytes);
+        const flushed = sink.flush();
+        if (flushed instanceof Promise) await flushed;
+      } catch (err) {
+        failed = err as Error;
+        stop.abort();
+        throw err;
+      }
     },
     run: runLocal,
     probe: sampleLocal,

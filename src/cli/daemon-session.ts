@@ -4,7 +4,7 @@
 import type { Socket } from "node:net";
 import { PassThrough } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { encodeFrame, encodeJson, FrameReader, parseJson } from "../agent/protocol.ts";
+import { encodeFrame, encodeJson, FrameReader, frameHeader, parseJson } from "../agent/protocol.ts";
 import { exitCodeFor, toClusterError } from "../errors.ts";
 import { createServer } from "../mcp/server.ts";
 import { spawnRunnerIn } from "../tasks/detach.ts";
@@ -85,7 +85,12 @@ async function oneShot(
   });
   const send = async (type: number, bytes: Uint8Array) => {
     if (sock.destroyed) throw Object.assign(new Error("front gone"), { code: "EPIPE" });
-    if (!sock.write(encodeFrame(type, 0, bytes)))
+    // Header and payload as two writes, corked into one: output is not copied into a frame.
+    sock.cork();
+    sock.write(frameHeader(type, 0, bytes.length));
+    const more = sock.write(bytes);
+    sock.uncork();
+    if (!more)
       await new Promise<void>((r) => {
         const done = () => {
           sock.off("drain", done);
