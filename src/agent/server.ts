@@ -7,7 +7,6 @@ import type { ExecOutcome } from "../exec/result.ts";
 import { shellQuote } from "../shell/quote.ts";
 import {
   type ExitMessage,
-  encodeFrame,
   encodeJson,
   type Frame,
   FrameReader,

@@ -56,11 +56,6 @@ export class SshConnection {
     return this.slots.lastActive;
   }
 
-  /** Free run slots now (commands that would start without waiting). */
-  get freeRunSlots(): number {
-    return this.slots.free("run");
-  }
-
   /** Channels in use (the reaper's excepted) plus callers waiting for one. */
   get busy(): number {
     return this.openChannels + this.slots.waiting;

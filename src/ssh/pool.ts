@@ -1,5 +1,5 @@
-// The connection pool: one ssh2 connection per node, opened on first use, reused, replaced when it
-// dies, closed when idle. Retries (with backoff) only what certainly did not send the command.
+// The connection pool: ssh2 connections per node (one, more while its run slots are taken, up to
+// ssh_connections_per_node), opened on first use, reused, replaced when they die, closed when idle. Retries (with backoff) only what certainly did not send the command.
 
 import { abortError, raceAbort, withTimeout } from "../abort.ts";
 import type { Config, NodeConfig } from "../config/load.ts";
@@ -69,6 +69,8 @@ interface Slot {
   conn?: SshConnection;
   connecting?: Promise<SshConnection>;
   idleTimer?: ReturnType<typeof setTimeout>;
+  /** Run channels given to this connection and not closed yet (running, or waiting for a slot). */
+  claims: number;
 }
 
 /** A node's connections: the first one carries control channels and the agent; runs spread. */
@@ -100,15 +102,25 @@ export class SshPool {
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
       if (attempt > 0) await this.backoff(attempt, signal);
       if (this.closed) throw new ClusterError("INTERNAL", "ssh pool is closed");
+      const slot = this.pick(node, kind);
+      if (kind === "run") slot.claims++;
+      let claimed = kind === "run";
+      const unclaim = () => {
+        if (claimed) slot.claims--;
+        claimed = false;
+      };
       try {
-        const { conn, slot } = await raceAbort(this.connection(node, kind), signal);
+        const conn = await raceAbort(this.ready(node, slot), signal);
         this.touch(slot, conn);
         try {
-          return await conn.exec(command, kind, signal);
+          const remote = await conn.exec(command, kind, signal);
+          void remote.closed.then(unclaim);
+          return remote;
         } finally {
           this.touch(slot, conn);
         }
       } catch (err) {
+        unclaim();
         if (err instanceof MaybeSentError)
           throw new ClusterError(
             "CONNECTION_LOST",
@@ -134,7 +146,7 @@ export class SshPool {
    */
   async killGroup(node: NodeConfig, pgid: number, graceMs: number, signal?: AbortSignal) {
     try {
-      const { conn } = await raceAbort(this.connection(node, "control"), signal);
+      const conn = await raceAbort(this.ready(node, this.pick(node, "control")), signal);
       if (await conn.killGroup(pgid, graceMs)) return;
     } catch {
       // no connection now: the one-shot path below retries with backoff
@@ -184,47 +196,41 @@ export class SshPool {
   }
 
   /**
-   * The connection for a channel of `kind`. Control and agent channels go to the node's first
-   * connection; a run goes to the open connection with the most free run slots, and when none has
-   * one a new connection is opened (up to maxConnections) — else it waits in line on the least busy.
+   * Which connection of the node takes a channel of `kind`. Control and agent channels go to the
+   * first one; a run goes to the one with the fewest runs given to it, and once every connection
+   * has as many as it has run slots a new one is opened (up to maxConnections) — so a burst of
+   * twenty spreads over four connections instead of queueing on one.
    */
-  private async connection(
-    node: NodeConfig,
-    kind: ChannelKind,
-  ): Promise<{ conn: SshConnection; slot: Slot }> {
+  private pick(node: NodeConfig, kind: ChannelKind): Slot {
     let entry = this.entries.get(node.name);
     if (!entry) {
       entry = [];
       this.entries.set(node.name, entry);
     }
     for (const s of entry) if (s.conn && !s.conn.alive) s.conn = undefined;
-    const live = entry.filter((s) => s.conn || s.connecting);
-    // Dead slots go, except while they still have an idle timer to clear.
-    for (const s of entry) if (!s.conn && !s.connecting) clearTimeout(s.idleTimer);
+    // Slots with neither a connection nor one being opened nor runs go (their timer with them).
+    const live = entry.filter((s) => s.conn || s.connecting || s.claims > 0);
+    for (const s of entry) if (!live.includes(s)) clearTimeout(s.idleTimer);
     entry.splice(0, entry.length, ...live);
-    if (kind !== "run" || entry.length === 0)
-      return this.ready(node, entry[0] ?? this.newSlot(entry));
-    let best: Slot | undefined;
-    for (const s of entry)
-      if (s.conn && (!best?.conn || s.conn.freeRunSlots > best.conn.freeRunSlots)) best = s;
-    if (best?.conn && best.conn.freeRunSlots > 0) return { conn: best.conn, slot: best };
-    const opening = entry.find((s) => s.connecting);
-    if (opening) return this.ready(node, opening);
-    if (entry.length < Math.max(1, this.opts.maxConnections)) {
-      // Only when no connection is being opened: a burst opens one at a time, each on demand.
-      return this.ready(node, this.newSlot(entry));
-    }
-    return this.ready(node, best ?? (entry[0] as Slot));
+    if (kind !== "run" || entry.length === 0) return entry[0] ?? this.newSlot(entry);
+    let best = entry[0] as Slot;
+    for (const s of entry) if (s.claims < best.claims) best = s;
+    if (
+      best.claims >= this.opts.runSessions &&
+      entry.length < Math.max(1, this.opts.maxConnections)
+    )
+      return this.newSlot(entry);
+    return best;
   }
 
   private newSlot(entry: Entry): Slot {
-    const slot: Slot = {};
+    const slot: Slot = { claims: 0 };
     entry.push(slot);
     return slot;
   }
 
-  private async ready(node: NodeConfig, slot: Slot): Promise<{ conn: SshConnection; slot: Slot }> {
-    if (slot.conn?.alive) return { conn: slot.conn, slot };
+  private async ready(node: NodeConfig, slot: Slot): Promise<SshConnection> {
+    if (slot.conn?.alive) return slot.conn;
     slot.conn = undefined;
     slot.connecting ??= this.open(node).then(
       (conn) => {
@@ -247,7 +253,7 @@ export class SshPool {
         throw err;
       },
     );
-    return { conn: await slot.connecting, slot };
+    return slot.connecting;
   }
 
   private async open(node: NodeConfig): Promise<SshConnection> {
