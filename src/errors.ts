@@ -10,6 +10,9 @@ export type ErrorCode =
   | "HOST_KEY_CHANGED" // node presented a different host key than the pinned one
   | "POLICY_DENIED" // refused by the command policy
   | "CONNECTION_LOST" // connection died after the command was sent: outcome unknown
+  | "KILL_UNCONFIRMED" // a kill (timeout, cancel) was not confirmed in time on a live connection: outcome unknown
+  | "NODE_BUSY" // no free SSH session on the node within the command's timeout: nothing was sent
+  | "SANDBOX_UNAVAILABLE" // a sandbox was asked for where none can be had: nothing ran
   | "TASK_UNKNOWN" // no task with that id
   | "TASK_INTERRUPTED" // the task's runner died (killed, crash, reboot): outcome unknown
   | "TASK_RUNNING" // `wait --timeout` expired with the task still running
@@ -63,7 +66,10 @@ const exitByCode: Record<ErrorCode, number> = {
   AUTH_FAILED: EXIT.noNode,
   HOST_KEY_CHANGED: EXIT.noNode,
   POLICY_DENIED: EXIT.refused,
+  SANDBOX_UNAVAILABLE: EXIT.refused,
+  NODE_BUSY: EXIT.noNode,
   CONNECTION_LOST: EXIT.connectionLost,
+  KILL_UNCONFIRMED: EXIT.connectionLost,
   SPAWN_FAILED: EXIT.internal,
   JOB_FAILED: EXIT.connectionLost,
   INTERNAL: EXIT.internal,

@@ -28,6 +28,7 @@ const FLOORS = [
   "remote",
   "discovery",
   "exec",
+  "sandbox",
   "state",
   "shell",
   "config",

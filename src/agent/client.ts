@@ -129,6 +129,11 @@ export class AgentSession {
       killGraceMs,
       outputLimit: _o,
       onOutput: _f,
+      // This side's: the caller's own directory and environment (a front of the background
+      // process) never travel to the node, nor do callbacks and batch options.
+      local: _l,
+      onGroup: _g,
+      batch: _b,
       ...extra
     } = spec;
     const msg: RunMessage = {
@@ -271,6 +276,13 @@ export class AgentSession {
         (stream === "stdout" ? run.out : run.err).push(f.payload);
         run.queue.push({ stream, chunk: f.payload });
         this.pump(f.id, run);
+        return;
+      }
+      case T.started: {
+        // The run's process group on the node: recorded like a per-command run's.
+        const run = this.runs.get(f.id);
+        const { pgid } = parseJson<{ pgid?: number }>(f.payload);
+        if (run && typeof pgid === "number") run.spec.onGroup?.({ pgid, local: false });
         return;
       }
       case T.exit: {

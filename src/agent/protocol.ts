@@ -35,6 +35,7 @@ export const T = {
   probe: 0x05,
   // agent → controller
   welcome: 0x81,
+  /** The run's process group is known: {pgid} (before its output). */
   started: 0x82,
   stdout: 0x83,
   stderr: 0x84,

@@ -110,6 +110,8 @@ export async function serveAgent(deps: AgentServerDeps): Promise<void> {
       killGraceMs: kill_grace_ms,
       outputLimit: 0, // the controller keeps the output; here it only passes through
       onOutput,
+      // Before any output: the controller records where the run's group is.
+      onGroup: (g) => void send(encodeJson(T.started, id, { pgid: g.pgid })),
     };
     const done = deps
       .run(spec, run.abort.signal)

@@ -3,8 +3,9 @@
 // that loads the same configuration, so placement sees all of their work and nodes are sampled once.
 import { statSync } from "node:fs";
 import { type Config, loadConfig } from "../config/load.ts";
+import { openTasksFor } from "../run/open-tasks.ts";
 import { createRuntime, type Runtime } from "../run/runtime.ts";
-import { openTasks, type Tasks } from "../tasks/open.ts";
+import type { Tasks } from "../tasks/open.ts";
 
 export interface Warm {
   config: Config;
@@ -45,7 +46,7 @@ export class Runtimes {
     const key = JSON.stringify({ s: settings, n: config.nodes, src: config.source });
     let w = this.byConfig.get(key);
     if (!w) {
-      const tasks = openTasks(config);
+      const tasks = openTasksFor(config);
       const rt = createRuntime(config, {
         sampleInBackground: true,
         recorder: tasks.recorder,

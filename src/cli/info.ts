@@ -9,9 +9,10 @@ import { printHelp, printJson, warn } from "./output.ts";
 export const PROBE_HELP = `Usage: cluster-exec probe [--json]
 
 Prints this machine's load sample: os, arch, cores, load_1m/5m/15m, cpu_percent (over ~100 ms),
-memory_percent, mem_total, and the capabilities found here (tools on the PATH: docker, podman,
+memory_percent, mem_total, the capabilities found here (tools on the PATH: docker, podman,
 kubectl, ollama, bwrap, srun → slurm, nvidia-smi or /dev/nvidia0 → gpu, swift/xcodebuild with
-Xcode). Remote load sampling runs this on each node.`;
+Xcode) and sandbox (bwrap, sandbox-exec or none: what runs here can be sandboxed with). Remote load
+sampling runs this on each node.`;
 
 export async function probeVerb(argv: string[]): Promise<number> {
   const { values } = parseVerbArgs("probe", argv, { json: { type: "boolean" } });
@@ -22,7 +23,7 @@ export async function probeVerb(argv: string[]): Promise<number> {
     console.log(
       `${s.hostname}  ${s.os}/${s.arch}  cores ${s.cores}  load ${s.load_1m} ${s.load_5m} ${s.load_15m}  ` +
         `cpu ${s.cpu_percent}%  mem ${s.memory_percent}% of ${(s.mem_total / 2 ** 30).toFixed(1)} GiB  ` +
-        `capabilities ${s.capabilities?.join(",") || "-"}`,
+        `capabilities ${s.capabilities?.join(",") || "-"}  sandbox ${s.sandbox ?? "none"}`,
     );
   return 0;
 }

@@ -5,9 +5,14 @@ import type { RouteDecision } from "../routing/types.ts";
 import { commandFromArgs, parseVerbArgs } from "./args.ts";
 import { currentHost } from "./host.ts";
 import { printJson, println, warn, writeOut } from "./output.ts";
-import { ROUTING_FLAGS, ROUTING_HELP, requirementsFromFlags } from "./routing-flags.ts";
+import {
+  ROUTING_FLAGS,
+  ROUTING_HELP,
+  requirementsFromFlags,
+  sandboxFromFlag,
+} from "./routing-flags.ts";
 
-export const ROUTE_HELP = `Usage: cluster-exec route [--node N] [--os OS] [--arch A] [--cap C]... [--cwd DIR] [--json] CMD
+export const ROUTE_HELP = `Usage: cluster-exec route [--node N] [--os OS] [--arch A] [--cap C]... [--sandbox L] [--cwd DIR] [--json] CMD
 
 Shows where CMD would run and why — the decision (local, remote, refused, no_node), the reason,
 the policy rule that refused it, and every node with its score or why it was excluded — without
@@ -16,8 +21,9 @@ running anything. Samples nodes first when the cached samples are stale.
 ${ROUTING_HELP}
   --cwd DIR     the directory it would run in, as for run (the command policy judges paths from there;
                 without it: this directory for a local run, the home for a remote one)
-  --json        {decision, node, reason, rule?, candidates, requirements}
-Exit codes: 0 when it would run; 77 refused by the command policy; 69 no node available.`;
+  --json        {decision, node, reason, rule?, candidates, requirements, sandbox?, unavailable?}
+Exit codes: 0 when it would run; 77 refused by the command policy, or no sandbox where one is
+needed; 69 no node available.`;
 
 export async function routeVerb(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseVerbArgs("route", argv, {
@@ -35,6 +41,7 @@ export async function routeVerb(argv: string[], config: Config): Promise<number>
   }
   const command = commandFromArgs(positionals);
   const requirements = requirementsFromFlags(values);
+  const sandbox = sandboxFromFlag(values.sandbox);
   const { rt, release } = await currentHost().runtime(config, {});
   try {
     if (!values.node) await rt.refreshIfStale();
@@ -42,12 +49,14 @@ export async function routeVerb(argv: string[], config: Config): Promise<number>
       command,
       node: values.node,
       requirements,
+      sandbox,
       cwd: values.cwd,
       requester: "cli",
     });
     if (values.json) await printJson(d);
     else await writeOut("stdout", renderDecision(d));
-    return d.decision === "refused" ? EXIT.refused : d.decision === "no_node" ? EXIT.noNode : 0;
+    if (d.decision === "refused" || d.unavailable === "sandbox") return EXIT.refused;
+    return d.decision === "no_node" ? EXIT.noNode : 0;
   } finally {
     await release();
   }

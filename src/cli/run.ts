@@ -3,13 +3,18 @@ import type { Config } from "../config/load.ts";
 import { EXIT, exitCodeFor } from "../errors.ts";
 import type { RunResult } from "../exec/result.ts";
 import { signalNumber } from "../exec/signals.ts";
-import { openTasks } from "../tasks/open.ts";
+import { openTasksFor } from "../run/open-tasks.ts";
 import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
 import { currentHost } from "./host.ts";
 import { printJson, println, warn } from "./output.ts";
-import { ROUTING_FLAGS, ROUTING_HELP, requirementsFromFlags } from "./routing-flags.ts";
+import {
+  ROUTING_FLAGS,
+  ROUTING_HELP,
+  requirementsFromFlags,
+  sandboxFromFlag,
+} from "./routing-flags.ts";
 
-export const RUN_HELP = `Usage: cluster-exec run [--node NAME] [--os OS] [--arch A] [--cap C]... [--timeout S] [--cwd DIR] [--json] -- COMMAND...
+export const RUN_HELP = `Usage: cluster-exec run [--node NAME] [--os OS] [--arch A] [--cap C]... [--sandbox L] [--timeout S] [--cwd DIR] [--json] -- COMMAND...
 
 Runs COMMAND on the best node for it (light commands here, heavy ones on the node with the most free
 capacity that meets the requirements), with bash -c (sh where bash is missing) in its own process
@@ -22,8 +27,10 @@ ${ROUTING_HELP}
   --json        print the result object instead of streaming output
 Exit codes: the command's own; 128+N when killed by signal N; 124 timed out; 130 canceled (Ctrl-C);
 141 its output's reader went away (| head), so the run was stopped;
-2 usage error or unknown node; 69 no node available, node unreachable, key refused or host key
-changed (nothing ran); 77 refused by the command policy; 75 connection lost mid-command (outcome unknown);
+2 usage error or unknown node; 69 no node available, node unreachable or busy (no free SSH session
+within the timeout), key refused or host key changed (nothing ran); 77 refused by the command policy,
+or no sandbox where one was asked for; 75 connection lost mid-command, or a kill not confirmed
+(outcome unknown);
 70 the shell could not be started (--cwd missing on the node) or an internal error.`;
 
 export async function runVerb(argv: string[], config: Config): Promise<number> {
@@ -43,9 +50,10 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
   }
   const command = commandFromArgs(positionals);
   const requirements = requirementsFromFlags(values);
+  const sandbox = sandboxFromFlag(values.sandbox);
   const timeoutS = secondsFlag("timeout", values.timeout) ?? config.settings.cmd_timeout;
   const host = currentHost();
-  const recorder = openTasks(config).recorder;
+  const recorder = openTasksFor(config).recorder;
   const { rt, release } = await host.runtime(config, { recorder });
   // Ctrl-C, SIGTERM, SIGHUP — here, or of the front whose run this is.
   const abort = new AbortController();
@@ -73,6 +81,7 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
         command,
         node: values.node,
         requirements,
+        sandbox,
         timeoutS,
         cwd: values.cwd,
         requester: "cli",

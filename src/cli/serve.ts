@@ -4,8 +4,8 @@ import type { Config } from "../config/load.ts";
 import { startSelfAdvertiser } from "../discovery/self.ts";
 import { ClusterError } from "../errors.ts";
 import { createServer } from "../mcp/server.ts";
+import { openTasksFor } from "../run/open-tasks.ts";
 import { createRuntime } from "../run/runtime.ts";
-import { openTasks } from "../tasks/open.ts";
 import { createHttpApp, isLoopback } from "../transports/http.ts";
 import { mcpDepsFrom } from "../transports/mcp-deps.ts";
 import { loadOrCreateToken } from "../transports/token.ts";
@@ -133,7 +133,7 @@ async function startServing(config: Config) {
   process.on("unhandledRejection", (err) =>
     warn(`internal error (kept serving): ${(err as Error)?.stack ?? err}`),
   );
-  const tasks = openTasks(config);
+  const tasks = openTasksFor(config);
   const rt = createRuntime(config, {
     sampleInBackground: true,
     recorder: tasks.recorder,

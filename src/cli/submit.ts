@@ -3,16 +3,21 @@
 import type { Config } from "../config/load.ts";
 import { ClusterError, EXIT } from "../errors.ts";
 import { unknownNodeError } from "../run/nodes.ts";
+import { openTasksFor } from "../run/open-tasks.ts";
 import { createRuntime } from "../run/runtime.ts";
-import { openTasks } from "../tasks/open.ts";
 import { resumeTask, runTask } from "../tasks/runner.ts";
 import { submitTask } from "../tasks/submit.ts";
 import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
 import { currentHost } from "./host.ts";
 import { printJson, println, warn } from "./output.ts";
-import { ROUTING_FLAGS, ROUTING_HELP, requirementsFromFlags } from "./routing-flags.ts";
+import {
+  ROUTING_FLAGS,
+  ROUTING_HELP,
+  requirementsFromFlags,
+  sandboxFromFlag,
+} from "./routing-flags.ts";
 
-export const SUBMIT_HELP = `Usage: cluster-exec submit [--node N] [--os O] [--arch A] [--cap C]... [--timeout S] [--cwd D] [--json] -- COMMAND...
+export const SUBMIT_HELP = `Usage: cluster-exec submit [--node N] [--os O] [--arch A] [--cap C]... [--sandbox L] [--timeout S] [--cwd D] [--json] -- COMMAND...
 
 Starts COMMAND as a background task and prints its id at once; the task runs on in its own process
 (it outlives this call) and its output goes to files in the state directory.
@@ -41,11 +46,12 @@ export async function submitVerb(argv: string[], config: Config): Promise<number
   if (values.node !== undefined && !config.nodes[values.node])
     throw unknownNodeError(values.node, config);
   const row = submitTask(
-    openTasks(config),
+    openTasksFor(config),
     {
       command: commandFromArgs(positionals),
       node: values.node,
       requirements: requirementsFromFlags(values),
+      sandbox: sandboxFromFlag(values.sandbox),
       timeoutS: secondsFlag("timeout", values.timeout),
       cwd: values.cwd,
       requester: "cli",
@@ -71,7 +77,7 @@ export async function runTaskVerb(argv: string[], config: Config): Promise<numbe
     );
   const body = resume ? resumeTask : runTask;
   const row = await body(
-    openTasks(config),
+    openTasksFor(config),
     id,
     (recorder) => createRuntime(config, { recorder }),
     abort,

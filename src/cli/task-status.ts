@@ -1,9 +1,9 @@
 // `status ID`, `tasks` and `cancel ID`: looking at and stopping tasks.
 import type { Config } from "../config/load.ts";
 import { ClusterError, EXIT } from "../errors.ts";
+import { openTasksFor } from "../run/open-tasks.ts";
 import { cancelTask } from "../tasks/cancel.ts";
 import { refreshed } from "../tasks/housekeeping.ts";
-import { openTasks } from "../tasks/open.ts";
 import { isFinished, isTaskState, TASK_STATES } from "../tasks/state.ts";
 import { getTask } from "../tasks/submit.ts";
 import { type TaskView, taskView } from "../tasks/view.ts";
@@ -20,8 +20,8 @@ export async function statusVerb(argv: string[], config: Config): Promise<number
   const { values, positionals } = parseVerbArgs("status", argv, { json: { type: "boolean" } });
   if (values.help) return printHelp(STATUS_HELP);
   const id = oneId("status", positionals);
-  const tasks = openTasks(config);
-  const v = taskView(refreshed(tasks, getTask(tasks, id)));
+  const tasks = openTasksFor(config);
+  const v = taskView(await refreshed(tasks, getTask(tasks, id)));
   if (values.json) {
     await printJson(v);
     return 0;
@@ -44,6 +44,9 @@ export async function statusVerb(argv: string[], config: Config): Promise<number
     ]);
   if (v.stdout_path) rows.push(["stdout", v.stdout_path], ["stderr", v.stderr_path ?? "-"]);
   if (v.truncated) rows.push(["output", "truncated (head and tail kept)"]);
+  const g = v.process_group;
+  if (g)
+    rows.push(["group", `${g.pgid} on ${g.node ?? "this machine"}${g.kill ? ` (${g.kill})` : ""}`]);
   for (const [k, val] of rows) await println(`${k.padEnd(9)} ${val}`);
   return 0;
 }
@@ -79,8 +82,10 @@ export async function tasksVerb(argv: string[], config: Config): Promise<number>
       "USAGE",
       `--limit: got ${JSON.stringify(values.limit)}, expected a whole number from 1 to ${MAX_LIMIT}`,
     );
-  const views = openTasks(config)
-    .store.list({ state: isTaskState(state ?? "") ? (state as never) : undefined, limit })
+  const tasks = openTasksFor(config);
+  await tasks.ready; // the sweep: tasks whose runner died are shown interrupted, their groups killed
+  const views = tasks.store
+    .list({ state: isTaskState(state ?? "") ? (state as never) : undefined, limit })
     .map(taskView);
   if (values.json) {
     await printJson(views);
@@ -126,7 +131,7 @@ export async function cancelVerb(argv: string[], config: Config): Promise<number
   const { values, positionals } = parseVerbArgs("cancel", argv, {});
   if (values.help) return printHelp(CANCEL_HELP);
   const id = oneId("cancel", positionals);
-  const tasks = openTasks(config);
+  const tasks = openTasksFor(config);
   const before = getTask(tasks, id);
   const v = taskView(await cancelTask(tasks, id));
   if (isFinished(before.state)) await println(`task ${id} had already ended: ${outcome(v)}`);

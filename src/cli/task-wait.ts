@@ -1,8 +1,9 @@
 // `wait ID` (block until the task ends, print its output, exit with its code) and `logs ID`.
 import type { Config } from "../config/load.ts";
 import { ClusterError, EXIT } from "../errors.ts";
+import { openTasksFor } from "../run/open-tasks.ts";
 import { refreshed } from "../tasks/housekeeping.ts";
-import { openTasks, type Tasks } from "../tasks/open.ts";
+import type { Tasks } from "../tasks/open.ts";
 import { readOutputPage, readOutputText } from "../tasks/output-read.ts";
 import { isFinished } from "../tasks/state.ts";
 import type { TaskRow } from "../tasks/store.ts";
@@ -31,7 +32,7 @@ export async function waitVerb(argv: string[], config: Config): Promise<number> 
   if (values.help) return printHelp(WAIT_HELP);
   const id = oneId("wait", positionals);
   const timeoutS = secondsFlag("timeout", values.timeout);
-  const tasks = openTasks(config);
+  const tasks = openTasksFor(config);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on("SIGINT", onSignal);
@@ -80,8 +81,8 @@ export async function logsVerb(argv: string[], config: Config): Promise<number> 
   });
   if (values.help) return printHelp(LOGS_HELP);
   const id = oneId("logs", positionals);
-  const tasks = openTasks(config);
-  const row = refreshed(tasks, getTask(tasks, id));
+  const tasks = openTasksFor(config);
+  const row = await refreshed(tasks, getTask(tasks, id));
   const files = outputOf(tasks, row);
   if (!files.stdout)
     throw new ClusterError(
@@ -104,7 +105,7 @@ async function follow(tasks: Tasks, id: string): Promise<number> {
   const at = { stdout: 0, stderr: 0 };
   try {
     for (;;) {
-      const row = refreshed(tasks, getTask(tasks, id));
+      const row = await refreshed(tasks, getTask(tasks, id));
       const done = isFinished(row.state);
       // Only the files while it runs (the tail snapshot changes under our feet); all once it ended.
       for (const stream of ["stdout", "stderr"] as const) {

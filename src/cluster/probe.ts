@@ -4,6 +4,8 @@ import os from "node:os";
 import si from "systeminformation";
 import { detectLocalFacts } from "../config/local-facts.ts";
 import type { Arch, Os } from "../config/schema.ts";
+import { detectSandboxTool } from "../sandbox/detect.ts";
+import type { SandboxTool } from "../sandbox/levels.ts";
 import type { PartitionSample } from "../slurm/sinfo.ts";
 import { detectLocalCapabilities } from "./capabilities.ts";
 
@@ -19,6 +21,8 @@ export interface LoadSample {
   memory_percent: number;
   /** Bytes. */
   mem_total: number;
+  /** What runs can be sandboxed with there (absent in samples from older versions). */
+  sandbox?: SandboxTool;
   /** Capabilities found on the node (tools on its PATH, devices); absent from older probes. */
   capabilities?: string[];
   /** Static facts, informational. */
@@ -50,6 +54,7 @@ export async function sampleLocal(): Promise<LoadSample> {
     os: facts.os,
     arch: facts.arch,
     cores: facts.cores,
+    sandbox: detectSandboxTool(),
     ...dynamic,
     capabilities: detectLocalCapabilities(facts.os),
   };

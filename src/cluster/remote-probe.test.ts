@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { detectSandboxTool } from "../sandbox/detect.ts";
 import { parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
 
 const LINUX = `@@os
@@ -96,6 +97,18 @@ describe("parseRemoteProbe", () => {
     expect(r.sample.cpu_model).toBe("Test CPU");
   });
 
+  test("sandbox: a known tool name is taken, anything else is left out", () => {
+    const withBox = (v: string) => LINUX.replace("@@stat1", `@@sandbox\n${v}\n@@stat1`);
+    expect(parseRemoteProbe(withBox("bwrap")).sample.sandbox).toBe("bwrap");
+    expect(parseRemoteProbe(withBox("none")).sample.sandbox).toBe("none");
+    expect(parseRemoteProbe(withBox("bwrap: oops")).sample.sandbox).toBeUndefined();
+    expect(parseRemoteProbe(LINUX).sample.sandbox).toBeUndefined();
+    const json = (sandbox: unknown) =>
+      `@@probe\n${JSON.stringify({ hostname: "x", os: "linux", arch: "x86_64", cores: 2, load_1m: 1, load_5m: 1, load_15m: 1, cpu_percent: 3, memory_percent: 4, mem_total: 5, sandbox })}\n`;
+    expect(parseRemoteProbe(json("sandbox-exec")).sample.sandbox).toBe("sandbox-exec");
+    expect(parseRemoteProbe(json(42)).sample.sandbox).toBeUndefined();
+  });
+
   test("errors say what is missing", () => {
     expect(() => parseRemoteProbe("")).toThrow("probe script printed no os");
     expect(() => parseRemoteProbe(LINUX.replace("Linux", "FreeBSD"))).toThrow(
@@ -123,6 +136,13 @@ describe("remoteProbeScript, run by a real sh on this machine", () => {
     expect(sample.cores).toBeGreaterThan(0);
     expect(sample.memory_percent).toBeGreaterThan(0);
     expect(sample.memory_percent).toBeLessThanOrEqual(100);
+    // The same answer as the in-process detection (bwrap is installed by the test set-up).
+    expect(sample.sandbox).toBe(detectSandboxTool());
+    // Without the sandbox check (the sampler asks for it only now and then): no bwrap started.
+    const lean = remoteProbeScript(undefined, { sandbox: false });
+    expect(lean).not.toContain("@@sandbox");
+    expect(lean).not.toContain("--unshare-pid");
+    expect(parseRemoteProbe(run(lean)).sample.sandbox).toBeUndefined();
   });
 
   test("binary_path is preferred; a failing binary falls back to the script", () => {

@@ -2,6 +2,8 @@
 // (Linux /proc, macOS sysctl/vm_stat) whose output is parsed here with probe.ts's parsers.
 
 import type { Arch, Os } from "../config/schema.ts";
+import { SANDBOX_PROBE_SCRIPT } from "../sandbox/detect.ts";
+import { SANDBOX_TOOLS, type SandboxTool } from "../sandbox/levels.ts";
 import { shellQuote } from "../shell/quote.ts";
 import { parseToolsSection, toolsProbeScript } from "./capabilities.ts";
 import {
@@ -24,9 +26,10 @@ export type SampleMethod = "local" | "agent" | "probe" | "script" | "sinfo";
 
 /**
  * The command sent to the node: one shell line, POSIX sh, no bashisms. The tools come first and
- * always: a node's older cluster-exec may not report them.
+ * always: a node's older cluster-exec may not report them. `sandbox: false` leaves out the sandbox
+ * check (it starts bwrap: the sampler asks for it now and then, not every few seconds).
  */
-export function remoteProbeScript(binaryPath?: string): string {
+export function remoteProbeScript(binaryPath?: string, opts: { sandbox?: boolean } = {}): string {
   const candidates = [binaryPath, "cluster-exec"]
     .filter(Boolean)
     .map((c) => shellQuote(c as string));
@@ -39,7 +42,7 @@ echo @@os; uname -s
 echo @@arch; uname -m
 echo @@hostname; hostname 2>/dev/null || uname -n
 echo @@cores; getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || sysctl -n hw.ncpu
-case "$(uname -s)" in
+${opts.sandbox === false ? "" : `echo @@sandbox\n${SANDBOX_PROBE_SCRIPT}\n`}case "$(uname -s)" in
 Linux)
   echo @@stat1; head -n 1 /proc/stat
   sleep 0.2 2>/dev/null || sleep 1
@@ -83,6 +86,7 @@ export function parseRemoteProbe(stdout: string): { sample: LoadSample; method: 
     os,
     arch: archFromUname(need("arch").trim()),
     cores,
+    ...sandboxField(sections.get("sandbox")),
   };
   const dynamic =
     os === "linux"
@@ -101,6 +105,12 @@ export function parseRemoteProbe(stdout: string): { sample: LoadSample; method: 
     method: "script",
     sample: { ...base, ...dynamic, ...(capabilities ? { capabilities } : {}) },
   };
+}
+
+/** The sandbox section (or the probe JSON's field): only a known tool name counts. */
+function sandboxField(v: unknown): { sandbox?: SandboxTool } {
+  const tool = typeof v === "string" ? v.trim() : undefined;
+  return SANDBOX_TOOLS.includes(tool as SandboxTool) ? { sandbox: tool as SandboxTool } : {};
 }
 
 function splitSections(text: string): Map<string, string> {
@@ -159,7 +169,8 @@ export function checkProbeSample(value: unknown): LoadSample {
     !(Array.isArray(v.capabilities) && v.capabilities.every((c) => typeof c === "string"))
   )
     throw new Error("cluster-exec probe --json: capabilities is not a list of words");
-  return v as unknown as LoadSample;
+  const { sandbox: _, ...rest } = v;
+  return { ...rest, ...sandboxField(v.sandbox) } as unknown as LoadSample;
 }
 
 export function osFromUname(kernel: string): Os {

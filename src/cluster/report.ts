@@ -17,6 +17,10 @@ export interface NodeStatus {
   arch: string | null;
   /** What routing matches: the configured capabilities and those detected on the node. */
   capabilities: string[];
+  /** What runs there can be sandboxed with (bwrap, sandbox-exec, none), as last probed; null: not known yet. */
+  sandbox: string | null;
+  /** The node's configured sandbox level (a run may only tighten it). */
+  sandbox_level: string;
   address: string | null;
   resolved_via: string | null;
   /** ISO time of the sample shown. */
@@ -73,6 +77,8 @@ export function statusReport(views: NodeView[], now = Date.now()): StatusReport 
       os: s?.os ?? v.config.os ?? null,
       arch: s?.arch ?? v.config.arch ?? null,
       capabilities: mergeCapabilities(v.config.capabilities, v.detected),
+      sandbox: s?.sandbox ?? null,
+      sandbox_level: v.config.sandbox,
       address: v.address ?? null,
       resolved_via: v.resolved_via,
       sampled_at: s ? new Date(s.sampled_at).toISOString() : null,
@@ -114,6 +120,7 @@ const HEADERS = [
   "CORES",
   "OS/ARCH",
   "CAPABILITIES",
+  "SANDBOX",
   "TRANSPORT",
   "ADDRESS (VIA)",
   "AGE",
@@ -131,6 +138,7 @@ export function statusTable(report: StatusReport): string {
     num(n.cores),
     `${n.os ?? "?"}/${n.arch ?? "?"}`,
     capabilityCell(n),
+    sandbox(n),
     (n.transport ?? "-") + (n.agent === "up" ? "+agent" : ""),
     address(n),
     n.sample_age_s === null ? "-" : age(n.sample_age_s),
@@ -165,6 +173,12 @@ function capabilityCell(n: NodeStatus): string {
   const configured = n.capabilities_configured.map((c) => c.toLowerCase());
   const extra = n.capabilities.filter((c) => !configured.includes(c)).map((c) => `+${c}`);
   return [...n.capabilities_configured, ...extra].join(",") || "-";
+}
+
+/** "bwrap", or with a level set: "bwrap, workspace" ("?" when the node was not probed yet). */
+function sandbox(n: NodeStatus): string {
+  const tool = n.sandbox ?? "?";
+  return n.sandbox_level === "off" ? tool : `${tool}, ${n.sandbox_level}`;
 }
 
 function address(n: NodeStatus): string {

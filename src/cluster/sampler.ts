@@ -110,7 +110,12 @@ interface Slot {
   inflight?: Promise<void>;
   /** The routing snapshot without `running`, until the slot changes. */
   snap?: Omit<NodeSnapshot, "running">;
+  /** Samples since the node's sandbox was last checked (the check starts bwrap there). */
+  sinceSandboxCheck?: number;
 }
+
+/** A node's sandbox is checked on its first sample, then every this many samples (~5 min). */
+const SANDBOX_RECHECK = 60;
 
 export function createSampler(opts: SamplerOptions): Sampler {
   const { config } = opts;
@@ -151,6 +156,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
         sample: s.sample,
         state: s.state,
         isLocal: s.isLocal,
+        transport: s.transport,
         running: 0,
         detected: detectedHere(s),
         now: clock(),
@@ -163,6 +169,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
         health: v.health,
         isLocal: v.isLocal,
         detected: v.detected,
+        transport: v.transport,
       };
     }
     return { ...s.snap, running: opts.running?.(s.node.name) ?? 0 };
@@ -215,8 +222,13 @@ export function createSampler(opts: SamplerOptions): Sampler {
           stage: "resolve",
         });
     }
+    const known = s.sample?.sandbox;
+    const since = (s.sinceSandboxCheck ?? SANDBOX_RECHECK) + 1;
+    const checkBox = known === undefined || since > SANDBOX_RECHECK;
     const script =
-      partition !== undefined ? sinfoScript(partition) : remoteProbeScript(s.node.binary_path);
+      partition !== undefined
+        ? sinfoScript(partition)
+        : remoteProbeScript(s.node.binary_path, { sandbox: checkBox });
     const r = await opts.remote(s.node, script, { timeoutMs: attemptMs, signal });
     if (r.code !== 0)
       throw new Error(
@@ -225,7 +237,8 @@ export function createSampler(opts: SamplerOptions): Sampler {
     if (partition !== undefined)
       return { ...parseSlurmSample(partition, r.stdout), sampled_at: clock(), method: "sinfo" };
     const { sample, method } = parseRemoteProbe(r.stdout);
-    return { ...sample, sampled_at: clock(), method };
+    s.sinceSandboxCheck = checkBox && sample.sandbox !== undefined ? 0 : since;
+    return { ...sample, sandbox: sample.sandbox ?? known, sampled_at: clock(), method };
   }
 
   async function attempt(s: Slot): Promise<void> {

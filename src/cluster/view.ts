@@ -18,6 +18,8 @@ export interface NodeSnapshot {
   isLocal: boolean;
   /** Capabilities found on the node by its probe (tools on its PATH, devices); undefined: never probed. */
   detected?: string[];
+  /** How the node is reached, and why; undefined until decided. */
+  transport?: { transport: "local" | "ssh2" | "openssh"; reason: string };
 }
 
 /** The routing snapshot of a node plus what `cluster-status` shows about it. */
@@ -41,8 +43,6 @@ export interface NodeView extends NodeSnapshot {
   address_age_s?: number;
   /** Each resolution step and its outcome, e.g. "mdns n1.local: 127.0.0.1 rejected (loopback); …". */
   resolution?: string;
-  /** How the node is reached, and why; undefined until decided. */
-  transport?: { transport: "local" | "ssh2" | "openssh"; reason: string };
   /** Whether runs go through the node's resident agent ("up") or one SSH session each, and why. */
   agent?: { state: string; detail: string };
 }

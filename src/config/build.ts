@@ -11,8 +11,11 @@ import { type FileConfig, fileSchema } from "./schema.ts";
 import { SETTINGS, type SettingKey, withDefaults } from "./settings.ts";
 import type { Config, LoadOptions, NodeConfig, Settings } from "./types.ts";
 
-/** Environment variables read outside the settings table. */
-const OTHER_ENV = new Set(["CLUSTER_CONFIG"]);
+/**
+ * Environment variables read outside the settings table; CLUSTER_TASK_ID is what every run carries
+ * (a command that calls cluster-exec again must not be warned about it).
+ */
+const OTHER_ENV = new Set(["CLUSTER_CONFIG", "CLUSTER_TASK_ID"]);
 
 export function buildConfig(
   opts: LoadOptions & { env: Record<string, string | undefined> },
@@ -110,6 +113,7 @@ function build(
     ssh_config: d.ssh_config ? resolve(expandHome(d.ssh_config, home)) : undefined,
     identity_file: d.identity_file ? expandHome(d.identity_file, home) : undefined,
     port: d.port ?? 22,
+    writable: d.writable ?? [],
     http_origins: (d.http_origins ?? "")
       .split(",")
       .map((o) => o.trim())
@@ -129,6 +133,8 @@ function build(
       user: n.user ?? user,
       port: n.port ?? settings.port,
       identity_file: identity ? expandHome(identity, home) : undefined,
+      sandbox: n.sandbox ?? settings.sandbox,
+      writable: n.writable ?? settings.writable,
       transport: n.transport ?? d.transport ?? "auto",
       explicit: { user: (n.user ?? d.user) !== undefined, port: (n.port ?? d.port) !== undefined },
     };

@@ -263,6 +263,50 @@ describe("errors name the key, the bad value and what was expected", () => {
   });
 });
 
+describe("sandbox settings", () => {
+  test("[defaults] sandbox and writable apply to every node; a node may set its own", () => {
+    const p = file(
+      "box.toml",
+      `[defaults]
+sandbox = "system"
+writable = ["~/.cache", "/srv/cache"]
+
+[nodes.a]
+[nodes.b]
+sandbox = "workspace"
+writable = ["~/.npm"]
+`,
+    );
+    const c = loadConfig({ configPath: p, env: baseEnv });
+    expect(c.nodes.a).toMatchObject({ sandbox: "system", writable: ["~/.cache", "/srv/cache"] });
+    expect(c.nodes.b).toMatchObject({ sandbox: "workspace", writable: ["~/.npm"] });
+    const env = loadConfig({ configPath: p, env: { ...baseEnv, CLUSTER_SANDBOX: "off" } });
+    expect(env.nodes.a?.sandbox).toBe("off");
+    expect(loadConfig({ configPath: two, env: baseEnv }).nodes.box).toMatchObject({
+      sandbox: "off",
+      writable: [],
+    });
+  });
+
+  test("a bad level or path is named with the value and what was expected", () => {
+    const e = configError(() =>
+      loadConfig({ configPath: two, env: { ...baseEnv, CLUSTER_SANDBOX: "strict" } }),
+    );
+    expect(e.message).toContain(
+      'CLUSTER_SANDBOX (environment): got "strict", expected "off", "system" or "workspace"',
+    );
+    const p = file("badbox.toml", `[nodes.a]\nsandbox = "on"\nwritable = ["cache", "/"]\n`);
+    const f = configError(() => loadConfig({ configPath: p, env: baseEnv }));
+    expect(f.message).toContain(
+      `nodes.a.sandbox in ${p}: got "on", expected "off", "system" or "workspace"`,
+    );
+    expect(f.message).toContain(
+      `nodes.a.writable.0 in ${p}: got "cache", expected an absolute path other than "/", or one under the home directory ("~/.cache")`,
+    );
+    expect(f.message).toContain(`nodes.a.writable.1 in ${p}: got "/"`);
+  });
+});
+
 describe("slurm nodes", () => {
   test("kind defaults to ssh; a slurm node submits from its host (this machine without one)", () => {
     const cfg = file(

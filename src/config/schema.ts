@@ -1,6 +1,7 @@
 // The zod schema of the configuration file: the single source of truth for its shape.
 import { isIP } from "node:net";
 import { z } from "zod";
+import { sandboxLevelSchema, writableSchema } from "./sandbox-level.ts";
 import { SETTINGS, type SettingKey } from "./settings.ts";
 
 const OS_ALIASES: Record<string, "linux" | "macos"> = {
@@ -95,6 +96,8 @@ const nodeFields = z.strictObject({
   transport: SETTINGS.transport.type.optional(),
   allow: z.array(glob).optional(),
   deny: z.array(glob).optional(),
+  sandbox: sandboxLevelSchema.optional(),
+  writable: writableSchema.optional(),
   // kind = "slurm": host is the submit (login) host; jobs go to this partition.
   partition: slurmName("partition").optional(),
   account: slurmName("account").optional(),
@@ -145,6 +148,7 @@ export const defaultsSchema = z.strictObject({
   ...settingShape,
   identity_file: z.string().min(1, "expected a key file path").optional(),
   port: port.optional(),
+  writable: writableSchema.optional(),
 });
 
 export const fileSchema = z.strictObject({

@@ -1,6 +1,7 @@
 // The table of tunable settings: snake_case key in [defaults], environment variable, default, meaning.
 // Schema, environment mapping and the README table are all derived from this one list.
 import { z } from "zod";
+import { sandboxLevelSchema } from "./sandbox-level.ts";
 import { PROCESS_SETTINGS } from "./settings-process.ts";
 
 /** Timers cannot wait longer than 2^31 ms (~24.8 days); a larger value would fire at once. */
@@ -276,6 +277,14 @@ export const SETTINGS = {
     default: 7,
     meaning: "days a finished task (its row and output files) is kept before it is pruned",
     kind: "number",
+  },
+  sandbox: {
+    env: "CLUSTER_SANDBOX",
+    type: sandboxLevelSchema,
+    default: "off",
+    meaning:
+      "OS sandbox around every run: `off`, `system` (system directories read-only, setuid inert) or `workspace` (everything read-only but the working directory, the temp directory and `writable`); a node may set its own, a run may only tighten it",
+    kind: "string",
   },
   protected_paths: {
     env: "CLUSTER_PROTECTED_PATHS",

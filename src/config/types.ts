@@ -1,4 +1,5 @@
 // The configuration's types: what loadConfig returns (load.ts re-exports them).
+import type { SandboxLevel } from "./sandbox-level.ts";
 import type { Arch, Os } from "./schema.ts";
 import type { SettingKey, TableSettings } from "./settings.ts";
 
@@ -26,6 +27,10 @@ export interface NodeConfig {
   explicit?: { user: boolean; port: boolean };
   allow?: string[];
   deny?: string[];
+  /** The node's sandbox level (its own, else [defaults]); a run may only tighten it. */
+  sandbox: SandboxLevel;
+  /** Extra paths a sandbox leaves writable ("~/" is the node's home). */
+  writable: string[];
   /** kind = "slurm" only: where and how jobs are submitted. */
   partition?: string;
   account?: string;
@@ -47,6 +52,8 @@ export type Settings = Omit<
   protected_paths: string[];
   identity_file?: string;
   port: number;
+  /** [defaults] writable: extra paths a sandbox leaves writable. */
+  writable: string[];
   /** ssh-agent socket ($SSH_AUTH_SOCK), if any. */
   ssh_auth_sock?: string;
   /** The user's home directory, for the usual ~/.ssh keys. */

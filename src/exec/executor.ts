@@ -1,5 +1,6 @@
 // The executor boundary: one interface, adapters for local (Bun.spawn), ssh (pooled ssh2) and
 // slurm (srun / sbatch through a submit host's executor).
+import type { SandboxSpec } from "../sandbox/levels.ts";
 import type { ExecOutcome } from "./result.ts";
 
 export type OutputStream = "stdout" | "stderr";
@@ -47,6 +48,13 @@ export interface RunSpec {
    * environment the command inherits. Remote executors ignore it (a node has its own).
    */
   local?: { cwd: string; env: Record<string, string> };
+  /** Run inside the OS sandbox at this level; undefined: not sandboxed. */
+  sandbox?: SandboxSpec;
+  /**
+   * Called once the run's process group is known (before any output), so that whoever records the
+   * run can find and kill the group should its owner die: `local` when it is on this machine.
+   */
+  onGroup?: (group: { pgid: number; local: boolean }) => void;
   /** Called with every chunk as it arrives, before capping; a returned promise applies backpressure. */
   onOutput?: (stream: OutputStream, chunk: Uint8Array) => void | Promise<void>;
   /** The run's task id; a backend that names its jobs uses it (Slurm: ce-<task_id>). */

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { RunResult } from "../exec/result.ts";
 import type { ExplicitRequirements } from "../routing/requirements.ts";
+import { SANDBOX_LEVELS } from "../sandbox/levels.ts";
 
 /** A zod error callback that names the bad value and what was expected. */
 export function expected(what: string) {
@@ -65,6 +66,13 @@ export const command = z
       });
   })
   .describe("Shell command line, run with bash -c (sh where bash is missing)");
+export const sandbox = z
+  .enum(SANDBOX_LEVELS, { error: expected('"off", "system" or "workspace"') })
+  .describe(
+    "Run inside the OS sandbox: system (system directories read-only, setuid/sudo inert) or workspace " +
+      "(everything read-only except cwd, the temp directory and the node's writable paths). Only tightens " +
+      "the node's own setting; a node without a sandbox refuses (SANDBOX_UNAVAILABLE), never runs it unsandboxed",
+  );
 export const background = z
   .boolean({ error: expected("true or false") })
   .describe("Start as a background task and return {task_id, node} at once (poll with task_wait)");

@@ -50,6 +50,8 @@ const deps: McpDeps = {
         os: "linux",
         arch: "x86_64",
         capabilities: [],
+        sandbox: "bwrap",
+        sandbox_level: "off",
         address: null,
         resolved_via: null,
         sampled_at: null,
@@ -90,6 +92,7 @@ describe("MCP tools (in-memory transport, real SDK client)", () => {
         "requires_arch",
         "requires_capabilities",
         "requires_os",
+        "sandbox",
         "timeout_seconds",
       ].sort(),
     );

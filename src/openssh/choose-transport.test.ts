@@ -14,6 +14,8 @@ const node = (extra: Partial<NodeConfig> = {}): NodeConfig => ({
   port: 22,
   capabilities: [],
   specialties: [],
+  sandbox: "off",
+  writable: [],
   ...extra,
 });
 

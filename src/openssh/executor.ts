@@ -33,6 +33,14 @@ export async function runOpenssh(
       "SPAWN_FAILED",
       `env ${JSON.stringify(badEnv)}: not a shell variable name`,
     );
+  if (spec.sandbox)
+    // Its reporting wrapper (the waiter that recovers the exit status) has no sandbox lines yet:
+    // refused, never run unsandboxed.
+    return notStarted(
+      started,
+      "SANDBOX_UNAVAILABLE",
+      `node ${node.name} is reached over the openssh transport, which cannot sandbox a run yet; nothing ran (use transport = "ssh2" for it)`,
+    );
   if (signal?.aborted) return { ...notStarted(started), canceled: true };
   try {
     return await hub.retrying(node, signal, (link) =>

@@ -1,12 +1,19 @@
-// The remote side of a run: the quoted wrapper that starts a command in its own process group, the
-// status line it prints first, and the script that kills that group over a second channel.
+// The remote side of a run: the quoted wrapper that starts a command in its own process group and
+// the status line it prints first (the kill scripts live in exec/reap-script.ts, shared with the
+// local side).
+import { sandboxCheckLines, sandboxExecLines } from "../sandbox/launch.ts";
+import type { SandboxSpec } from "../sandbox/levels.ts";
 import { shellQuote } from "../shell/quote.ts";
 
 /** First stdout line of every wrapped run: fixed length, so it is cut off exactly. */
 export const MARK_PREFIX = "\x1ecluster-exec:";
 /** The same prefix as printf writes it (octal escape: no control byte travels in the command). */
 export const MARK_PRINTF = "\\036cluster-exec:";
-/** `\x1ecluster-exec:pgid=0000012345\n` (or `nocd=…`: cwd missing) — 10 digits covers every pid_max (Linux caps it at 2^22). */
+/**
+ * `\x1ecluster-exec:pgid=0000012345\n` — 10 digits covers every pid_max (Linux caps it at 2^22).
+ * Other keys: `pgbw` (the group id, the run is inside bubblewrap), `nocd` (cwd missing), `nosb`
+ * (no sandbox could be had; the number says why, see sandbox/paths.ts REFUSAL).
+ */
 export const MARK_LENGTH = MARK_PREFIX.length + "pgid=".length + 10 + 1;
 /** Noise a login shell's rc files may print before the mark; past this, the mark is given up on. */
 export const MARK_SEARCH_LIMIT = 64 * 1024;
@@ -16,6 +23,8 @@ export interface RemoteCommandSpec {
   command: string;
   cwd?: string;
   env?: Record<string, string>;
+  /** Run inside the OS sandbox (the same launch lines as the local executor). */
+  sandbox?: SandboxSpec;
 }
 
 /** An env name a POSIX shell cannot export, or undefined when all are fine. */
@@ -44,13 +53,21 @@ export function buildRemoteCommand(spec: RemoteCommandSpec): string {
     lines.push(
       `cd -- ${shellQuote(spec.cwd)} 2>/dev/null || { printf '${MARK_PRINTF}nocd=%010d\\n' 0; exit 126; }`,
     );
-  lines.push(`printf '${MARK_PRINTF}pgid=%010d\\n' "$$"`);
+  if (spec.sandbox) {
+    const refuse = (code: number) => `printf '${MARK_PRINTF}nosb=%010d\\n' ${code}; exit 126`;
+    lines.push(...sandboxCheckLines(spec.sandbox, refuse));
+    lines.push('cx_m=pgid; [ "$cx_box" = bwrap ] && cx_m=pgbw');
+    lines.push(`printf '${MARK_PRINTF}%s=%010d\\n' "$cx_m" "$$"`);
+  } else lines.push(`printf '${MARK_PRINTF}pgid=%010d\\n' "$$"`);
   lines.push(...envExports(spec.env));
   lines.push("exec </dev/null");
   // Same shell as the local executor: bash where it exists, else sh.
   const cmd = shellQuote(spec.command);
-  lines.push(`command -v bash >/dev/null 2>&1 && exec bash -c ${cmd}`);
-  lines.push(`exec /bin/sh -c ${cmd}`);
+  if (spec.sandbox) lines.push(...sandboxExecLines(spec.sandbox, spec.command));
+  else {
+    lines.push(`command -v bash >/dev/null 2>&1 && exec bash -c ${cmd}`);
+    lines.push(`exec /bin/sh -c ${cmd}`);
+  }
   const body = shellQuote(lines.join("\n"));
   return [
     `b=${body}`,
@@ -65,7 +82,12 @@ export function envExports(env: Record<string, string> | undefined): string[] {
   return Object.entries(env ?? {}).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
 }
 
-export type Mark = { kind: "pgid"; pgid: number } | { kind: "nocwd" } | { kind: "missing" };
+export type Mark =
+  /** `wrapped`: inside bubblewrap, which reports death by signal N as exit code 128 + N. */
+  | { kind: "pgid"; pgid: number; wrapped?: boolean }
+  | { kind: "nocwd" }
+  | { kind: "nosandbox"; reason: number }
+  | { kind: "missing" };
 
 /**
  * Finds the status line at the start of stdout. Everything before it is rc-file noise and is
@@ -87,12 +109,8 @@ export class MarkReader {
       const line = new TextDecoder().decode(
         all.subarray(at + MARK_PREFIX.length, at + MARK_LENGTH),
       );
-      const m = /^(pgid|nocd)=(\d{10})\n$/.exec(line);
-      this.mark = !m
-        ? { kind: "missing" }
-        : m[1] === "pgid"
-          ? { kind: "pgid", pgid: Number(m[2]) }
-          : { kind: "nocwd" };
+      const m = /^(pgid|pgbw|nocd|nosb)=(\d{10})\n$/.exec(line);
+      this.mark = m ? toMark(m[1] as string, Number(m[2])) : { kind: "missing" };
       this.pending = [];
       return m ? all.subarray(at + MARK_LENGTH) : all;
     }
@@ -115,35 +133,13 @@ export class MarkReader {
   }
 }
 
-/**
- * Kills process group `pgid` on the node: TERM, then KILL once `graceMs` has passed with live
- * members (zombies do not count: they are dead, only not yet reaped). Exits at once when the group
- * is already empty, which is the common case after a normal exit. `ps -A -o pgid= -o stat=` works
- * with both procps (Linux) and BSD ps (macOS).
- */
-export function buildKillScript(pgid: number, graceMs: number): string {
-  if (!Number.isInteger(pgid) || pgid <= 1)
-    throw new Error(`refusing to kill process group ${pgid}`);
-  const script = [...KILL_FUNCTIONS, `terminate ${pgid} ${Math.ceil(graceMs / 50)}`].join("\n");
-  return `exec /bin/sh -c ${shellQuote(script)}`;
+function toMark(key: string, n: number): Mark {
+  if (key === "nocd") return { kind: "nocwd" };
+  if (key === "nosb") return { kind: "nosandbox", reason: n };
+  return key === "pgbw" ? { kind: "pgid", pgid: n, wrapped: true } : { kind: "pgid", pgid: n };
 }
 
-/**
- * Shell functions shared by the one-shot kill script and the reaper: `live PGID` (a non-zombie
- * member exists) and `terminate PGID POLLS` (TERM, poll every 50 ms, KILL after POLLS polls).
- */
-export const KILL_FUNCTIONS = [
-  `live() { ps -A -o pgid= -o stat= 2>/dev/null | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; }`,
-  "terminate() {",
-  "  kill -TERM -$1 2>/dev/null || return 0",
-  "  i=0",
-  '  while live "$1"; do',
-  '    if [ "$i" -ge "$2" ]; then kill -KILL -$1 2>/dev/null; return 0; fi',
-  "    sleep 0.05",
-  "    i=$((i + 1))",
-  "  done",
-  "}",
-];
+export { buildKillScript, KILL_FUNCTIONS } from "../exec/reap-script.ts";
 
 const MARK_BYTES = new TextEncoder().encode(MARK_PREFIX);
 const EMPTY = new Uint8Array(0);

@@ -31,8 +31,16 @@ export class SessionSlots {
     return this.waiters.length;
   }
 
-  /** Takes a slot of `kind`, waiting in line when all are taken; the signal leaves the line. */
-  acquire(kind: ChannelKind, signal?: AbortSignal): Promise<void> {
+  /**
+   * Takes a slot of `kind`, waiting in line when all are taken; the signal leaves the line. With a
+   * `deadline` (performance.now() ms), a wait still in line then leaves it with `late()`'s error.
+   */
+  acquire(
+    kind: ChannelKind,
+    signal?: AbortSignal,
+    deadline?: number,
+    late: () => Error = () => new Error("no session became free in time"),
+  ): Promise<void> {
     if (signal?.aborted) return Promise.reject(abortError());
     this.lastActive = performance.now();
     if (this.inUse[kind] < this.limits[kind]) {
@@ -40,22 +48,31 @@ export class SessionSlots {
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
       const waiter: Waiter = {
         kind,
         resolve: () => {
-          signal?.removeEventListener("abort", onAbort);
+          settle();
           resolve();
         },
         reject: (err) => {
-          signal?.removeEventListener("abort", onAbort);
+          settle();
           reject(err);
         },
       };
-      const onAbort = () => {
+      const leave = (err: Error) => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(abortError());
+        settle();
+        reject(err);
       };
+      const onAbort = () => leave(abortError());
       signal?.addEventListener("abort", onAbort, { once: true });
+      if (deadline !== undefined)
+        timer = setTimeout(() => leave(late()), Math.max(0, deadline - performance.now()));
       this.waiters.push(waiter);
     });
   }

@@ -4,6 +4,12 @@ import type { NodeSnapshot } from "../cluster/view.ts";
 import type { RouteCandidate } from "../exec/result.ts";
 import { nodeVerdict, type PolicyCheck } from "../policy/check.ts";
 import type { PolicyVerdict } from "../policy/types.ts";
+import {
+  effectiveSandbox,
+  type SandboxLevel,
+  type SandboxTool,
+  sandboxUnmet,
+} from "../sandbox/levels.ts";
 import { describeSlots, freeCapacity, hasFreeSlot, overThresholds } from "./capacity.ts";
 import type { Classification } from "./classify.ts";
 import { describeRequirement, nodeFacts, type Requirement, unmetReason } from "./requirements.ts";
@@ -35,6 +41,10 @@ export interface Assessed {
   over: string[];
   /** Every slot of its cores is taken by runs in flight. */
   full: boolean;
+  /** The sandbox level a run gets there (the node's, tightened by the request). */
+  sandbox: SandboxLevel;
+  /** Set when that level needs a sandbox the node does not have (also in `unmet`). */
+  noSandbox?: string;
 }
 
 export function assessNode(
@@ -43,9 +53,15 @@ export function assessNode(
   cls: Classification,
   reqs: Requirement[],
   thresholds: Thresholds,
+  requestedSandbox?: SandboxLevel,
 ): Assessed {
   const unmet: string[] = [];
   const softMisses: string[] = [];
+  // A sandbox the run needs there is a hard requirement; a node not probed yet is checked when
+  // the run starts (it is refused there, never run unsandboxed).
+  const sandbox = effectiveSandbox(view.config.sandbox, requestedSandbox);
+  const noSandbox = sandboxUnmet(sandbox, ...sandboxOf(view));
+  if (noSandbox) unmet.push(noSandbox);
   if (reqs.length > 0) {
     const facts = nodeFacts(view.config, view.sample, view.detected);
     for (const req of reqs) {
@@ -76,6 +92,8 @@ export function assessNode(
     specialty,
     over,
     full,
+    sandbox,
+    ...(noSandbox ? { noSandbox } : {}),
   };
   const verdict = nodeVerdict(check, view.config);
   if (!verdict.allowed) {
@@ -84,6 +102,19 @@ export function assessNode(
   } else if (view.health === "unreachable") out.excluded = "unreachable";
   else if (unmet.length > 0) out.excluded = unmet.join("; ");
   return out;
+}
+
+/**
+ * What a node can sandbox with, for routing: its probe's answer, except where its runs cannot use
+ * it — a Slurm partition's jobs run on compute nodes, the openssh transport's wrapper has no
+ * sandbox lines yet.
+ */
+function sandboxOf(view: NodeSnapshot): [SandboxTool | undefined, string?] {
+  if (view.config.kind === "slurm")
+    return ["none", "runs its jobs on Slurm compute nodes, which the sandbox does not reach"];
+  if (view.transport?.transport === "openssh")
+    return ["none", "is reached over the openssh transport, which cannot sandbox yet"];
+  return [view.sample?.sandbox];
 }
 
 /** Highest priority first: tier, soft requirements met, free capacity, specialty, fewer tasks, name. */

@@ -29,7 +29,9 @@ export function chooseNode(input: ChooseInput): RouteDecision {
   const cls = classifyCommand(analysis);
   // With an explicit node, a guess from the command never overrides the caller's choice.
   const reqs = resolveRequirements(input.requirements, input.explicitNode ? [] : cls.inferred);
-  const assessed = input.nodes.map((n) => assessNode(n, check, cls, reqs, input.thresholds));
+  const assessed = input.nodes.map((n) =>
+    assessNode(n, check, cls, reqs, input.thresholds, input.sandbox),
+  );
   const candidates = assessed.map(toCandidate);
   const base = { candidates, requirements: reqs };
 
@@ -39,7 +41,10 @@ export function chooseNode(input: ChooseInput): RouteDecision {
   const local = assessed.find((a) => a.view.isLocal);
   const localReason = local ? localChoice(local, cls) : undefined;
   if (local && localReason)
-    return { decision: "local", node: local.view.name, reason: localReason, ...base };
+    return withSandbox(
+      { decision: "local", node: local.view.name, reason: localReason, ...base },
+      local,
+    );
 
   const eligible = assessed.filter((a) => !a.excluded).sort(compareAssessed);
   const best = eligible[0];
@@ -52,10 +57,28 @@ export function chooseNode(input: ChooseInput): RouteDecision {
       const first = denied[0]?.denied as PolicyVerdict & { allowed: false };
       return { decision: "refused", node: null, reason: first.message, rule: first.rule, ...base };
     }
+    const boxless = assessed.filter((a) => a.noSandbox && a.unmet.length === 1 && !a.denied);
+    if (boxless.length > 0)
+      return {
+        decision: "no_node",
+        node: null,
+        reason: `No node can run it sandboxed: ${boxless.map((a) => `${a.view.name} ${a.noSandbox}`).join("; ")}.`,
+        unavailable: "sandbox",
+        ...base,
+      };
     return { decision: "no_node", node: null, reason: explainNoNode(assessed, reqs), ...base };
   }
   const reason = explainChoice(best, eligible, whyNotLocal(local, cls));
-  return { decision: decisionFor(best.view), node: best.view.name, reason, ...base };
+  return withSandbox(
+    { decision: decisionFor(best.view), node: best.view.name, reason, ...base },
+    best,
+  );
+}
+
+/** The chosen node's sandbox level, in the decision and its reason, when the run gets one. */
+function withSandbox(d: RouteDecision, chosen: Assessed): RouteDecision {
+  if (chosen.sandbox === "off") return d;
+  return { ...d, reason: `${d.reason} Sandbox: ${chosen.sandbox}.`, sandbox: chosen.sandbox };
 }
 
 /**
@@ -102,15 +125,19 @@ function explicit(
       decision: "no_node",
       node: null,
       reason: `Node ${name} was asked for but ${a.unmet.join("; ")}.`,
+      ...(a.noSandbox && a.unmet.length === 1 ? { unavailable: "sandbox" as const } : {}),
       ...base,
     };
   const health = a.view.health === "healthy" ? "" : ` (it is ${a.view.health})`;
-  return {
-    decision: decisionFor(a.view),
-    node: name,
-    reason: `Runs on ${name} as asked${health}.`,
-    ...base,
-  };
+  return withSandbox(
+    {
+      decision: decisionFor(a.view),
+      node: name,
+      reason: `Runs on ${name} as asked${health}.`,
+      ...base,
+    },
+    a,
+  );
 }
 
 function refused(
@@ -139,6 +166,8 @@ export function decisionError(d: RouteDecision): ClusterError | undefined {
     return new ClusterError("POLICY_DENIED", `refused by rule ${d.rule}: ${d.reason}`, {
       rule: d.rule,
     });
+  if (d.decision === "no_node" && d.unavailable === "sandbox")
+    return new ClusterError("SANDBOX_UNAVAILABLE", d.reason, { candidates: d.candidates });
   if (d.decision === "no_node")
     return new ClusterError("NO_NODE", d.reason, { candidates: d.candidates });
   return undefined;

@@ -33,6 +33,7 @@ export function createDecider(deps: DeciderDeps): (req: RunRequest) => RouteDeci
       cwd: req.cwd,
       localDir: process.cwd(),
       protectedPaths: settings.protected_paths,
+      sandbox: req.sandbox,
     });
   };
 }

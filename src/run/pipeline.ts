@@ -2,6 +2,7 @@
 import type { Config } from "../config/load.ts";
 import { ClusterError, toClusterError } from "../errors.ts";
 import type { Executor } from "../exec/executor.ts";
+import { TASK_ENV } from "../exec/reap-script.ts";
 import {
   failedBeforeStart,
   notStartedOutcome,
@@ -13,6 +14,7 @@ import {
 import { newTaskId } from "../exec/task-id.ts";
 import { decisionError } from "../routing/choose.ts";
 import type { RouteDecision } from "../routing/types.ts";
+import { sandboxSpec } from "../sandbox/levels.ts";
 import type { RunFn, RunRecorder, RunRequest } from "../tasks/request.ts";
 import type { RunsInFlight } from "./in-flight.ts";
 
@@ -105,6 +107,11 @@ export function createRunFn(deps: PipelineDeps): RunFn {
           timeoutMs: Math.max(0, (req.timeoutS ?? settings.cmd_timeout) * 1000),
           outputLimit: settings.output_limit,
           killGraceMs: settings.kill_grace * 1000,
+          // Every process of the run carries its task id: how a sweep recognises its group.
+          env: { [TASK_ENV]: task_id },
+          sandbox: sandboxSpec(decision.sandbox ?? "off", deps.config.nodes[node]?.writable ?? []),
+          onGroup: (g) =>
+            deps.recorder?.group?.(task_id, { pgid: g.pgid, node: g.local ? null : node }),
           onOutput: (stream, chunk) => {
             bytesOut += chunk.length;
             stored?.write(stream, chunk);

@@ -18,6 +18,8 @@ const node: NodeConfig = {
   account: "proj",
   qos: "high",
   cpus_per_task: 4,
+  sandbox: "off",
+  writable: [],
 };
 
 describe("the command lines sent to the submit host", () => {

@@ -3,6 +3,7 @@
 // — ssh, openssh or local — which the composition root (run/for-node.ts) hands in.
 import type { NodeConfig } from "../config/load.ts";
 import type { Executor } from "../exec/executor.ts";
+import { notStartedOutcome } from "../exec/result.ts";
 import { runBatch } from "./batch.ts";
 import { runSrun, type SlurmTarget } from "./srun.ts";
 
@@ -23,8 +24,16 @@ export function createSlurmExecutor(
     throw new Error(`node ${node.name} is not a slurm node with a partition`);
   const target: SlurmTarget = { node, host, answerMs: opts.answerMs };
   return {
-    run: (spec, signal) =>
-      spec.batch ? runBatch(target, spec, signal) : runSrun(target, spec, signal),
+    run: async (spec, signal) => {
+      // The sandbox lines run where the command starts, and a job starts on a compute node: a
+      // sandbox asked for here is refused (routing already says so), never dropped.
+      if (spec.sandbox)
+        return notStartedOutcome(0, {
+          code: "SANDBOX_UNAVAILABLE",
+          message: `node ${node.name} runs its jobs on Slurm compute nodes, which the sandbox does not reach; nothing ran`,
+        });
+      return spec.batch ? runBatch(target, spec, signal) : runSrun(target, spec, signal);
+    },
     close: async () => {
       if (opts.ownsHost) await host.close();
     },

@@ -104,10 +104,15 @@ export class SshConnection {
    * Opens a session channel and sends `command` on it. Rejects with NotSentError when the command
    * certainly did not reach the node, MaybeSentError when it may have.
    */
-  async exec(command: string, kind: ChannelKind, signal?: AbortSignal): Promise<RemoteProcess> {
+  async exec(
+    command: string,
+    kind: ChannelKind,
+    signal?: AbortSignal,
+    deadline?: number,
+  ): Promise<RemoteProcess> {
     for (let attempt = 0; ; attempt++) {
       if (!this.alive) throw new NotSentError(`connection to ${this.node} closed`);
-      await this.slots.acquire(kind, signal);
+      await this.slots.acquire(kind, signal, deadline, () => this.busyError(deadline));
       try {
         return await this.execOnce(command, kind);
       } catch (err) {
@@ -126,9 +131,23 @@ export class SshConnection {
           `node ${this.node} refuses every new session (is sshd's MaxSessions very low?)`,
           { node: this.node },
         );
-      await abortableSleep(Math.min(25 * 2 ** attempt, 400), signal);
+      const pause = Math.min(25 * 2 ** attempt, 400);
+      if (deadline !== undefined && performance.now() + pause > deadline)
+        throw this.busyError(deadline);
+      await abortableSleep(pause, signal);
       if (!this.alive) throw new NotSentError(`connection to ${this.node} closed`);
     }
+  }
+
+  /** NODE_BUSY: the wait for a session outlasted the command's timeout; nothing was sent. */
+  private busyError(deadline?: number): ClusterError {
+    const { run, control } = this.slots.inUse;
+    const waited = deadline === undefined ? "" : ` within the command's timeout`;
+    return new ClusterError(
+      "NODE_BUSY",
+      `node ${this.node} is busy: no SSH session became free${waited} (${run} running, ${control} control, ${this.slots.waiting} waiting on this connection); the command was not sent`,
+      { node: this.node },
+    );
   }
 
   private async closeReaper(): Promise<void> {
@@ -191,7 +210,7 @@ export class SshConnection {
                 r();
               }),
             );
-            return resolve({ channel, exited, closed });
+            return resolve({ channel, exited, closed, alive: () => this.alive });
           }
           const e = err as Error & { reason?: number | string };
           if (e.reason !== undefined && this.alive) return reject(new OpenRefused(e.message));

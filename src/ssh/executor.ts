@@ -8,8 +8,10 @@ import type { Executor, OutputStream, RunSpec } from "../exec/executor.ts";
 import { CappedOutput } from "../exec/limits.ts";
 import { paceGarbage } from "../exec/memory.ts";
 import { type ExecOutcome, endedOutcome, notStartedOutcome } from "../exec/result.ts";
+import { fromWrappedStatus } from "../exec/signals.ts";
 import { stopTrigger } from "../exec/stop-trigger.ts";
 import { badEnvName, buildRemoteCommand, MarkReader } from "../remote/remote-command.ts";
+import { refusalMessage } from "../sandbox/paths.ts";
 import type { SshPool } from "./pool.ts";
 import type { ExitStatus, RemoteProcess } from "./remote-process.ts";
 
@@ -48,7 +50,10 @@ export async function runRemote(
   if (signal?.aborted) return { ...notStarted(started), canceled: true };
   let remote: RemoteProcess;
   try {
-    remote = await pool.exec(node, buildRemoteCommand(spec), "run", signal);
+    // The wait for a free session is bounded by the command's timeout (NODE_BUSY after it).
+    remote = await pool.exec(node, buildRemoteCommand(spec), "run", signal, {
+      sessionDeadline: started + spec.timeoutMs,
+    });
   } catch (err) {
     if ((err as Error).name === "AbortError") return { ...notStarted(started), canceled: true };
     const e = toClusterError(err);
@@ -96,6 +101,7 @@ async function watch(
   };
   const onMark = () => {
     const m = marks.mark;
+    if (m?.kind === "pgid") spec.onGroup?.({ pgid: m.pgid, local: false });
     pgidKnown(m?.kind === "pgid" ? m.pgid : undefined);
   };
   channel.on("data", (chunk: Buffer) => {
@@ -109,6 +115,8 @@ async function watch(
     onMark();
   });
   channel.stderr.on("data", (chunk: Buffer) => deliver("stderr", chunk, channel.stderr));
+  // Whether the node confirmed that the group is gone: undefined until a kill was tried.
+  let confirmed: boolean | undefined;
   let stopping: Promise<void> | undefined;
   let stopRequested: () => void = () => {};
   const stopRequest = new Promise<void>((r) => (stopRequested = r));
@@ -116,7 +124,7 @@ async function watch(
     stopping ??= (async () => {
       const pg = await withTimeout(pgid, answerBoundMs(pool, spec));
       if (pg === undefined) return; // no status line: nothing we could address safely
-      await killGroup(node, pool, pg, spec.killGraceMs, answerBoundMs(pool, spec));
+      confirmed = await killGroup(node, pool, pg, spec.killGraceMs, answerBoundMs(pool, spec));
     })();
     return stopping;
   };
@@ -126,6 +134,9 @@ async function watch(
   };
   void remote.exited.then((status) => {
     exit = status;
+    // Inside bubblewrap leftovers die with its PID namespace already (see local.ts).
+    const m = marks.mark;
+    if (m?.kind === "pgid" && m.wrapped) return;
     // Leftovers of its group would outlive the run: they are killed (a no-op for an empty group,
     // the common case). The result does not wait for that answer unless they hold the channel
     // open; the pool finishes the kill even when it is closed meanwhile.
@@ -153,46 +164,87 @@ async function watch(
   }
   if (callbackError !== undefined) throw callbackError;
   const base = endedOutcome(out, err, started, trigger);
-  if (marks.mark?.kind === "nocwd")
-    return {
-      ...base,
-      exit_code: null,
-      signal: null,
-      error: {
-        code: "SPAWN_FAILED",
-        message: `cwd ${JSON.stringify(spec.cwd)}: no such directory on ${node.name}`,
-      },
-    };
+  const mark = marks.mark;
+  if (mark?.kind === "nocwd")
+    return failed(
+      base,
+      "SPAWN_FAILED",
+      `cwd ${JSON.stringify(spec.cwd)}: no such directory on ${node.name}`,
+    );
+  if (mark?.kind === "nosandbox")
+    return failed(base, "SANDBOX_UNAVAILABLE", refusalMessage(mark.reason, node.name, spec.cwd));
   if (!exit) {
-    const pg =
-      marks.mark?.kind === "pgid" ? ` (process group ${marks.mark.pgid} on ${node.name})` : "";
-    return {
-      ...base,
-      exit_code: null,
-      signal: null,
-      error: {
-        code: "CONNECTION_LOST",
-        message: `connection to ${node.name} lost while the command was running; its outcome is unknown and it may still be running${pg}`,
-      },
-    };
+    const pg = mark?.kind === "pgid" ? mark.pgid : undefined;
+    // The kill went unanswered (or the command outlived its group) while the connection is up.
+    if (stopping && remote.alive?.() === true)
+      return failed(
+        base,
+        "KILL_UNCONFIRMED",
+        unconfirmed(node.name, pg, confirmed, trigger, pool, spec),
+      );
+    const where = pg === undefined ? "" : ` (process group ${pg} on ${node.name})`;
+    return failed(
+      base,
+      "CONNECTION_LOST",
+      `connection to ${node.name} lost while the command was running; its outcome is unknown and it may still be running${where}`,
+    );
   }
-  return { ...base, exit_code: exit.code, signal: exit.signal };
+  const status =
+    mark?.kind === "pgid" && mark.wrapped ? fromWrappedStatus(exit.code, exit.signal) : exit;
+  return { ...base, exit_code: status.code, signal: status.signal };
 }
 
-/** Kills a process group on the node (TERM, grace, KILL), never waiting longer than `boundMs`. */
+function failed(
+  base: ReturnType<typeof endedOutcome>,
+  code: ErrorCode,
+  message: string,
+): ExecOutcome {
+  return { ...base, exit_code: null, signal: null, error: { code, message } };
+}
+
+/** What is known when a kill was not confirmed on a live connection. */
+function unconfirmed(
+  node: string,
+  pgid: number | undefined,
+  confirmed: boolean | undefined,
+  trigger: { timedOut: boolean; canceled: boolean },
+  pool: SshPool,
+  spec: RunSpec,
+): string {
+  const why = trigger.timedOut
+    ? "after its timeout"
+    : trigger.canceled
+      ? "on cancel"
+      : "after it ended";
+  const s = Math.round(answerBoundMs(pool, spec) / 1000);
+  const what =
+    pgid === undefined
+      ? `the command had to be stopped ${why}, but its process group was never reported (no status line), so nothing on ${node} could be killed`
+      : confirmed === true
+        ? `${node} confirmed that process group ${pgid} is gone, but the command did not end within ${s} s (did it leave its process group?)`
+        : `TERM, then KILL, were requested for process group ${pgid} on ${node} ${why}, but no confirmation came within ${s} s`;
+  return `${what}; the connection is alive. The command's outcome is unknown and it may still be running.`;
+}
+
+/**
+ * Kills a process group on the node (TERM, grace, KILL), never waiting longer than `boundMs`.
+ * True when the node confirmed the group gone, false when that did not happen in time.
+ */
 export async function killGroup(
   node: NodeConfig,
   pool: SshPool,
   pgid: number,
   graceMs: number,
   boundMs: number,
-): Promise<void> {
+): Promise<boolean> {
   const abort = new AbortController();
   const work = pool
     .killGroup(node, pgid, graceMs, abort.signal)
     .then(() => true)
-    .catch(() => true); // a node we cannot reach has nothing we could kill
-  if ((await withTimeout(work, boundMs)) === undefined) abort.abort();
+    .catch(() => false);
+  const done = await withTimeout(work, boundMs);
+  if (done === undefined) abort.abort();
+  return done === true;
 }
 
 function notStarted(started: number, code?: ErrorCode, message?: string): ExecOutcome {

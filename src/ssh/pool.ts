@@ -90,13 +90,15 @@ export class SshPool {
    * Sends `command` to the node on a pooled connection and returns the running process. Failures before
    * the command was sent are retried `retries` times with backoff; afterwards they surface as
    * UNREACHABLE (or AUTH_FAILED / HOST_KEY_CHANGED, which are not retried). A possibly sent
-   * command is never re-sent: that surfaces as CONNECTION_LOST.
+   * command is never re-sent: that surfaces as CONNECTION_LOST. Waiting for a free session ends
+   * at `sessionDeadline` (performance.now() ms) with NODE_BUSY.
    */
   async exec(
     node: NodeConfig,
     command: string,
     kind: ChannelKind = "run",
     signal?: AbortSignal,
+    opts: { sessionDeadline?: number } = {},
   ): Promise<RemoteProcess> {
     let last: Error | undefined;
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
@@ -113,7 +115,7 @@ export class SshPool {
         const conn = await raceAbort(this.ready(node, slot), signal);
         this.touch(slot, conn);
         try {
-          const remote = await conn.exec(command, kind, signal);
+          const remote = await conn.exec(command, kind, signal, opts.sessionDeadline);
           void remote.closed.then(unclaim);
           return remote;
         } finally {

@@ -18,4 +18,6 @@ export interface RemoteProcess {
   exited: Promise<ExitStatus>;
   /** Resolves when the channel is closed (after its output ended), for whatever reason. */
   closed: Promise<void>;
+  /** Is the connection that carries the channel still up (a kill's silence then means something)? */
+  alive?: () => boolean;
 }

@@ -75,7 +75,7 @@ export function createTaskApi(
       return summary;
     },
     async status(id) {
-      return taskView(refreshed(tasks, getTask(tasks, id)));
+      return taskView(await refreshed(tasks, getTask(tasks, id)));
     },
     async wait(id, timeoutMs, signal) {
       const row = await waitForTask(tasks, id, { timeoutMs, signal });
@@ -91,7 +91,7 @@ export function createTaskApi(
       return taskView(await cancelTask(tasks, id));
     },
     async output(id, o) {
-      const row = refreshed(tasks, getTask(tasks, id));
+      const row = await refreshed(tasks, getTask(tasks, id));
       const files = outputOf(tasks, row);
       const page = readOutputPage(files[o.stream], o.offset, o.maxBytes);
       const page2: TaskOutputPage = {

@@ -2,7 +2,7 @@
 // process group on whichever node it runs), then wait a bounded time for the task to end.
 import { ClusterError } from "../errors.ts";
 import { adoptable } from "./adopt.ts";
-import { interrupt, runnerGone } from "./housekeeping.ts";
+import { reapAndInterrupt, runnerGone } from "./housekeeping.ts";
 import type { Tasks } from "./open.ts";
 import { isFinished } from "./state.ts";
 import type { TaskRow } from "./store.ts";
@@ -32,9 +32,9 @@ export async function cancelTask(
     );
   if (runnerGone(row)) {
     // A batch job still runs without its runner: a new one takes over, sees the cancel request
-    // and scancels the job. Anything else had nobody left to stop.
+    // and scancels the job. Anything else: its process group is killed wherever it still runs.
     if (!(adoptable(row) && tasks.adopt(row))) {
-      interrupt(tasks.store, tasks.audit, row);
+      await reapAndInterrupt(tasks, row);
       return getTask(tasks, id);
     }
     return waitForTask(tasks, id, { timeoutMs: opts.waitMs ?? cancelWaitMs(tasks) });

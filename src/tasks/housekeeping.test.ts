@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
-import { auditLines, type TempSetup, tempSetup } from "../../test/tasks/helpers.ts";
+import { liveProcesses, uniqueSleep, waitGone } from "../../test/helpers/procs.ts";
+import { auditLines, eventually, type TempSetup, tempSetup } from "../../test/tasks/helpers.ts";
+import { TASK_ENV } from "../exec/reap-script.ts";
 import { toRunResult } from "../exec/result.ts";
 import { pruneExpired, sweepInterrupted } from "./housekeeping.ts";
 import { processIdentity } from "./liveness.ts";
@@ -60,6 +62,7 @@ describe("interrupted tasks", () => {
 
     forgetOpenedTasks(); // openTasks does the sweep, as every verb and server start does
     const tasks = openTasks(s.config);
+    await tasks.ready;
     const state = (id: string) => tasks.store.get(id)?.state;
     expect(["alive", "dead", "reused", "fresh", "orphan", "ended"].map(state)).toEqual([
       "running",
@@ -73,8 +76,52 @@ describe("interrupted tasks", () => {
     const ends = auditLines(s.stateDir).filter((l) => l.event === "end");
     expect(ends.map((l) => l.task_id).sort()).toEqual(["dead", "orphan", "reused"]);
     // a second sweep finds nothing new and writes nothing twice
-    expect(sweepInterrupted(tasks)).toEqual([]);
+    expect(await sweepInterrupted(tasks)).toEqual([]);
     expect(auditLines(s.stateDir).length).toBe(3);
+  });
+
+  test("a dead runner's process group is killed before the task is marked, and the kill recorded; a reused group id is left alone", async () => {
+    const mine = uniqueSleep();
+    const other = uniqueSleep();
+    const group = Bun.spawn(["sh", "-c", `sleep ${mine} & sleep ${mine}`], {
+      detached: true,
+      env: { ...process.env, [TASK_ENV]: "orphaned" },
+    });
+    const foreign = Bun.spawn(["sleep", other], { detached: true });
+    try {
+      await eventually(() => (liveProcesses(mine).length >= 2 ? true : undefined), 5000, "sleeps");
+      const store = TaskStore.open(s.stateDir);
+      const dead = { pid: await deadPid(), identity: null };
+      store.started(rec("orphaned"), dead);
+      store.setGroup("orphaned", { pgid: group.pid, node: null });
+      store.started(rec("reused"), dead);
+      store.setGroup("reused", { pgid: foreign.pid, node: null });
+      store.started(rec("far"), dead);
+      store.setGroup("far", { pgid: 4242, node: "n9" });
+
+      forgetOpenedTasks();
+      const tasks = openTasks(s.config); // the default killer: this machine's groups only
+      await tasks.ready;
+      expect(await waitGone(mine)).toEqual([]);
+      expect(tasks.store.get("orphaned")).toMatchObject({
+        state: "interrupted",
+        group_kill: `process group ${group.pid} on this machine was killed (TERM, then KILL after 2 s if still alive)`,
+      });
+      expect(tasks.store.get("orphaned")?.error_message).toEndWith(
+        `; process group ${group.pid} on this machine was killed (TERM, then KILL after 2 s if still alive)`,
+      );
+      expect(liveProcesses(other)).toHaveLength(1);
+      expect(tasks.store.get("reused")?.group_kill).toContain("was left alone");
+      expect(tasks.store.get("far")?.group_kill).toBe(
+        "process group 4242 on n9 was not killed: this process cannot reach nodes",
+      );
+    } finally {
+      for (const p of [group, foreign]) {
+        try {
+          process.kill(-p.pid, "SIGKILL");
+        } catch {}
+      }
+    }
   });
 });
 

@@ -78,6 +78,11 @@ export function createTaskRecorder(
         ),
       );
     },
+    group(task_id, group) {
+      guard(`the process group of task ${task_id} in the task store`, () =>
+        store.setGroup(task_id, group),
+      );
+    },
     output: storage
       ? (id) => {
           // Without the directory the first write fails, and finished() reports it.

@@ -5,6 +5,7 @@
 import type { BatchOptions, OutputStream } from "../exec/executor.ts";
 import type { RunResult } from "../exec/result.ts";
 import type { ExplicitRequirements } from "../routing/requirements.ts";
+import type { SandboxLevel } from "../sandbox/levels.ts";
 
 export type Requester = "cli" | "mcp-stdio" | "mcp-http";
 
@@ -17,6 +18,8 @@ export interface RunRequest {
   /** Seconds the command may run; 0 or less: its deadline passed before it started. */
   timeoutS?: number;
   cwd?: string;
+  /** The OS sandbox this run asks for; it may only tighten the node's own setting. */
+  sandbox?: SandboxLevel;
   requester: Requester;
   /** A pre-assigned id (background tasks are created before they run); otherwise a new one. */
   task_id?: string;
@@ -61,6 +64,11 @@ export interface RunRecorder {
     route_reason: string;
     started_at: number;
   }): void;
+  /**
+   * The run's process group is known (before its output): `node` null means this machine. Kept so
+   * that a sweep can kill the group should this process die.
+   */
+  group?(task_id: string, group: { pgid: number; node: string | null }): void;
   /**
    * Where the run's output is kept (the task's files), asked for once after started(). finished()
    * completes it. A recorder without storage has none.

@@ -92,6 +92,7 @@ async function execute(
     // from the job's output files, read again from the start).
     started: (rec) => (opts.resume ? undefined : tasks.recorder.started(rec)),
     output: tasks.recorder.output?.bind(tasks.recorder),
+    group: (taskId, group) => tasks.recorder.group?.(taskId, group),
     finished: (result, meta) => {
       ended = { result: opts.resume ? resumedRoute(result, opts.resume) : result, meta };
     },

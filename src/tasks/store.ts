@@ -13,11 +13,13 @@ export class TaskStore {
   /** The two writes of every run, prepared once (db.query would look them up by text each time). */
   private readonly startStmt: Statement;
   private readonly finishStmt: Statement;
+  private readonly groupStmt: Statement;
 
   constructor(readonly db: Database) {
     migrate(db);
     this.startStmt = db.prepare(START_SQL);
     this.finishStmt = db.prepare(FINISH_SQL);
+    this.groupStmt = db.prepare("UPDATE tasks SET pgid = $pgid, pgid_node = $node WHERE id = $id");
   }
 
   /**
@@ -171,6 +173,13 @@ export class TaskStore {
     this.defer(() => this.startStmt.run(row));
   }
 
+  /** The run's process group is known: where to find it should its runner die. */
+  setGroup(id: string, group: { pgid: number; node: string | null }): void {
+    // Queued behind the run's start row (same flush, within this turn of the event loop).
+    const row = { id, pgid: group.pgid, node: group.node };
+    this.defer(() => this.groupStmt.run(row));
+  }
+
   /**
    * A run ended, however it ended. Returns the state it was given. `outputBytes`: the size of its
    * stored output files.
@@ -205,16 +214,25 @@ export class TaskStore {
     return state;
   }
 
-  /** Marks a task whose runner is gone; false when it had finished meanwhile. */
-  markInterrupted(id: string, message: string, at = Date.now()): boolean {
+  /**
+   * Marks a task whose runner is gone, with what was done to its process group (if anything);
+   * false when it had finished meanwhile.
+   */
+  markInterrupted(
+    id: string,
+    message: string,
+    groupKill: string | null = null,
+    at = Date.now(),
+  ): boolean {
     this.flush();
     const r = this.db
       .query(
         `UPDATE tasks SET state = 'interrupted', error_code = 'TASK_INTERRUPTED', error_message = $message,
-           finished_at = $at, duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE $at - started_at END
+           group_kill = $kill, finished_at = $at,
+           duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE $at - started_at END
          WHERE id = $id AND state IN ('queued', 'running')`,
       )
-      .run({ id, message, at });
+      .run({ id, message, kill: groupKill, at });
     return r.changes > 0;
   }
 

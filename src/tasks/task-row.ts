@@ -39,6 +39,12 @@ export interface TaskRow {
   runner_identity: string | null;
   claimed: boolean;
   cancel_requested: boolean;
+  /** The run's process group, recorded as soon as it is known; null before (or never started). */
+  pgid: number | null;
+  /** Where that group is: a node reached over SSH, or null for this machine (the runner's). */
+  pgid_node: string | null;
+  /** What the sweep did to the group after the runner died ("process group … was killed", …). */
+  group_kill: string | null;
   /**
    * A batch job (Slurm) that runs the task: its state lives in the scheduler, so the task outlives
    * its runner — a new runner follows the job (tasks/adopt.ts). null for every other task.
@@ -82,7 +88,10 @@ CREATE TABLE IF NOT EXISTS tasks (
   runner_identity TEXT,
   claimed INTEGER NOT NULL DEFAULT 0,
   cancel_requested INTEGER NOT NULL DEFAULT 0,
-  job TEXT
+  job TEXT,
+  pgid INTEGER,
+  pgid_node TEXT,
+  group_kill TEXT
 );
 CREATE INDEX IF NOT EXISTS tasks_unfinished ON tasks(state) WHERE state IN ('queued', 'running');
 CREATE INDEX IF NOT EXISTS tasks_finished_at ON tasks(finished_at);
@@ -94,6 +103,9 @@ const ADDED_COLUMNS: [string, string][] = [
   ["output_bytes", "INTEGER"],
   ["output_pruned", "INTEGER NOT NULL DEFAULT 0"],
   ["job", "TEXT"],
+  ["pgid", "INTEGER"],
+  ["pgid_node", "TEXT"],
+  ["group_kill", "TEXT"],
 ];
 
 /** Creates the table, or brings an older one up to date (SQLite adds columns in place). */

@@ -25,6 +25,11 @@ export interface TaskView {
   error?: { code: string; message: string; rule?: string };
   stdout_path: string | null;
   stderr_path: string | null;
+  /**
+   * The run's process group (node null: the runner's machine), recorded as soon as it was known;
+   * `kill`: what the sweep did to it after its runner died.
+   */
+  process_group?: { pgid: number; node: string | null; kill?: string };
   /** The Slurm job that runs it (a background task on a slurm node), with its last known state. */
   job?: JobRef;
 }
@@ -60,6 +65,15 @@ export function taskView(row: TaskRow): TaskView {
       : {}),
     stdout_path: row.stdout_path,
     stderr_path: row.stderr_path,
+    ...(row.pgid !== null
+      ? {
+          process_group: {
+            pgid: row.pgid,
+            node: row.pgid_node,
+            ...(row.group_kill ? { kill: row.group_kill } : {}),
+          },
+        }
+      : {}),
     ...(row.job ? { job: row.job } : {}),
   };
 }

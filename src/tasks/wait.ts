@@ -19,7 +19,7 @@ export async function waitForTask(
   const done = opts.until ?? ((r: TaskRow) => isFinished(r.state));
   let interval = FIRST_POLL_MS;
   for (;;) {
-    const row = refreshed(tasks, getTask(tasks, id));
+    const row = await refreshed(tasks, getTask(tasks, id));
     const left = deadline - performance.now();
     if (done(row) || isFinished(row.state) || left <= 0 || opts.signal?.aborted) return row;
     await sleep(Math.min(interval, left), opts.signal);

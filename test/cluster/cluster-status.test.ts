@@ -103,6 +103,8 @@ describe("cluster-status", () => {
         ]),
       );
       expect(n1?.capabilities).toEqual(["docker", "compilation"]);
+      // The probe (the POSIX script: the nodes have no binary) found bubblewrap there.
+      expect(n1).toMatchObject({ sandbox: "bwrap", sandbox_level: "off" });
       expect(Date.now() - Date.parse(n1?.sampled_at ?? "")).toBeLessThan(ms + 1000);
       await calm();
     },
@@ -271,10 +273,11 @@ describe("cluster-status", () => {
       expect(r.code).toBe(0);
       const [header, ...rows] = r.stdout.trim().split("\n");
       expect(header).toMatch(
-        /^NODE\s+STATUS\s+CPU%\s+MEM%\s+LOAD\s+CORES\s+OS\/ARCH\s+CAPABILITIES\s+TRANSPORT\s+ADDRESS \(VIA\)\s+AGE\s+LAST ERROR \/ NOTES$/,
+        /^NODE\s+STATUS\s+CPU%\s+MEM%\s+LOAD\s+CORES\s+OS\/ARCH\s+CAPABILITIES\s+SANDBOX\s+TRANSPORT\s+ADDRESS \(VIA\)\s+AGE\s+LAST ERROR \/ NOTES$/,
       );
+      // Detected tools (bwrap is one) follow the configured capabilities, marked with +.
       expect(rows[0]).toMatch(
-        /^n1\s+healthy\s.*docker,compilation\s+ssh2\s+10\.250\.0\.11 \(cache: fallback, \d+(\.\d)?s\)/,
+        /^n1\s+healthy\s.*docker,compilation(,\+[\w.+-]+)*\s+bwrap\s+ssh2\s+10\.250\.0\.11 \(cache: fallback, \d+(\.\d)?s\)/,
       );
       // The footer, then each remote node's transport and why.
       expect(rows.slice(-4)).toEqual([

@@ -72,6 +72,37 @@ describe("agent session", () => {
     expect(await waitGone(b)).toEqual([]);
   }, 30_000);
 
+  test("the run frame carries the sandbox to the node's executor; the group comes back; the caller's own cwd and env stay here", async () => {
+    const probe =
+      "test -w /etc && echo etc-writable || echo etc-readonly; echo pg=$(ps -o pgid= -p $$ | tr -d ' '); pwd; echo \"v=$CX_FRONT_ONLY\"";
+    const base = { timeoutMs: 20_000, outputLimit: 4096, killGraceMs: 500 };
+    // What a front of the background process gives: meant for runs on the controller only.
+    const local = { cwd: "/nonexistent-front-cwd", env: { CX_FRONT_ONLY: "leaked" } };
+    const groups: number[] = [];
+    const onGroup = (g: { pgid: number; local: boolean }) => {
+      expect(g.local).toBe(false);
+      groups.push(g.pgid);
+    };
+    const boxed = await agent.session.run({
+      ...base,
+      command: probe,
+      local,
+      onGroup,
+      sandbox: { level: "system", writable: [] },
+    });
+    const plain = await agent.session.run({ ...base, command: probe, local, onGroup });
+    expect(boxed.exit_code).toBe(0);
+    expect(plain.exit_code).toBe(0);
+    // Run as root: only the sandbox makes /etc read-only (the unsandboxed run is the control).
+    expect(boxed.stdout).toStartWith("etc-readonly\n");
+    expect(plain.stdout).toStartWith("etc-writable\n");
+    const [, pg, cwd, v] = plain.stdout.trim().split("\n");
+    expect(pg).toBe(`pg=${groups[1]}`);
+    expect(cwd).toBe(process.cwd()); // the agent's own directory, not the front's
+    expect(v).toBe("v=");
+    expect(groups).toHaveLength(2);
+  }, 30_000);
+
   test("a peer of another protocol version is refused by the client", async () => {
     // A fake agent that answers hello with protocol 999, then waits for its channel to close.
     // Noise first, as a login shell's rc files may print: it is skipped up to the agent's first line.

@@ -34,6 +34,8 @@ export interface ContractOptions {
    * an adapter that may queue its runs gives the cases room.
    */
   timeoutMs?: number;
+  /** Spec fields every case gets (a sandbox: the same contract must hold inside it). */
+  base?: Partial<RunSpec>;
 }
 
 /** Every case of the contract, by name (for the adapters' notApplicable lists). */
@@ -44,7 +46,7 @@ export function executorContract(
   adapter: () => ContractAdapter,
   opts: ContractOptions = {},
 ): void {
-  const base = { ...BASE, timeoutMs: opts.timeoutMs ?? BASE.timeoutMs };
+  const base = { ...BASE, ...opts.base, timeoutMs: opts.timeoutMs ?? BASE.timeoutMs };
   const run = (command: string, extra: Partial<RunSpec> = {}, o: Partial<RecordedRun> = {}) =>
     adapter().run({ spec: spec(command, extra, base), ...o });
   const skipped = opts.notApplicable ?? {};
@@ -153,6 +155,24 @@ export function executorContract(
         );
         expect(r.outcome.canceled).toBe(true);
         expect(r.outcome.signal).toBe("SIGKILL");
+        expect(await waitGone(s)).toEqual([]);
+      },
+      T,
+    );
+
+    test(
+      "TERM comes first: a trap gets the grace period to clean up",
+      async () => {
+        const s = uniqueSleep();
+        const r = await run(
+          `trap 'sleep 0.2; echo cleaned; exit 9' TERM; echo armed; sleep ${s} & wait`,
+          { killGraceMs: 5000 },
+          { cancelOn: "armed" },
+        );
+        expect(r.outcome.canceled).toBe(true);
+        expect(r.outcome.stdout).toBe("armed\ncleaned\n");
+        expect(r.outcome).toMatchObject({ exit_code: 9, signal: null });
+        expect(r.ms).toBeLessThan(4000);
         expect(await waitGone(s)).toEqual([]);
       },
       T,

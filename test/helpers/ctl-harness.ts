@@ -69,7 +69,14 @@ export function startHarness(
   cluster: TestCluster,
   env: Record<string, string>,
   poolOverrides: Partial<
-    Record<"idleTimeoutMs" | "keepaliveIntervalMs" | "keepaliveCountMax" | "maxConnections", number>
+    Record<
+      | "idleTimeoutMs"
+      | "keepaliveIntervalMs"
+      | "keepaliveCountMax"
+      | "maxConnections"
+      | "runSessions",
+      number
+    >
   > & { agents?: boolean } = {},
 ): Harness {
   const argv = [process.execPath, HARNESS, cluster.configPath, JSON.stringify(poolOverrides)];

@@ -130,6 +130,36 @@ describe("remote wrapper", () => {
     expect(r.stdout).toBe('/tmp|it\'s "$(not run)" `nor this`|a\nb\n');
   });
 
+  test("sandboxed: the pgbw status line, the same group, exit codes and signals as bwrap reports them", async () => {
+    const box = { level: "workspace" as const, writable: [] };
+    const r = await viaLoginShell(
+      "/bin/sh",
+      { command: "ps -o pgid= -p $$ >/dev/null; echo in; exit 42", cwd: "/tmp", sandbox: box },
+      true,
+    );
+    expect(r.mark).toEqual({ kind: "pgid", pgid: r.pid, wrapped: true });
+    expect([r.stdout, r.stderr, r.proc.exitCode]).toEqual(["in\n", "", 42]);
+    // bwrap turns a death by signal into 128 + N; the executors read it back (signals.ts).
+    const killed = await viaLoginShell(
+      "/bin/sh",
+      { command: "kill -USR1 $$", sandbox: box, cwd: "/tmp" },
+      true,
+    );
+    expect(killed.proc.exitCode).toBe(128 + 10);
+  });
+
+  test("sandboxed in a system directory: the nosb status line, nothing runs", async () => {
+    const box = { level: "workspace" as const, writable: [] };
+    const r = await viaLoginShell(
+      "/bin/sh",
+      { command: "echo ran", cwd: "/etc", sandbox: box },
+      true,
+    );
+    expect(r.mark).toEqual({ kind: "nosandbox", reason: 2 });
+    expect(r.stdout).toBe("");
+    expect(r.proc.exitCode).toBe(126);
+  });
+
   test("a missing cwd gives the nocd status line and runs nothing", async () => {
     const r = await viaLoginShell("/bin/sh", { command: "echo ran", cwd: "/no/such/dir" }, true);
     expect(r.mark).toEqual({ kind: "nocwd" });

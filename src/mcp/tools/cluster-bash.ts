@@ -10,6 +10,7 @@ import {
   requiresCapabilities,
   requiresOs,
   runOrTaskOutput,
+  sandbox,
   timeoutSeconds,
   toRequirements,
 } from "../schemas.ts";
@@ -34,6 +35,7 @@ export function registerClusterBashTool(server: McpServer, deps: McpDeps): void 
         requires_capabilities: requiresCapabilities.optional(),
         timeout_seconds: timeoutSeconds.optional(),
         cwd: cwd.optional(),
+        sandbox: sandbox.optional(),
         background: background.optional(),
       }),
       outputSchema: runOrTaskOutput.shape,
@@ -45,6 +47,7 @@ export function registerClusterBashTool(server: McpServer, deps: McpDeps): void 
         requirements: toRequirements(args),
         timeoutS: args.timeout_seconds,
         cwd: args.cwd,
+        sandbox: args.sandbox,
         requester: deps.requester,
       };
       if (args.background) return startTaskResult(deps, req);

@@ -12,6 +12,8 @@ const nodeStatus = z.looseObject({
   os: z.string().nullable(),
   arch: z.string().nullable(),
   capabilities: z.array(z.string()),
+  sandbox: z.string().nullable(),
+  sandbox_level: z.string(),
   capabilities_configured: z.array(z.string()).optional(),
   capabilities_detected: z.array(z.string()).nullable().optional(),
   address: z.string().nullable(),
@@ -31,7 +33,8 @@ export function registerClusterStatusTool(server: McpServer, deps: McpDeps): voi
       description:
         "Lists every node with its health (healthy, degraded = over a load threshold, unreachable, unknown), " +
         "CPU %, memory %, 1-minute load, cores, os/arch, capabilities (configured, and detected on the node: " +
-        "tools on its PATH such as docker, podman, kubectl, ollama, nvidia-smi → gpu), address and how it was " +
+        "tools on its PATH such as docker, podman, kubectl, ollama, nvidia-smi → gpu), sandbox (bwrap, sandbox-exec " +
+        "or none, and the node's sandbox level), address and how it was " +
         "resolved, its transport (ssh2, openssh or local) and why, whether runs go through its resident agent, and when it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
         "why a command was routed where it was.",
       inputSchema: {},
@@ -44,7 +47,7 @@ export function registerClusterStatusTool(server: McpServer, deps: McpDeps): voi
         const s = n as z.infer<typeof nodeStatus>;
         const configured = s.capabilities_configured ?? s.capabilities;
         const caps = s.capabilities.map((c) => (configured.includes(c) ? c : `${c} (detected)`));
-        return `${name}${name === report.local_node ? " (local)" : ""}: ${s.status}, cpu ${s.cpu_percent ?? "?"}%, mem ${s.memory_percent ?? "?"}%, load ${s.load_1m ?? "?"}, ${s.os ?? "?"}/${s.arch ?? "?"} [${caps.join(", ")}]`;
+        return `${name}${name === report.local_node ? " (local)" : ""}: ${s.status}, cpu ${s.cpu_percent ?? "?"}%, mem ${s.memory_percent ?? "?"}%, load ${s.load_1m ?? "?"}, ${s.os ?? "?"}/${s.arch ?? "?"} [${caps.join(", ")}], sandbox ${s.sandbox ?? "?"}${s.sandbox_level === "off" ? "" : ` (${s.sandbox_level})`}`;
       });
       return { content: [{ type: "text", text: lines.join("\n") }], structuredContent: report };
     },

@@ -9,6 +9,7 @@ import {
   expected,
   params,
   runOrTaskOutput,
+  sandbox,
   timeoutSeconds,
 } from "../schemas.ts";
 import { runForTool, startTaskResult } from "./result.ts";
@@ -30,6 +31,7 @@ export function registerOffloadToTool(server: McpServer, deps: McpDeps): void {
           .describe("Node name"),
         timeout_seconds: timeoutSeconds.optional(),
         cwd: cwd.optional(),
+        sandbox: sandbox.optional(),
         background: background.optional(),
       }),
       outputSchema: runOrTaskOutput.shape,
@@ -41,6 +43,7 @@ export function registerOffloadToTool(server: McpServer, deps: McpDeps): void {
         node: args.node_id,
         timeoutS: args.timeout_seconds,
         cwd: args.cwd,
+        sandbox: args.sandbox,
         requester: deps.requester,
       };
       if (args.background) return startTaskResult(deps, req);

@@ -14,6 +14,7 @@ import {
   requiresArch,
   requiresCapabilities,
   requiresOs,
+  sandbox,
   sizedRunResult,
   timeoutSeconds,
   toRequirements,
@@ -75,6 +76,7 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
         timeout_seconds: timeoutSeconds
           .optional()
           .describe("Deadline for the whole batch, in seconds"),
+        sandbox: sandbox.optional().describe("The OS sandbox for every command (see cluster_bash)"),
       }),
       outputSchema: { results: z.array(sizedRunResult) },
       annotations: { destructiveHint: true, openWorldHint: true, readOnlyHint: false },
@@ -104,7 +106,10 @@ export function registerParallelExecuteTool(server: McpServer, deps: McpDeps): v
           const left = deadline === undefined ? undefined : (deadline - Date.now()) / 1000;
           const count = counting(progress.onOutput);
           written[i] = count.written;
-          return deps.run({ ...req, timeoutS: left }, { signal, onOutput: count.onOutput });
+          return deps.run(
+            { ...req, timeoutS: left, sandbox: args.sandbox },
+            { signal, onOutput: count.onOutput },
+          );
         });
         const failed = results.filter(runFailed).length;
         const items = results.map((r, i) => ({

@@ -35,6 +35,9 @@ export const taskViewShape = {
   error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
   stdout_path: z.string().nullable(),
   stderr_path: z.string().nullable(),
+  process_group: z
+    .object({ pgid: z.number(), node: z.string().nullable(), kill: z.string().optional() })
+    .optional(),
   job: z
     .looseObject({
       scheduler: z.string(),
