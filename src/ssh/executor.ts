@@ -77,6 +77,14 @@ async function watch(
 ): Promise<ExecOutcome> {
   const { channel, closed } = remote;
   channel.end(); // EOF on stdin: the command reads nothing, as locally (stdin ignored)
+  // ssh2 emits the channel's close once stdout has ended, not stderr: stderr paused for
+  // backpressure may still hold data then. Its end (or close) says everything was delivered.
+  const stderrDone = new Promise<void>((r) => {
+    channel.stderr.once("end", r);
+    channel.stderr.once("close", r);
+  });
+  let channelClosed = false;
+  void closed.then(() => (channelClosed = true));
   const out = new CappedOutput(spec.outputLimit);
   const err = new CappedOutput(spec.outputLimit);
   const marks = new MarkReader();
@@ -156,6 +164,7 @@ async function watch(
       await stopping;
       await withTimeout(closed, answerBoundMs(pool, spec));
     }
+    if (channelClosed) await withTimeout(stderrDone, answerBoundMs(pool, spec));
   } finally {
     trigger.dispose();
     channel.removeAllListeners("data");

@@ -137,6 +137,29 @@ describe("run --node", () => {
   );
 
   test(
+    "a slow reader still gets every piece of stderr written just before the exit",
+    async () => {
+      // ssh2 closes the channel once stdout has ended, while stderr, paused for the slow reader,
+      // may still hold pieces: they must not be lost (sudo writes its messages that way).
+      const cmd =
+        "printf 'a ' >&2; sleep 0.02; printf 'b ' >&2; sleep 0.02; printf 'c' >&2; exit 3";
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          harness.run("n1", {
+            spec: { command: cmd, timeoutMs: 30_000, outputLimit: 4096, killGraceMs: 1000 },
+            slowReaderMs: 300,
+          }),
+        ),
+      );
+      for (const a of answers) {
+        expect(a.outcome).toMatchObject({ exit_code: 3, stderr: "a b c" });
+        expect(a.streamed?.stderr).toBe(5);
+      }
+    },
+    T,
+  );
+
+  test(
     "with ssh_connections_per_node = 1, 20 concurrent runs all succeed over one connection (MaxSessions is 10)",
     async () => {
       const one = startHarness(c, env, { maxConnections: 1 });
