@@ -2,6 +2,8 @@
 // with its stdin/stdout as the channel (the framed protocol, the agent's own process-group runs).
 // The ssh-reached agent gets the same suite in agent-ssh.test.ts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentSession } from "../../src/agent/client.ts";
 import { processChannel } from "../../src/agent/process-channel.ts";
@@ -102,6 +104,69 @@ describe("agent session", () => {
     expect(v).toBe("v=");
     expect(groups).toHaveLength(2);
   }, 30_000);
+
+  test("samples are pushed on the interval asked for, unrequested; the agent listens on no socket", async () => {
+    const own = startAgent();
+    try {
+      await own.session.start(100, 30_000);
+      expect(own.session.latest).toBeUndefined(); // nothing asked for yet
+      for (let i = 0; i < 300 && !own.session.latest; i++) await Bun.sleep(20);
+      const first = own.session.latest;
+      expect((first?.value as { cores: number } | undefined)?.cores).toBeGreaterThan(0);
+      for (let i = 0; i < 300 && own.session.latest === first; i++) await Bun.sleep(20);
+      expect(own.session.latest).not.toBe(first); // pushed again, still unrequested
+      // Every socket of the agent's (if any) against the listening ones of this namespace.
+      const fds = readdirSync(`/proc/${own.proc.pid}/fd`).map((fd) => {
+        try {
+          return readlinkSync(`/proc/${own.proc.pid}/fd/${fd}`);
+        } catch {
+          return "";
+        }
+      });
+      const mine = new Set(fds.map((l) => /^socket:\[(\d+)\]$/.exec(l)?.[1]).filter(Boolean));
+      const listening = new Set<string>();
+      for (const f of ["tcp", "tcp6", "udp", "udp6"]) {
+        const rows = readFileSync(`/proc/net/${f}`, "utf8").trim().split("\n").slice(1);
+        for (const r of rows) {
+          const c = r.trim().split(/\s+/);
+          if (c[3] === "0A" || f.startsWith("udp")) listening.add(c[9] as string);
+        }
+      }
+      for (const r of readFileSync("/proc/net/unix", "utf8").trim().split("\n").slice(1)) {
+        const c = r.trim().split(/\s+/);
+        if (c[3] === "00010000") listening.add(c[6] as string); // __SO_ACCEPTCON: listening
+      }
+      expect([...mine].filter((i) => listening.has(i as string))).toEqual([]);
+    } finally {
+      own.session.close();
+      await own.proc.exited;
+    }
+  }, 30_000);
+
+  test("backpressure is per run: a reader that stops taking output stops that command, not the others", async () => {
+    const marker = join(tmpdir(), `ce-agent-bp-${process.pid}-${Date.now()}`);
+    let release: () => void = () => {};
+    const stalled = new Promise<void>((r) => (release = r));
+    let taken = 0;
+    const base = { timeoutMs: 30_000, outputLimit: 1024, killGraceMs: 500 };
+    // 20 MB, five times the run's window: without credit the command blocks on its pipe.
+    const slow = agent.session.run({
+      ...base,
+      command: `head -c 20000000 /dev/zero; touch ${marker}`,
+      onOutput: async (_s, chunk) => {
+        await stalled;
+        taken += chunk.length;
+      },
+    });
+    const other = await agent.session.run({ ...base, command: "sleep 0.5; echo other" });
+    expect(other).toMatchObject({ exit_code: 0, stdout: "other\n" });
+    expect(existsSync(marker)).toBe(false); // still blocked writing
+    release();
+    expect((await slow).exit_code).toBe(0);
+    expect(taken).toBe(20_000_000);
+    expect(existsSync(marker)).toBe(true);
+    rmSync(marker, { force: true });
+  }, 60_000);
 
   test("a peer of another protocol version is refused by the client", async () => {
     // A fake agent that answers hello with protocol 999, then waits for its channel to close.
