@@ -122,7 +122,14 @@ export function startHarness(
     stats: (node) => ask("stats", { op: "stats", node }),
     agent: (node) => ask("agent", { op: "agent", node }),
     close: async () => {
-      if (!exited) await ask("closed", { op: "close" }).catch(() => {});
+      // Bounded: a harness that cannot close in time is killed (its connections die with it).
+      let bound: ReturnType<typeof setTimeout> | undefined;
+      if (!exited)
+        await Promise.race([
+          ask("closed", { op: "close" }).catch(() => {}),
+          new Promise<void>((r) => (bound = setTimeout(r, 20_000))),
+        ]);
+      clearTimeout(bound);
       stdin.end();
       const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
       await proc.exited;
