@@ -1,9 +1,9 @@
 // What the OS sandbox costs per run: `true` plain vs inside bubblewrap (system, workspace), locally
-// through the local executor and on a node of a netns test cluster through the ssh pool (root
-// needed for the cluster; --local-only skips it). Variants are interleaved run by run, so that the
+// through the local executor and on a node of a netns test cluster through the ssh pool and the
+// openssh transport (root needed for the cluster; --local-only skips it). Variants are interleaved run by run, so that the
 // load of a shared machine falls on all of them alike; prints medians, the overhead and the ratio.
 //   bun scripts/bench/sandbox.ts [--runs N] [--local-only] [--json]
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -24,6 +24,8 @@ interface Report {
   /** bwrap itself (its smallest sandbox around `true`) against spawning `true`. */
   raw: { spawn_true: number; bwrap_true: number };
   remote?: Medians;
+  /** The same node over the openssh transport (ControlMaster, the reporting wrapper). */
+  remote_openssh?: Medians;
 }
 
 const median = (xs: number[]) => {
@@ -83,21 +85,38 @@ async function local(runs: number): Promise<Pick<Report, "local" | "raw">> {
   }
 }
 
-/** Inside the controller namespace: the ssh executor against n1 (user cetest, its home as cwd). */
+/**
+ * Inside the controller namespace: the ssh executor against n1 (user cetest, its home as cwd),
+ * then the openssh one (its config forces the transport).
+ */
 async function remoteInner(configPath: string, runs: number): Promise<void> {
   const config = loadConfig({ configPath });
   const pool = new SshPool(poolOptionsFrom(config));
+  let ssh2: Medians;
   try {
     const exec = createExecutorFor("n1", config, { pool });
-    const medians = await interleaved(runs, VARIANTS, runner(exec, "/home/cetest"));
-    process.stdout.write(`${JSON.stringify(medians)}\n`);
+    ssh2 = await interleaved(runs, VARIANTS, runner(exec, "/home/cetest"));
   } finally {
     await pool.close();
   }
+  const viaOpenssh = loadConfig({ configPath: process.env.CE_BENCH_OPENSSH as string });
+  const exec = createExecutorFor("n1", viaOpenssh);
+  try {
+    const openssh = await interleaved(runs, VARIANTS, runner(exec, "/home/cetest"));
+    process.stdout.write(`${JSON.stringify({ ssh2, openssh })}\n`);
+  } finally {
+    await exec.close();
+  }
 }
 
-async function remote(runs: number): Promise<Medians> {
+async function remote(runs: number): Promise<{ ssh2: Medians; openssh: Medians }> {
   const cluster = await startCluster(1);
+  const opensshConfig = join(cluster.dir, "bench-openssh.toml");
+  const sshConfig = join(cluster.dir, "ssh_config");
+  writeFileSync(
+    opensshConfig,
+    `[defaults]\ntransport = "openssh"\nssh_config = "${sshConfig}"\n\n[nodes.n1]\nhost = "n1"\n`,
+  );
   try {
     const p = Bun.spawn(
       ["ip", "netns", "exec", `${cluster.id}-ctl`, process.execPath, import.meta.path],
@@ -106,6 +125,7 @@ async function remote(runs: number): Promise<Medians> {
           ...process.env,
           CE_BENCH_INNER: cluster.configPath,
           CE_BENCH_RUNS: String(runs),
+          CE_BENCH_OPENSSH: opensshConfig,
           CLUSTER_STATE_DIR: join(cluster.dir, "bench-state"),
           CLUSTER_MDNS_TIMEOUT: "0",
         },
@@ -115,7 +135,10 @@ async function remote(runs: number): Promise<Medians> {
     );
     const out = await new Response(p.stdout).text();
     if ((await p.exited) !== 0) throw new Error("bench failed inside the controller namespace");
-    return JSON.parse(out.trim().split("\n").at(-1) as string) as Medians;
+    return JSON.parse(out.trim().split("\n").at(-1) as string) as {
+      ssh2: Medians;
+      openssh: Medians;
+    };
   } finally {
     await cluster.down();
   }
@@ -137,6 +160,7 @@ function print(r: Report): void {
     `raw: spawn true ${r.raw.spawn_true} ms, bwrap true ${r.raw.bwrap_true} ms (${(r.raw.bwrap_true / r.raw.spawn_true).toFixed(1)}×)`,
   );
   if (r.remote) block("ssh executor, node n1 (netns test cluster)", r.remote);
+  if (r.remote_openssh) block("openssh executor, the same node", r.remote_openssh);
 }
 
 async function main(): Promise<number> {
@@ -153,7 +177,11 @@ async function main(): Promise<number> {
   });
   const runs = Number(values.runs);
   const report: Report = { runs, ...(await local(runs)) };
-  if (!values["local-only"]) report.remote = await remote(runs);
+  if (!values["local-only"]) {
+    const both = await remote(runs);
+    report.remote = both.ssh2;
+    report.remote_openssh = both.openssh;
+  }
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else print(report);
   return 0;

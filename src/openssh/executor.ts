@@ -8,10 +8,12 @@ import type { Executor, OutputStream, RunSpec } from "../exec/executor.ts";
 import { CappedOutput } from "../exec/limits.ts";
 import { paceGarbage } from "../exec/memory.ts";
 import { type ExecOutcome, endedOutcome, notStartedOutcome } from "../exec/result.ts";
+import { fromWrappedStatus } from "../exec/signals.ts";
 import { stopTrigger } from "../exec/stop-trigger.ts";
 import { badEnvName, MARK_SEARCH_LIMIT, MarkReader } from "../remote/remote-command.ts";
 import { buildReportingCommand, newNonce } from "../remote/reporting-command.ts";
 import { exitOf, TrailerReader } from "../remote/status-trailer.ts";
+import { refusalMessage } from "../sandbox/paths.ts";
 import { type Link, type OpensshHub, SessionRefused } from "./hub.ts";
 import { killGroupOver } from "./kill.ts";
 
@@ -32,14 +34,6 @@ export async function runOpenssh(
       started,
       "SPAWN_FAILED",
       `env ${JSON.stringify(badEnv)}: not a shell variable name`,
-    );
-  if (spec.sandbox)
-    // Its reporting wrapper (the waiter that recovers the exit status) has no sandbox lines yet:
-    // refused, never run unsandboxed.
-    return notStarted(
-      started,
-      "SANDBOX_UNAVAILABLE",
-      `node ${node.name} is reached over the openssh transport, which cannot sandbox a run yet; nothing ran (use transport = "ssh2" for it)`,
     );
   if (signal?.aborted) return { ...notStarted(started), canceled: true };
   try {
@@ -102,6 +96,8 @@ async function attempt(
   };
   const onMark = () => {
     const m = marks.mark;
+    // Recorded for the sweep: a runner killed mid-run must not leave this group running.
+    if (m?.kind === "pgid") spec.onGroup?.({ pgid: m.pgid, local: false });
     pgidKnown(m?.kind === "pgid" ? m.pgid : undefined);
   };
 
@@ -136,7 +132,10 @@ async function attempt(
       const s = trailer.status;
       if (s && s.kind !== "exec" && !ended) {
         ended = true;
-        if (!s.empty) stop(); // leftovers of its group would outlive the run
+        // Leftovers of its group would outlive the run. Inside bubblewrap they die with its PID
+        // namespace already (see exec/local.ts): a group still dying is not worth a kill session.
+        const m = marks.mark;
+        if (!s.empty && !(m?.kind === "pgid" && m.wrapped)) stop();
       }
       if (!early) await deliver("stderr", rest);
       else {
@@ -165,7 +164,8 @@ async function attempt(
   }
 
   const code = proc.exitCode;
-  const startedThere = marks.mark?.kind === "pgid" || marks.mark?.kind === "nocwd";
+  const kind = marks.mark?.kind;
+  const startedThere = kind === "pgid" || kind === "nocwd" || kind === "nosandbox";
   if (!startedThere) {
     // The command never reported starting: was it sent at all?
     const text = Buffer.concat(early ?? []).toString("utf8");
@@ -184,10 +184,19 @@ async function attempt(
       "SPAWN_FAILED",
       `cwd ${JSON.stringify(spec.cwd)}: no such directory on ${node.name}`,
     );
+  if (marks.mark?.kind === "nosandbox")
+    return failed(
+      base,
+      "SANDBOX_UNAVAILABLE",
+      refusalMessage(marks.mark.reason, node.name, spec.cwd),
+    );
   const s = trailer.status;
   if (s && (s.kind !== "exec" || code !== null)) {
     const exit = exitOf(s, code);
-    return { ...base, exit_code: exit.code, signal: exit.signal };
+    // bubblewrap reports its command's death by signal N as exit code 128 + N.
+    const wrapped = marks.mark?.kind === "pgid" && marks.mark.wrapped;
+    const status = wrapped ? fromWrappedStatus(exit.code, exit.signal) : exit;
+    return { ...base, exit_code: status.code, signal: status.signal };
   }
   if (!startedThere && (trigger.canceled || trigger.timedOut))
     return { ...base, exit_code: null, signal: null }; // stopped before it started

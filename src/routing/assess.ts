@@ -106,14 +106,11 @@ export function assessNode(
 
 /**
  * What a node can sandbox with, for routing: its probe's answer, except where its runs cannot use
- * it — a Slurm partition's jobs run on compute nodes, the openssh transport's wrapper has no
- * sandbox lines yet.
+ * it — a Slurm partition's jobs run on compute nodes. (Both SSH transports sandbox alike.)
  */
 function sandboxOf(view: NodeSnapshot): [SandboxTool | undefined, string?] {
   if (view.config.kind === "slurm")
     return ["none", "runs its jobs on Slurm compute nodes, which the sandbox does not reach"];
-  if (view.transport?.transport === "openssh")
-    return ["none", "is reached over the openssh transport, which cannot sandbox yet"];
   return [view.sample?.sandbox];
 }
 

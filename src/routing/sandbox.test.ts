@@ -58,6 +58,25 @@ describe("a required sandbox is a requirement", () => {
     expect(decisionError(both)?.code).toBe("NO_NODE");
   });
 
+  test("a node reached over openssh sandboxes like one over ssh2: its probe's answer counts", () => {
+    const viaOpenssh = (view: NodeSnapshot): NodeSnapshot => ({
+      ...view,
+      transport: { transport: "openssh", reason: "ssh -G says proxyjump" },
+    });
+    const [big, small] = nodes(box("big", "none", { cores: 32 }), box("small", "bwrap"));
+    const d = route(
+      "make",
+      [big, small].map((v) => viaOpenssh(v as NodeSnapshot)),
+      {
+        sandbox: "workspace",
+      },
+    );
+    expect(d).toMatchObject({ decision: "remote", node: "small", sandbox: "workspace" });
+    expect(d.candidates.find((c) => c.node === "big")?.note).toBe(
+      "has no sandbox (bwrap or sandbox-exec), needs sandbox=workspace",
+    );
+  });
+
   test("a node not probed yet is not excluded: the run is checked where it starts", () => {
     const d = route("make", nodes(box("fresh", undefined, { sampled: false })), {
       sandbox: "workspace",

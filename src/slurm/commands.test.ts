@@ -45,13 +45,15 @@ describe("the command lines sent to the submit host", () => {
   });
   test("scancel: by name before the id is known; TERM then KILL by id", () => {
     expect(scancelLine(null, "ce-t3")).toBe("scancel --name=ce-t3");
-    expect(scancelLine("42", "ce-t3")).toBe("scancel --signal=TERM 42 2>/dev/null || scancel 42");
+    expect(scancelLine("42", "ce-t3")).toBe(
+      "scancel --signal=STOP 42 2>/dev/null && scancel --signal=TERM 42 2>/dev/null && scancel --signal=CONT 42 2>/dev/null || scancel 42",
+    );
     expect(scancelLine("42", "ce-t3", "KILL")).toBe(
       "scancel --signal=KILL 42 2>/dev/null; scancel 42",
     );
     // A batch job's script is reached only with --full (on an srun job it reaches nothing).
     expect(scancelLine("42", "ce-t3", "TERM", true)).toBe(
-      "scancel --signal=TERM --full 42 2>/dev/null || scancel 42",
+      "scancel --signal=STOP --full 42 2>/dev/null && scancel --signal=TERM --full 42 2>/dev/null && scancel --signal=CONT --full 42 2>/dev/null || scancel 42",
     );
   });
 });

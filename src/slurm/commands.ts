@@ -62,6 +62,7 @@ export function srunLine(node: NodeConfig, taskName: string, command: string, ti
  * needs `--full` to reach its batch script — which, on an srun job, makes the signal reach nothing;
  * a job still pending, which has no processes, is cancelled outright), "KILL" the same with
  * SIGKILL and then cancels whatever is left. Before the job id is known it is cancelled by name.
+ * TERM is sent between STOP and CONT so that it reaches the whole step at once.
  */
 export function scancelLine(
   jobId: string | null,
@@ -72,7 +73,12 @@ export function scancelLine(
   if (!jobId) return `scancel --name=${shellQuote(name)}`;
   const id = shellQuote(jobId);
   const full = batch ? " --full" : "";
-  return `scancel --signal=${phase}${full} ${id} 2>/dev/null${phase === "KILL" ? ";" : " ||"} scancel ${id}`;
+  const signal = (s: string) => `scancel --signal=${s}${full} ${id} 2>/dev/null`;
+  if (phase === "KILL") return `${signal("KILL")}; scancel ${id}`;
+  // Slurm signals a step's processes one by one (proctrack/linuxproc walks the tree): a shell whose
+  // child died first could run its next command before its own TERM arrives. Stopped first, every
+  // process has TERM pending when they all continue, as with a kill(2) of a whole group.
+  return `${signal("STOP")} && ${signal("TERM")} && ${signal("CONT")} || scancel ${id}`;
 }
 
 /**

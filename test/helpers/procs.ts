@@ -29,6 +29,19 @@ export async function waitGone(marker: string, timeoutMs = 3000): Promise<string
   }
 }
 
+/**
+ * Polls (bounded) until a live process mentions the marker; returns what is alive. A check made
+ * once can miss a process caught mid-exec (bash exec's its last command) or not yet started.
+ */
+export async function waitLive(marker: string, timeoutMs = 10_000): Promise<string[]> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const live = liveProcesses(marker);
+    if (live.length > 0 || performance.now() >= end) return live;
+    await Bun.sleep(20);
+  }
+}
+
 /** A number unique to this call, usable as `sleep 600.N` so the sleep can be found by pgrep. */
 export function uniqueSleep(): string {
   return `600.${process.pid}${Math.floor(Math.random() * 1e6)}`;

@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { CLI, cli, isolatedEnv } from "../helpers/cli.ts";
 import { INITIALIZE } from "../helpers/mcp.ts";
-import { liveProcesses, waitGone } from "../helpers/procs.ts";
+import { waitGone, waitLive } from "../helpers/procs.ts";
 
 describe("cluster-exec mcp (stdio)", () => {
   const env = isolatedEnv();
@@ -175,9 +175,7 @@ describe("cluster-exec serve (HTTP)", () => {
     let seen = "";
     while (!seen.includes("notifications/progress"))
       seen += new TextDecoder().decode((await reader.read()).value);
-    // "go" was printed; the shell starts the sleep right after it (event, then a bounded poll).
-    for (let i = 0; i < 100 && liveProcesses(marker).length === 0; i++) await Bun.sleep(20);
-    expect(liveProcesses(marker)).not.toEqual([]);
+    expect(await waitLive(marker)).not.toEqual([]);
     abort.abort(); // the client goes away mid-run
     expect(await waitGone(marker)).toEqual([]);
   });
@@ -202,8 +200,7 @@ describe("cluster-exec serve: hang-up", () => {
       const pending = client
         .callTool({ name: "cluster_bash", arguments: { command: marker } })
         .catch(() => undefined);
-      for (let i = 0; i < 100 && liveProcesses(marker).length === 0; i++) await Bun.sleep(20);
-      expect(liveProcesses(marker)).not.toEqual([]);
+      expect(await waitLive(marker)).not.toEqual([]);
       proc.kill("SIGHUP");
       expect(await waitGone(marker)).toEqual([]);
       expect(await proc.exited).toBe(0);

@@ -2,56 +2,10 @@
 // the shell fallbacks report exit codes and signals on the status line, the command leads its own
 // group (the waiter stays outside it and survives the group kill), cwd and env apply.
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { MarkReader } from "../../src/remote/remote-command.ts";
-import { buildReportingCommand, newNonce } from "../../src/remote/reporting-command.ts";
+import { existsSync, rmSync } from "node:fs";
 import { exitOf, TrailerReader, type TrailerStatus } from "../../src/remote/status-trailer.ts";
+import { toolDir, viaLoginShell } from "../helpers/login-shell.ts";
 import { uniqueSleep, waitGone } from "../helpers/procs.ts";
-
-type Spec = Parameters<typeof buildReportingCommand>[0];
-
-/** A PATH holding only these tools (to run without perl, or without perl and setsid). */
-function toolDir(tools: string[]): string {
-  const bin = mkdtempSync(join(tmpdir(), "ce-tools-"));
-  for (const tool of tools) {
-    const path = Bun.which(tool);
-    if (!path) throw new Error(`${tool} is needed for this test`);
-    symlinkSync(path, join(bin, tool));
-  }
-  return bin;
-}
-
-async function viaLoginShell(
-  spec: Spec,
-  opts: { shell?: string; path?: string; onMark?: (pgid: number) => void } = {},
-) {
-  const nonce = newNonce();
-  const proc = Bun.spawn([opts.shell ?? "/bin/bash", "-c", buildReportingCommand(spec, nonce)], {
-    stdout: "pipe",
-    stderr: "pipe",
-    detached: true, // sshd setsid()s every session
-    env: opts.path ? { PATH: opts.path } : process.env,
-  });
-  const marks = new MarkReader();
-  const trailer = new TrailerReader(nonce);
-  let stdout = "";
-  let stderr = "";
-  const readOut = (async () => {
-    for await (const chunk of proc.stdout) {
-      const had = marks.mark;
-      stdout += new TextDecoder().decode(marks.push(chunk));
-      if (!had && marks.mark?.kind === "pgid") opts.onMark?.(marks.mark.pgid);
-    }
-  })();
-  const readErr = (async () => {
-    for await (const chunk of proc.stderr) stderr += new TextDecoder().decode(trailer.push(chunk));
-    stderr += new TextDecoder().decode(trailer.flush());
-  })();
-  await Promise.all([readOut, readErr, proc.exited]);
-  return { pid: proc.pid, mark: marks.mark, stdout, stderr, status: trailer.status, proc };
-}
 
 /** name, login shell, PATH maker, the status kind it reports, whether exit 128+N is exact. */
 const WAITERS: [string, string, () => string | undefined, TrailerStatus["kind"], boolean][] = [

@@ -1,11 +1,14 @@
 // The OS sandbox on a node of the netns test cluster (bubblewrap, run by the unprivileged test
 // user over SSH), end to end through the CLI: what it allows, what it refuses, and that timeout
 // and cancel still leave nothing behind, in the foreground and in background tasks. Each refusal
-// has its unsandboxed control, so that it is the sandbox's doing.
+// has its unsandboxed control, so that it is the sandbox's doing. The same node over the openssh
+// transport (its reporting wrapper on the node) is held to the main points, through the harness.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { RunSpec } from "../../src/exec/executor.ts";
 import { startCluster, type TestCluster } from "../helpers/cluster.ts";
-import { CLI, cli, inCtl, testEnv } from "../helpers/ctl-harness.ts";
+import { CLI, cli, type Harness, inCtl, startHarness, testEnv } from "../helpers/ctl-harness.ts";
 import { liveProcesses, uniqueSleep, waitGone } from "../helpers/procs.ts";
 import { eventually } from "../tasks/helpers.ts";
 
@@ -278,6 +281,68 @@ describe("timeout and cancel kill everything inside the sandbox", () => {
       const w = await cli(c, ["wait", timed.stdout.trim()], env);
       expect(w.code).toBe(124);
       expect(await waitGone(m2)).toEqual([]);
+    },
+    T,
+  );
+});
+
+describe("over the openssh transport", () => {
+  let harness: Harness;
+  beforeAll(() => {
+    const configPath = join(c.dir, "openssh.toml");
+    const sshConfig = join(c.dir, "ssh_config");
+    const toml = `[defaults]\ntransport = "openssh"\nssh_config = "${sshConfig}"\n\n[nodes.n1]\nhost = "n1"\n`;
+    writeFileSync(configPath, toml);
+    harness = startHarness({ ...c, configPath }, env);
+  });
+  afterAll(async () => {
+    await harness?.close();
+  }, T);
+
+  const base = { timeoutMs: 20_000, outputLimit: 64 * 1024, killGraceMs: 1000 };
+  const workspace = { level: "workspace" as const, writable: [] };
+  const runOver = async (command: string, extra: Partial<Omit<RunSpec, "onOutput">> = {}) => {
+    const a = await harness.run("n1", { spec: { ...base, cwd: ws, command, ...extra } });
+    if (a.thrown || !a.outcome) throw new Error(`harness: ${a.thrown?.message ?? "no outcome"}`);
+    return a.outcome;
+  };
+
+  test(
+    "the workspace is writable, a canary outside survives rm -rf, sudo cannot elevate",
+    async () => {
+      expect((await harness.stats("n1")).transport?.transport).toBe("openssh");
+      const boxed = await runOver(
+        [
+          "mkdir -p out/a && echo data > out/a/f && mv out/a out/c && cat out/c/f && rm -rf out",
+          `rm -rf ${canary} 2>&1 | head -1 >&2`,
+          "sudo -n true && echo elevated",
+          "exit 3",
+        ].join("; "),
+        { sandbox: workspace },
+      );
+      expect(boxed).toMatchObject({ exit_code: 3, signal: null, stdout: "data\n" });
+      expect(boxed.stderr).toContain("Read-only file system");
+      expect(boxed.stderr).toContain("no new privileges");
+      expect(readFileSync(`${canary}/keep`, "utf8")).toBe("precious\n");
+      const control = await runOver("sudo -n true && echo elevated");
+      expect(control).toMatchObject({ exit_code: 0, stdout: "elevated\n" });
+    },
+    T,
+  );
+
+  test(
+    "a timeout kills everything inside; a workspace in a system directory runs nothing",
+    async () => {
+      const m = marker();
+      const r = await runOver(`echo started; sleep ${m} & sleep ${m}`, {
+        sandbox: workspace,
+        timeoutMs: 1000,
+      });
+      expect(r).toMatchObject({ timed_out: true, stdout: "started\n" });
+      expect(await waitGone(m)).toEqual([]);
+      const sys = await runOver("echo ran", { sandbox: workspace, cwd: "/usr/share" });
+      expect(sys).toMatchObject({ stdout: "", error: { code: "SANDBOX_UNAVAILABLE" } });
+      expect(sys.error?.message).toContain("sandbox workspace refused on n1");
     },
     T,
   );

@@ -327,12 +327,10 @@ describe("the partition as a node", () => {
       expect(d.reason).toContain("load 9 > 4");
       expect(d.reason).toContain("so it goes to the Slurm partition debug of hpc");
 
-      const ran = await run([
-        "run",
-        "--json",
-        "--",
-        "make --version >/dev/null 2>&1; echo on $SLURM_JOB_PARTITION",
-      ]);
+      const ran = await run(
+        ["run", "--json", "--", "make --version >/dev/null 2>&1; echo on $SLURM_JOB_PARTITION"],
+        fresh,
+      );
       const result = JSON.parse(ran.stdout) as RunResult;
       expect(result).toMatchObject({ node: "hpc", exit_code: 0, stdout: "on debug\n" });
       expect(result.route.job?.job_id).toMatch(/^\d+$/);
