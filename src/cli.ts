@@ -1,24 +1,13 @@
 #!/usr/bin/env bun
 // cluster-exec command line: argv → verbs. The only module that calls process.exit.
-import { clusterStatusVerb } from "./cli/cluster-status.ts";
-import { copyVerb } from "./cli/copy.ts";
-import { deployVerb } from "./cli/deploy.ts";
-import { forgetHostVerb } from "./cli/forget-host.ts";
-import { configVerb, probeVerb, versionVerb } from "./cli/info.ts";
-import { initVerb } from "./cli/init.ts";
-import { warn } from "./cli/output.ts";
-import { routeVerb } from "./cli/route.ts";
-import { runVerb } from "./cli/run.ts";
-import { mcpVerb, serveVerb } from "./cli/serve.ts";
-import { runTaskVerb, submitVerb } from "./cli/submit.ts";
-import { cancelVerb, statusVerb, tasksVerb } from "./cli/task-status.ts";
-import { logsVerb, waitVerb } from "./cli/task-wait.ts";
-import { type Config, loadConfig } from "./config/load.ts";
+// Every verb's module is imported when that verb runs: `version` and `--help` load almost nothing,
+// and the thin front of the background process loads no schema, SSH or MCP code at all.
+import type { Config } from "./config/load.ts";
 import { ClusterError, EXIT, exitCodeFor, toClusterError } from "./errors.ts";
 
 const HELP = `cluster-exec: run shell commands on the best machine of a small SSH cluster.
 
-Usage: cluster-exec [--config PATH] VERB [flags]
+Usage: cluster-exec [--config PATH] [--no-daemon] VERB [flags]
 
 Verbs:
   mcp                                           MCP server on stdio (Claude Code)
@@ -39,12 +28,20 @@ Verbs:
   probe [--json]                                this machine's load sample
   config check | show                           validate / print the effective configuration
   version [--json] [--sha256]                   version, target, commit (and this binary's sha256)
+run, submit, route, status, cluster-status and mcp are served by a per-user background process
+(started on first use, gone after daemon_idle seconds idle); --no-daemon or CLUSTER_NO_DAEMON=1
+runs them in this process.
 Run \`cluster-exec VERB --help\` for a verb's flags.`;
 
-/** Pulls a global `--config PATH` (before any `--`) out of argv. */
-export function takeConfigFlag(argv: string[]): { configPath?: string; rest: string[] } {
+/** Pulls the global `--config PATH` and `--no-daemon` (before any `--`) out of argv. */
+export function takeConfigFlag(argv: string[]): {
+  configPath?: string;
+  noDaemon: boolean;
+  rest: string[];
+} {
   const rest: string[] = [];
   let configPath: string | undefined;
+  let noDaemon = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === "--") {
@@ -56,55 +53,74 @@ export function takeConfigFlag(argv: string[]): { configPath?: string; rest: str
       if (configPath === undefined)
         throw new ClusterError("USAGE", "--config: expected a file path after it");
     } else if (a.startsWith("--config=")) configPath = a.slice("--config=".length);
+    else if (a === "--no-daemon") noDaemon = true;
     else rest.push(a);
   }
-  return { configPath, rest };
+  return { configPath, noDaemon, rest };
+}
+
+/** The verbs the background process serves for a front. */
+const FRONT_VERBS = new Set(["run", "submit", "route", "status", "cluster-status", "mcp"]);
+
+type Verb = (args: string[], config: Config) => Promise<number>;
+
+/** What each verb needs, imported when it runs. */
+const VERBS: Record<string, () => Promise<Verb>> = {
+  mcp: async () => (await import("./cli/serve.ts")).mcpVerb,
+  serve: async () => (await import("./cli/serve.ts")).serveVerb,
+  route: async () => (await import("./cli/route.ts")).routeVerb,
+  run: async () => (await import("./cli/run.ts")).runVerb,
+  submit: async () => (await import("./cli/submit.ts")).submitVerb,
+  status: async () => (await import("./cli/task-status.ts")).statusVerb,
+  wait: async () => (await import("./cli/task-wait.ts")).waitVerb,
+  logs: async () => (await import("./cli/task-wait.ts")).logsVerb,
+  cancel: async () => (await import("./cli/task-status.ts")).cancelVerb,
+  tasks: async () => (await import("./cli/task-status.ts")).tasksVerb,
+  "__run-task": async () => (await import("./cli/submit.ts")).runTaskVerb,
+  "cluster-status": async () => (await import("./cli/cluster-status.ts")).clusterStatusVerb,
+  "forget-host": async () => (await import("./cli/forget-host.ts")).forgetHostVerb,
+  deploy: async () => (await import("./cli/deploy.ts")).deployVerb,
+  copy: async () => (await import("./cli/copy.ts")).copyVerb,
+};
+
+async function daemonVerbs(): Promise<Record<string, Verb>> {
+  const table: Record<string, Verb> = {};
+  for (const v of FRONT_VERBS)
+    if (v !== "mcp") table[v] = await (VERBS[v] as () => Promise<Verb>)();
+  return table;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { configPath, rest } = takeConfigFlag(argv);
+  const { configPath, noDaemon, rest } = takeConfigFlag(argv);
   const [verb, ...args] = rest;
-  const load = (): Config => loadConfig({ configPath });
+  const help = args.some((a) => a === "--help" || a === "-h") && !args.includes("--");
+  if (verb && FRONT_VERBS.has(verb) && !noDaemon && !help) {
+    const { viaDaemon } = await import("./cli/front.ts");
+    const code = await viaDaemon(verb, args, configPath);
+    if (code !== undefined) return code;
+  }
+  const load = async (): Promise<Config> =>
+    (await import("./config/load.ts")).loadConfig({ configPath });
+  const known = verb === undefined ? undefined : VERBS[verb];
+  if (known) return (await known())(args, await load());
   switch (verb) {
-    case "mcp":
-      return mcpVerb(args, load());
-    case "serve":
-      return serveVerb(args, load());
-    case "route":
-      return routeVerb(args, load());
-    case "run":
-      return runVerb(args, load());
-    case "submit":
-      return submitVerb(args, load());
-    case "status":
-      return statusVerb(args, load());
-    case "wait":
-      return waitVerb(args, load());
-    case "logs":
-      return logsVerb(args, load());
-    case "cancel":
-      return cancelVerb(args, load());
-    case "tasks":
-      return tasksVerb(args, load());
-    case "__run-task":
-      return runTaskVerb(args, load());
-    case "cluster-status":
-      return clusterStatusVerb(args, load());
+    case "agent":
+      return (await import("./cli/agent.ts")).agentVerb(args);
+    case "__daemon":
+      return (await import("./cli/daemon.ts")).daemonVerb(args, await daemonVerbs());
     case "init":
-      return initVerb(args, configPath);
-    case "deploy":
-      return deployVerb(args, load());
-    case "copy":
-      return copyVerb(args, load());
-    case "forget-host":
-      return forgetHostVerb(args, load());
+      // Writes the configuration: it reads none (there may be none yet).
+      return (await import("./cli/init.ts")).initVerb(args, configPath);
     case "probe":
-      return probeVerb(args);
-    case "config":
-      return configVerb(args, load);
+      return (await import("./cli/info.ts")).probeVerb(args);
+    case "config": {
+      const { configVerb } = await import("./cli/info.ts");
+      const { loadConfig } = await import("./config/load.ts");
+      return configVerb(args, () => loadConfig({ configPath }));
+    }
     case "version":
     case "--version":
-      return versionVerb(args);
+      return (await import("./cli/version.ts")).versionVerb(args);
     case undefined:
     case "help":
     case "--help":
@@ -126,8 +142,8 @@ if (import.meta.main) {
       // stdout's reader went away (`cluster-exec logs ID | head`): end quietly, as SIGPIPE would.
       if ((err as NodeJS.ErrnoException)?.code === "EPIPE") process.exit(EXIT.brokenPipe);
       const e = toClusterError(err);
-      warn(
-        e.code === "INTERNAL" ? `internal error: ${(err as Error)?.stack ?? e.message}` : e.message,
+      process.stderr.write(
+        `cluster-exec: ${e.code === "INTERNAL" ? `internal error: ${(err as Error)?.stack ?? e.message}` : e.message}\n`,
       );
       process.exit(exitCodeFor(e.code));
     },

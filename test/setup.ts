@@ -12,3 +12,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 // bunfig's [test] timeout is not applied by this Bun (every test got 5 s): integration tests that
 // start processes and clusters need room on a loaded machine.
 setDefaultTimeout(60_000);
+
+// Tests run every verb in its own process unless they ask for the background process themselves
+// (CLUSTER_NO_DAEMON=0 in the child's environment): none is left running after a test file.
+process.env.CLUSTER_NO_DAEMON = "1";

@@ -1,11 +1,13 @@
 // `cluster-status [--json]`: sample every node now (bounded by status_timeout) and show the table.
 import { withTimeout } from "../abort.ts";
 import { statusReport, statusTable } from "../cluster/report.ts";
+import type { NodeView } from "../cluster/view.ts";
 import type { Config } from "../config/load.ts";
 import { createClusterSampler } from "../run/cluster-sampler.ts";
 import { createTransports } from "../run/transports.ts";
 import { parseVerbArgs } from "./args.ts";
-import { printJson, warn, writeOut } from "./output.ts";
+import { currentHost } from "./host.ts";
+import { printJson, println, warn, writeOut } from "./output.ts";
 
 export const CLUSTER_STATUS_HELP = `Usage: cluster-exec cluster-status [--json]
 
@@ -27,7 +29,7 @@ export async function clusterStatusVerb(argv: string[], config: Config): Promise
     json: { type: "boolean" },
   });
   if (values.help) {
-    console.log(CLUSTER_STATUS_HELP);
+    await println(CLUSTER_STATUS_HELP);
     return 0;
   }
   if (positionals.length > 0) {
@@ -35,16 +37,29 @@ export async function clusterStatusVerb(argv: string[], config: Config): Promise
     return 2;
   }
   for (const w of config.warnings) warn(`warning: ${w}`);
-  // The budget counts from process start: a person waits for the whole command, not for us.
-  const budget = config.settings.status_timeout * 1000 - performance.now() - MARGIN_MS;
+  // The budget counts from the caller's start: a person waits for the whole command, not for us.
+  const host = currentHost();
+  const budget =
+    config.settings.status_timeout * 1000 - (performance.now() - host.startedAt) - MARGIN_MS;
+  const print = async (views: NodeView[]) => {
+    const report = statusReport(views);
+    if (values.json) await printJson(report);
+    else await writeOut("stdout", `${statusTable(report)}\n`);
+    return 0;
+  };
+  if (host.shared) {
+    // The background process's sampler: sampled now, and what it knows (agents included).
+    const warm = await host.runtime(config, {});
+    try {
+      return await print(await warm.rt.sampler.sampleNow({ timeoutMs: Math.max(0, budget) }));
+    } finally {
+      await warm.release();
+    }
+  }
   const transports = createTransports(config);
   const sampler = createClusterSampler(config, { transports });
   try {
-    const views = await sampler.sampleNow({ timeoutMs: Math.max(0, budget) });
-    const report = statusReport(views);
-    if (values.json) await printJson(report);
-    else await writeOut(process.stdout, `${statusTable(report)}\n`);
-    return 0;
+    return await print(await sampler.sampleNow({ timeoutMs: Math.max(0, budget) }));
   } finally {
     // Unfinished attempts are abandoned, not awaited past the budget; the ControlMasters this
     // process started are stopped (a moment's work) so none lingers for ControlPersist.

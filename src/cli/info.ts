@@ -1,10 +1,8 @@
-// `probe`, `version` and `config check|show`: verbs that only report.
+// `probe` and `config check|show`: verbs that only report.
 import { probeLocal } from "../cluster/probe.ts";
 import { identityFileProblems } from "../config/identity-check.ts";
 import type { Config } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
-import { sha256File } from "../exec/local-files.ts";
-import { isCompiled, versionInfo } from "../version.ts";
 import { parseVerbArgs } from "./args.ts";
 import { printHelp, printJson, warn } from "./output.ts";
 
@@ -26,28 +24,6 @@ export async function probeVerb(argv: string[]): Promise<number> {
       `${s.hostname}  ${s.os}/${s.arch}  cores ${s.cores}  load ${s.load_1m} ${s.load_5m} ${s.load_15m}  ` +
         `cpu ${s.cpu_percent}%  mem ${s.memory_percent}% of ${(s.mem_total / 2 ** 30).toFixed(1)} GiB  ` +
         `capabilities ${s.capabilities?.join(",") || "-"}  sandbox ${s.sandbox ?? "none"}`,
-    );
-  return 0;
-}
-
-export const VERSION_HELP = `Usage: cluster-exec version [--json] [--sha256]
-
-Prints version, build target and commit.
-  --sha256   also the SHA-256 of this binary (as in SHA256SUMS; null when run from source)`;
-
-export async function versionVerb(argv: string[]): Promise<number> {
-  const { values } = parseVerbArgs("version", argv, {
-    json: { type: "boolean" },
-    sha256: { type: "boolean" },
-  });
-  if (values.help) return printHelp(VERSION_HELP);
-  const v: ReturnType<typeof versionInfo> & { sha256?: string | null } = versionInfo();
-  // From source, process.execPath is Bun itself: its digest would say nothing about this program.
-  if (values.sha256) v.sha256 = isCompiled() ? await sha256File(process.execPath) : null;
-  if (values.json) await printJson(v);
-  else
-    console.log(
-      `cluster-exec ${v.version} (${v.target}, commit ${v.commit})${v.sha256 !== undefined ? ` sha256 ${v.sha256 ?? "- (run from source)"}` : ""}`,
     );
   return 0;
 }

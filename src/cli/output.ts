@@ -1,35 +1,31 @@
-// Writing to stdout/stderr with backpressure, so a flood of output never piles up in memory.
-import { once } from "node:events";
+// Writing to the caller's stdout/stderr with backpressure, so a flood of output never piles up in
+// memory — the caller being this process or a thin front of the background process (host.ts).
+import { currentHost, type StreamName } from "./host.ts";
 
 /**
- * Writes and waits for "drain" when the stream buffered the chunk: memory stays flat under a flood,
- * and nothing is still queued when the process exits (a write that returned true went out at once).
- * Throws when the stream failed (EPIPE: its reader went away); a failed stream never drains.
+ * Writes and waits while the stream is full: memory stays flat under a flood, and nothing is still
+ * queued when the process exits. Throws when the stream failed (EPIPE: its reader went away).
  */
-export async function writeOut(
-  stream: NodeJS.WriteStream,
-  chunk: Uint8Array | string,
-): Promise<void> {
-  if (stream.write(chunk)) return;
-  if (stream.errored) throw stream.errored;
-  await once(stream, "drain"); // rejects when the stream fails meanwhile
+export function writeOut(stream: StreamName, chunk: Uint8Array | string): Promise<void> {
+  return currentHost().write(stream, chunk);
 }
 
 export function printJson(value: unknown): Promise<void> {
-  return writeOut(process.stdout, `${JSON.stringify(value, null, 2)}\n`);
+  return writeOut("stdout", `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A line on stdout (what console.log was for the verbs). */
+export function println(text: string): Promise<void> {
+  return writeOut("stdout", `${text}\n`);
 }
 
 /** A line on stderr; a stderr nobody reads any more is no reason to fail. */
 export function warn(message: string): void {
-  try {
-    process.stderr.write(`cluster-exec: ${message}\n`);
-  } catch {
-    // EPIPE: nobody to tell
-  }
+  currentHost().warn(`cluster-exec: ${message}\n`);
 }
 
 /** Prints a verb's --help text; exit 0. */
-export function printHelp(text: string): number {
-  console.log(text);
+export async function printHelp(text: string): Promise<number> {
+  await println(text);
   return 0;
 }

@@ -2,9 +2,9 @@
 import type { Config } from "../config/load.ts";
 import { EXIT } from "../errors.ts";
 import type { RouteDecision } from "../routing/types.ts";
-import { createRuntime } from "../run/runtime.ts";
 import { commandFromArgs, parseVerbArgs } from "./args.ts";
-import { printJson, warn, writeOut } from "./output.ts";
+import { currentHost } from "./host.ts";
+import { printJson, println, warn, writeOut } from "./output.ts";
 import {
   ROUTING_FLAGS,
   ROUTING_HELP,
@@ -32,7 +32,7 @@ export async function routeVerb(argv: string[], config: Config): Promise<number>
     json: { type: "boolean" },
   });
   if (values.help) {
-    console.log(ROUTE_HELP);
+    await println(ROUTE_HELP);
     return 0;
   }
   if (positionals.length === 0) {
@@ -42,7 +42,7 @@ export async function routeVerb(argv: string[], config: Config): Promise<number>
   const command = commandFromArgs(positionals);
   const requirements = requirementsFromFlags(values);
   const sandbox = sandboxFromFlag(values.sandbox);
-  const rt = createRuntime(config);
+  const { rt, release } = await currentHost().runtime(config, {});
   try {
     if (!values.node) await rt.refreshIfStale();
     const d = rt.decide({
@@ -54,11 +54,11 @@ export async function routeVerb(argv: string[], config: Config): Promise<number>
       requester: "cli",
     });
     if (values.json) await printJson(d);
-    else await writeOut(process.stdout, renderDecision(d));
+    else await writeOut("stdout", renderDecision(d));
     if (d.decision === "refused" || d.unavailable === "sandbox") return EXIT.refused;
     return d.decision === "no_node" ? EXIT.noNode : 0;
   } finally {
-    await rt.close();
+    await release();
   }
 }
 

@@ -4,9 +4,9 @@ import { EXIT, exitCodeFor } from "../errors.ts";
 import type { RunResult } from "../exec/result.ts";
 import { signalNumber } from "../exec/signals.ts";
 import { openTasksFor } from "../run/open-tasks.ts";
-import { createRuntime } from "../run/runtime.ts";
 import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
-import { printJson, warn, writeOut } from "./output.ts";
+import { currentHost } from "./host.ts";
+import { printJson, println, warn } from "./output.ts";
 import {
   ROUTING_FLAGS,
   ROUTING_HELP,
@@ -41,7 +41,7 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
     json: { type: "boolean" },
   });
   if (values.help) {
-    console.log(RUN_HELP);
+    await println(RUN_HELP);
     return 0;
   }
   if (positionals.length === 0) {
@@ -52,17 +52,23 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
   const requirements = requirementsFromFlags(values);
   const sandbox = sandboxFromFlag(values.sandbox);
   const timeoutS = secondsFlag("timeout", values.timeout) ?? config.settings.cmd_timeout;
-  const rt = createRuntime(config, { recorder: openTasksFor(config).recorder });
+  const host = currentHost();
+  const recorder = openTasksFor(config).recorder;
+  const { rt, release } = await host.runtime(config, { recorder });
+  // Ctrl-C, SIGTERM, SIGHUP — here, or of the front whose run this is.
   const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-  for (const s of signals) process.on(s, onSignal);
+  const cancel = host.cancel();
+  const onCancel = () => abort.abort();
+  if (cancel.aborted) abort.abort();
+  else cancel.addEventListener("abort", onCancel, { once: true });
   // Output nobody reads any more (`run -- yes | head -1`): stop the run, as SIGPIPE would.
   let outputLost = false;
-  const forward = async (stream: NodeJS.WriteStream, chunk: Uint8Array) => {
+  const forward = async (stream: "stdout" | "stderr", chunk: Uint8Array) => {
     if (outputLost) return;
     try {
-      await writeOut(stream, chunk);
+      // The host captured above, not currentHost(): this is called from the transport's own
+      // events, which carry whichever context opened the connection (another front's, maybe).
+      await host.write(stream, chunk);
     } catch {
       outputLost = true;
       abort.abort();
@@ -79,14 +85,9 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
         timeoutS,
         cwd: values.cwd,
         requester: "cli",
+        local: host.local,
       },
-      {
-        signal: abort.signal,
-        onOutput: values.json
-          ? undefined
-          : (stream, chunk) =>
-              forward(stream === "stdout" ? process.stdout : process.stderr, chunk),
-      },
+      { signal: abort.signal, onOutput: values.json ? undefined : forward },
     );
     if (outputLost) {
       warn(
@@ -98,8 +99,10 @@ export async function runVerb(argv: string[], config: Config): Promise<number> {
     else explainEnd(result, timeoutS);
     return exitCodeForResult(result);
   } finally {
-    for (const s of signals) process.off(s, onSignal);
-    await rt.close();
+    cancel.removeEventListener("abort", onCancel);
+    await release();
+    // In-process, the process exits next: its audit records go to disk first.
+    if (!host.shared) await recorder.settle?.();
   }
 }
 

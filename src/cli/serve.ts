@@ -46,6 +46,7 @@ export async function mcpVerb(argv: string[], config: Config): Promise<number> {
   await closed;
   // Stop runs first (their process groups are killed on their nodes), then the connections.
   await rt.close();
+  await tasks.recorder.settle?.();
   await server.close();
   await advertiser?.close();
   return 0;
@@ -137,6 +138,7 @@ export async function serveVerb(argv: string[], config: Config): Promise<number>
     for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => resolve());
   });
   await rt.close();
+  await tasks.recorder.settle?.();
   server.stop(true);
   await http.close();
   await advertiser?.close();
@@ -150,7 +152,11 @@ async function startServing(config: Config) {
     warn(`internal error (kept serving): ${(err as Error)?.stack ?? err}`),
   );
   const tasks = openTasksFor(config);
-  const rt = createRuntime(config, { sampleInBackground: true, recorder: tasks.recorder });
+  const rt = createRuntime(config, {
+    sampleInBackground: true,
+    recorder: tasks.recorder,
+    agents: true,
+  });
   let advertiser: Awaited<ReturnType<typeof startSelfAdvertiser>>;
   try {
     advertiser = await startSelfAdvertiser(config);

@@ -8,7 +8,8 @@ import { createRuntime } from "../run/runtime.ts";
 import { resumeTask, runTask } from "../tasks/runner.ts";
 import { submitTask } from "../tasks/submit.ts";
 import { commandFromArgs, parseVerbArgs, secondsFlag } from "./args.ts";
-import { printJson, warn } from "./output.ts";
+import { currentHost } from "./host.ts";
+import { printJson, println, warn } from "./output.ts";
 import {
   ROUTING_FLAGS,
   ROUTING_HELP,
@@ -35,7 +36,7 @@ export async function submitVerb(argv: string[], config: Config): Promise<number
     json: { type: "boolean" },
   });
   if (values.help) {
-    console.log(SUBMIT_HELP);
+    await println(SUBMIT_HELP);
     return 0;
   }
   if (positionals.length === 0) {
@@ -44,17 +45,21 @@ export async function submitVerb(argv: string[], config: Config): Promise<number
   }
   if (values.node !== undefined && !config.nodes[values.node])
     throw unknownNodeError(values.node, config);
-  const row = submitTask(openTasksFor(config), {
-    command: commandFromArgs(positionals),
-    node: values.node,
-    requirements: requirementsFromFlags(values),
-    sandbox: sandboxFromFlag(values.sandbox),
-    timeoutS: secondsFlag("timeout", values.timeout),
-    cwd: values.cwd,
-    requester: "cli",
-  });
+  const row = submitTask(
+    openTasksFor(config),
+    {
+      command: commandFromArgs(positionals),
+      node: values.node,
+      requirements: requirementsFromFlags(values),
+      sandbox: sandboxFromFlag(values.sandbox),
+      timeoutS: secondsFlag("timeout", values.timeout),
+      cwd: values.cwd,
+      requester: "cli",
+    },
+    currentHost().spawnRunner,
+  );
   if (values.json) await printJson({ task_id: row.id, state: row.state });
-  else console.log(row.id);
+  else await println(row.id);
   return 0;
 }
 

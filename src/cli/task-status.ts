@@ -8,7 +8,7 @@ import { isFinished, isTaskState, TASK_STATES } from "../tasks/state.ts";
 import { getTask } from "../tasks/submit.ts";
 import { type TaskView, taskView } from "../tasks/view.ts";
 import { parseVerbArgs } from "./args.ts";
-import { printHelp, printJson, warn } from "./output.ts";
+import { printHelp, printJson, println, warn } from "./output.ts";
 import { ago, duration, outcome } from "./task-time.ts";
 
 export const STATUS_HELP = `Usage: cluster-exec status ID [--json]
@@ -47,7 +47,7 @@ export async function statusVerb(argv: string[], config: Config): Promise<number
   const g = v.process_group;
   if (g)
     rows.push(["group", `${g.pgid} on ${g.node ?? "this machine"}${g.kill ? ` (${g.kill})` : ""}`]);
-  for (const [k, val] of rows) console.log(`${k.padEnd(9)} ${val}`);
+  for (const [k, val] of rows) await println(`${k.padEnd(9)} ${val}`);
   return 0;
 }
 
@@ -92,10 +92,10 @@ export async function tasksVerb(argv: string[], config: Config): Promise<number>
     return 0;
   }
   if (views.length === 0) {
-    console.log(state ? `no ${state} tasks` : "no tasks");
+    await println(state ? `no ${state} tasks` : "no tasks");
     return 0;
   }
-  console.log(table(views));
+  await println(table(views));
   return 0;
 }
 
@@ -134,11 +134,11 @@ export async function cancelVerb(argv: string[], config: Config): Promise<number
   const tasks = openTasksFor(config);
   const before = getTask(tasks, id);
   const v = taskView(await cancelTask(tasks, id));
-  if (isFinished(before.state)) console.log(`task ${id} had already ended: ${outcome(v)}`);
+  if (isFinished(before.state)) await println(`task ${id} had already ended: ${outcome(v)}`);
   else if (!isFinished(v.state)) {
     warn(`task ${id}: cancel requested, but it is still ${v.state}; check with \`status ${id}\``);
     return EXIT.connectionLost;
-  } else console.log(`task ${id}: ${outcome(v)}`);
+  } else await println(`task ${id}: ${outcome(v)}`);
   return 0;
 }
 

@@ -58,8 +58,8 @@ export async function waitVerb(argv: string[], config: Config): Promise<number> 
   if (values.json)
     await printJson({ ...taskView(row), stdout: result.stdout, stderr: result.stderr });
   else {
-    await writeOut(process.stdout, result.stdout);
-    await writeOut(process.stderr, result.stderr);
+    await writeOut("stdout", result.stdout);
+    await writeOut("stderr", result.stderr);
     if (row.state !== "succeeded" && row.state !== "failed")
       warn(`task ${id}: ${outcome(taskView(row))}`);
     else if (row.error_code) warn(`task ${id}: ${row.error_code}: ${row.error_message}`);
@@ -91,8 +91,8 @@ export async function logsVerb(argv: string[], config: Config): Promise<number> 
       { task_id: id },
     );
   if (!values.follow || isFinished(row.state)) {
-    await writeOut(process.stdout, readOutputText(files.stdout));
-    await writeOut(process.stderr, readOutputText(files.stderr));
+    await writeOut("stdout", readOutputText(files.stdout));
+    await writeOut("stderr", readOutputText(files.stderr));
     return 0;
   }
   return follow(tasks, id);
@@ -117,7 +117,7 @@ async function follow(tasks: Tasks, id: string): Promise<number> {
           });
           if (page.next_offset === page.offset) break;
           at[stream] = page.next_offset;
-          await writeOut(process[stream], page.chunk);
+          await writeOut(stream, page.chunk);
         }
       }
       if (done || stop.signal.aborted) return 0;

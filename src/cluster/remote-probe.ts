@@ -18,8 +18,11 @@ import {
   psCpuPercent,
 } from "./probe.ts";
 
-/** In-process, `cluster-exec probe`, the POSIX script, or sinfo (a Slurm partition). */
-export type SampleMethod = "local" | "probe" | "script" | "sinfo";
+/**
+ * In-process, pushed by the node's resident agent, `cluster-exec probe`, the POSIX script, or
+ * sinfo (a Slurm partition).
+ */
+export type SampleMethod = "local" | "agent" | "probe" | "script" | "sinfo";
 
 /**
  * The command sent to the node: one shell line, POSIX sh, no bashisms. The tools come first and
@@ -161,6 +164,14 @@ function parseProbeJson(text: string): LoadSample {
   } catch {
     throw new Error(`cluster-exec probe --json printed no JSON: ${text.slice(0, 80)}`);
   }
+  return checkProbeSample(v);
+}
+
+/** A sample as `probe --json` (or the agent) gives it, checked field by field. */
+export function checkProbeSample(value: unknown): LoadSample {
+  if (typeof value !== "object" || value === null)
+    throw new Error("cluster-exec probe --json: not an object");
+  const v = value as Record<string, unknown>;
   for (const k of NUMBERS)
     if (typeof v[k] !== "number" || !Number.isFinite(v[k]))
       throw new Error(`cluster-exec probe --json: ${k} missing or not a number`);

@@ -49,6 +49,9 @@ export interface NodeStatus {
   /** local, ssh2 or openssh (null until decided), and why. */
   transport: string | null;
   transport_reason: string | null;
+  /** up (runs go through the node's resident agent), unavailable, starting, unknown, off; null: local. */
+  agent: string | null;
+  agent_detail: string | null;
   running: number;
   /** As written in the configuration. */
   capabilities_configured: string[];
@@ -113,6 +116,8 @@ export function statusReport(
       is_local: v.isLocal,
       transport: v.transport?.transport ?? null,
       transport_reason: v.transport?.reason ?? null,
+      agent: v.agent?.state ?? null,
+      agent_detail: v.agent?.detail ?? null,
       running: v.running,
       capabilities_configured: v.config.capabilities,
       capabilities_detected: v.detected ?? null,
@@ -174,7 +179,7 @@ export function statusTable(report: StatusReport): string {
     capabilityCell(n),
     versionCell(n),
     sandbox(n),
-    n.transport ?? "-",
+    (n.transport ?? "-") + (n.agent === "up" ? "+agent" : ""),
     address(n),
     n.sample_age_s === null ? "-" : age(n.sample_age_s),
     notes(n),
@@ -190,7 +195,10 @@ export function statusTable(report: StatusReport): string {
     : "this machine is not one of the nodes";
   const why = Object.entries(report.nodes)
     .filter(([, n]) => n.transport && n.transport !== "local" && n.transport_reason)
-    .map(([name, n]) => `transport of ${name}: ${n.transport} (${n.transport_reason})`);
+    .flatMap(([name, n]) => [
+      `transport of ${name}: ${n.transport} (${n.transport_reason})`,
+      ...(n.agent && n.agent !== "off" ? [`agent of ${name}: ${n.agent}: ${n.agent_detail}`] : []),
+    ]);
   const detected = Object.values(report.nodes).some((n) =>
     n.capabilities.some((c) => !n.capabilities_configured.includes(c)),
   );

@@ -11,10 +11,10 @@ import { bestEffortWrite } from "../state/db.ts";
 import { detectLocalCapabilities } from "./capabilities.ts";
 import { backoffMs } from "./health.ts";
 import { type LoadSample, sampleLocal } from "./probe.ts";
-import { parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
+import { checkProbeSample, parseRemoteProbe, remoteProbeScript } from "./remote-probe.ts";
 import { parseSlurmSample, sinfoScript } from "./slurm-sample.ts";
 import { HISTORY_MS, SampleStore, type StoredSample } from "./store.ts";
-import { buildView, type NodeView } from "./view.ts";
+import { buildView, type NodeSnapshot, type NodeView } from "./view.ts";
 
 export interface RemoteExecResult {
   stdout: string;
@@ -47,6 +47,16 @@ export interface SamplerOptions {
    * openssh node's address is what ssh itself resolves: discovery is skipped for it.
    */
   transport?: (node: NodeConfig) => Promise<TransportChoice>;
+  /**
+   * A sample from the node's resident agent (pushed, or asked for over its channel): no command
+   * to start. Undefined when the node has no agent up; then the probe command runs.
+   */
+  agentSample?: (
+    node: NodeConfig,
+    timeoutMs: number,
+  ) => Promise<{ value?: unknown; error?: string; at: number } | undefined>;
+  /** The node's agent state for views (cluster-status says which path a node uses). */
+  agentStatus?: (node: string) => { state: string; detail: string };
   /** Is this node the machine we run on? Asked at start and again after each address lookup. */
   isLocal: (node: string) => boolean;
   /** Is a slurm node's submit host this machine (no address to resolve: `remote` runs it here)? */
@@ -69,6 +79,14 @@ export interface Sampler {
   sampleNow(opts?: SampleNowOptions): Promise<NodeView[]>;
   /** The current views, from memory: no I/O. */
   views(): NodeView[];
+  /**
+   * What routing reads, per node: its sample, health, runs in flight, whether it is this machine.
+   * Cached per node until its next sample: a decision costs the same whatever the cluster's size
+   * (views() also looks up addresses and explains them).
+   */
+  snapshots(): NodeSnapshot[];
+  /** Is this node this machine (as far as sampling found out)? */
+  isLocal(node: string): boolean;
   view(node: string): NodeView | undefined;
   /**
    * What a run learned about its node: the node answered it, or it could not be reached. A node
@@ -96,6 +114,8 @@ interface Slot {
   state: NodeState;
   transport?: TransportChoice;
   inflight?: Promise<void>;
+  /** The routing snapshot without `running`, until the slot changes. */
+  snap?: Omit<NodeSnapshot, "running">;
   /** Samples since the node's sandbox was last checked (the check starts bwrap there). */
   sinceSandboxCheck?: number;
 }
@@ -135,6 +155,31 @@ export function createSampler(opts: SamplerOptions): Sampler {
     s.detected ??= localCapabilities();
     return s.detected;
   };
+  const snapshotOf = (s: Slot): NodeSnapshot => {
+    if (!s.snap) {
+      const v = buildView({
+        node: s.node,
+        sample: s.sample,
+        state: s.state,
+        isLocal: s.isLocal,
+        transport: s.transport,
+        running: 0,
+        detected: detectedHere(s),
+        now: clock(),
+        settings: config.settings,
+      });
+      s.snap = {
+        name: v.name,
+        config: v.config,
+        sample: v.sample,
+        health: v.health,
+        isLocal: v.isLocal,
+        detected: v.detected,
+        transport: v.transport,
+      };
+    }
+    return { ...s.snap, running: opts.running?.(s.node.name) ?? 0 };
+  };
   const viewOf = (s: Slot): NodeView =>
     buildView({
       node: s.node,
@@ -145,6 +190,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       transport: s.transport,
       running: opts.running?.(s.node.name) ?? 0,
       detected: detectedHere(s),
+      agent: opts.agentStatus?.(s.node.name),
       now: clock(),
       settings: config.settings,
     });
@@ -163,12 +209,18 @@ export function createSampler(opts: SamplerOptions): Sampler {
     const early = here || s.transport || !opts.transport ? undefined : lookup();
     early?.catch(() => {});
     if (opts.transport && !here) s.transport = await opts.transport(s.node);
+    // The node's resident agent pushes samples: no command to start (never for a partition).
+    const pushed =
+      partition === undefined ? await opts.agentSample?.(s.node, attemptMs) : undefined;
+    if (pushed?.value !== undefined)
+      return { ...checkProbeSample(pushed.value), sampled_at: pushed.at, method: "agent" };
     if (opts.resolver && !here && s.transport?.transport !== "openssh") {
       // Resolve here rather than inside the pool: a node whose name turns out to be one of this
       // machine's addresses is sampled in-process, and a failed lookup needs no SSH attempt.
       const where = (await (early ?? lookup())) as Awaited<ReturnType<Resolver["resolve"]>>;
       if (opts.isLocal(s.node.name)) {
         s.isLocal = true;
+        s.snap = undefined;
         return takeSample(s, signal);
       }
       if (!where.address)
@@ -207,6 +259,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
       const sample = await takeSample(s, signal);
       if (closed) return;
       s.sample = sample;
+      s.snap = undefined;
       if (s.isLocal && sample.capabilities) s.detected = sample.capabilities;
       s.state = {
         node: s.node.name,
@@ -227,6 +280,7 @@ export function createSampler(opts: SamplerOptions): Sampler {
           ? `${base} [address ${where.address} via ${where.source}${where.attempts.length ? `: ${summarise(where.attempts)}` : ""}]`
           : base;
       const now = clock();
+      s.snap = undefined;
       s.state = {
         ...s.state,
         failures,
@@ -306,6 +360,8 @@ export function createSampler(opts: SamplerOptions): Sampler {
       };
       opts.onUpdate?.(viewOf(s));
     },
+    snapshots: () => [...slots.values()].map(snapshotOf),
+    isLocal: (name) => slots.get(name)?.isLocal === true,
     view(name) {
       const s = slots.get(name);
       return s ? viewOf(s) : undefined;

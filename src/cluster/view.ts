@@ -45,6 +45,8 @@ export interface NodeView extends NodeSnapshot {
   address_age_s?: number;
   /** Each resolution step and its outcome, e.g. "mdns n1.local: 127.0.0.1 rejected (loopback); …". */
   resolution?: string;
+  /** Whether runs go through the node's resident agent ("up") or one SSH session each, and why. */
+  agent?: { state: string; detail: string };
 }
 
 export interface ViewInputs {
@@ -57,6 +59,7 @@ export interface ViewInputs {
   running: number;
   /** This machine's capabilities, detected in-process (fresher than a stored sample's). */
   detected?: string[];
+  agent?: { state: string; detail: string };
   now: number;
   settings: Config["settings"];
 }
@@ -99,5 +102,6 @@ export function buildView(i: ViewInputs): NodeView {
     transport: i.isLocal
       ? { transport: "local", reason: "this machine: runs in-process" }
       : i.transport && { transport: i.transport.transport, reason: i.transport.reason },
+    agent: i.isLocal ? undefined : i.agent,
   };
 }

@@ -1,89 +1,20 @@
-// Loads the effective configuration: flags > environment > TOML file > defaults.
-// The only module that reads process.env.
-import { readFileSync } from "node:fs";
+// The configuration's entry: its types, and the only module that reads process.env. loadConfig
+// validates (build.ts, loaded on first use: it brings zod); frontFacts reads the few settings the
+// thin CLI front needs before deciding whether to load anything else.
 import os from "node:os";
 import { join, resolve } from "node:path";
-import { configError } from "./errors.ts";
 import { expandHome, isRecord, readConfigFile } from "./file.ts";
-import type { SandboxLevel } from "./sandbox-level.ts";
-import { type Arch, type FileConfig, fileSchema, type Os } from "./schema.ts";
-import { SETTINGS, type SettingKey, type TableSettings, withDefaults } from "./settings.ts";
+import type { Config, LoadOptions } from "./types.ts";
 
-export type Transport = "ssh2" | "openssh" | "auto";
+export { envNodeKey } from "./names.ts";
 
-export interface NodeConfig {
-  name: string;
-  /** ssh: a machine reached over SSH (or this one); slurm: a partition, via its submit host. */
-  kind: "ssh" | "slurm";
-  /** The machine itself (ssh), or the Slurm submit host (slurm; "localhost" = this machine). */
-  host: string;
-  ip?: string;
-  os?: Os;
-  arch?: Arch;
-  cores?: number;
-  capabilities: string[];
-  specialties: string[];
-  user: string;
-  identity_file?: string;
-  port: number;
-  /** Where cluster-exec is (or goes, with `deploy`) on the node; `~/` is the node's home. */
-  binary_path: string;
-  /** How the node is reached (the node's own, else [defaults]); "auto" (also when absent) asks `ssh -G`. */
-  transport?: Transport;
-  /** Whether user / port were configured (node, [defaults] or environment) rather than defaulted: only those are passed to `ssh`, so its own config can say the rest. */
-  explicit?: { user: boolean; port: boolean };
-  allow?: string[];
-  deny?: string[];
-  /** The node's sandbox level (its own, else [defaults]); a run may only tighten it. */
-  sandbox: SandboxLevel;
-  /** Extra paths a sandbox leaves writable ("~/" is the node's home). */
-  writable: string[];
-  /** kind = "slurm" only: where and how jobs are submitted. */
-  partition?: string;
-  account?: string;
-  qos?: string;
-  cpus_per_task?: number;
-  /** Slurm --time form, e.g. "2:00:00". */
-  time_limit?: string;
-}
-
-/** The effective settings: the table's (settings.ts) plus what is derived from the environment. */
-export type Settings = Omit<
-  TableSettings,
-  "user" | "state_dir" | "http_origins" | "protected_paths"
-> & {
-  user: string;
-  state_dir: string;
-  http_origins: string[];
-  /** The command policy's protected paths (`@default` stands for its built-in list). */
-  protected_paths: string[];
-  identity_file?: string;
-  port: number;
-  /** [defaults] writable: extra paths a sandbox leaves writable. */
-  writable: string[];
-  /** ssh-agent socket ($SSH_AUTH_SOCK), if any. */
-  ssh_auth_sock?: string;
-  /** The user's home directory, for the usual ~/.ssh keys. */
-  home: string;
-};
-
-export interface Config {
-  /** Path of the file read, or "embedded default". */
-  source: string;
-  settings: Settings;
-  nodes: Record<string, NodeConfig>;
-  warnings: string[];
-}
-
-export interface LoadOptions {
-  /** --config flag. */
-  configPath?: string;
-  /** Flag overrides, highest precedence. */
-  overrides?: Partial<Record<SettingKey, string | number>>;
-  env?: Record<string, string | undefined>;
-  /** Settings from the environment and defaults only, no nodes (init, which writes the file). */
-  noFile?: boolean;
-}
+export type {
+  Config,
+  LoadOptions,
+  NodeConfig,
+  Settings,
+  Transport,
+} from "./types.ts";
 
 /** Where the configuration file is read from (or written to by init): --config, $CLUSTER_CONFIG, XDG. */
 export function configFilePath(
@@ -96,182 +27,50 @@ export function configFilePath(
   return join(env.XDG_CONFIG_HOME || join(home, ".config"), "cluster-exec", "cluster.toml");
 }
 
-/**
- * Environment variables read outside the settings table; CLUSTER_TASK_ID is what every run carries
- * (a command that calls cluster-exec again must not be warned about it).
- */
-const OTHER_ENV = new Set(["CLUSTER_CONFIG", "CLUSTER_TASK_ID"]);
-
-/** NAME in CLUSTER_<NAME>_HOST: upper-cased, non-alphanumerics removed (mac-studio → MACSTUDIO). */
-export function envNodeKey(name: string): string {
-  return name.toUpperCase().replace(/[^A-Z0-9]/g, "");
-}
-
 export function loadConfig(opts: LoadOptions = {}): Config {
-  const env = opts.env ?? process.env;
+  // Loaded here, synchronously and once: verbs that never need the configuration (version,
+  // --help, the daemon's thin fronts) never pay for the schema.
+  const { buildConfig } = require("./build.ts") as typeof import("./build.ts");
+  return buildConfig({ ...opts, env: opts.env ?? process.env });
+}
+
+/** What the CLI front needs, from the environment and the file's [defaults] alone (no schema). */
+export interface FrontFacts {
+  stateDir: string;
+  /** CLUSTER_NO_DAEMON, or no_daemon in the file. */
+  noDaemon: boolean;
+  /** Seconds the background process stays without work (daemon_idle; checked when it loads it). */
+  daemonIdle: number;
+  /** The environment a background process must see to load the same configuration. */
+  env: Record<string, string>;
+}
+
+export function frontFacts(configPath: string | undefined): FrontFacts {
+  const env = process.env;
   const home = env.HOME ?? os.homedir();
-  const { path, raw } = opts.noFile
-    ? { path: "(environment and defaults)", raw: {} }
-    : readConfigFile(opts.configPath ?? env.CLUSTER_CONFIG, env, home);
-  const where = path ?? "embedded default";
-  const origin = new Map<string, string>(); // "defaults.ssh_timeout" → how to name it in errors
-  const warnings: string[] = [];
-
-  const defaults = { ...(isRecord(raw.defaults) ? raw.defaults : {}) } as Record<string, unknown>;
-  for (const key of Object.keys(defaults))
-    origin.set(`defaults.${key}`, `defaults.${key} in ${where}`);
-  for (const [key, def] of Object.entries(SETTINGS) as [
-    SettingKey,
-    (typeof SETTINGS)[SettingKey],
-  ][]) {
-    const value = env[def.env];
-    if (value === undefined || value === "") continue;
-    defaults[key] =
-      def.kind === "number" ? toNumber(value) : def.kind === "boolean" ? toBoolean(value) : value;
-    origin.set(`defaults.${key}`, `${def.env} (environment)`);
+  let defaults: Record<string, unknown> = {};
+  try {
+    const raw = readConfigFile(configPath ?? env.CLUSTER_CONFIG, env, home).raw;
+    if (isRecord(raw.defaults)) defaults = raw.defaults;
+  } catch {
+    // a broken file is reported by whoever loads it for real
   }
-  for (const [key, value] of Object.entries(opts.overrides ?? {})) {
-    if (value === undefined) continue;
-    const kind = SETTINGS[key as SettingKey]?.kind;
-    defaults[key] =
-      typeof value !== "string"
-        ? value
-        : kind === "number"
-          ? toNumber(value)
-          : kind === "boolean"
-            ? toBoolean(value)
-            : value;
-    origin.set(`defaults.${key}`, `--${key.replaceAll("_", "-")} (flag)`);
-  }
-
-  const nodes = structuredClone(isRecord(raw.nodes) ? raw.nodes : {}) as Record<string, unknown>;
-  const envNodeKeys = new Map<string, string>();
-  for (const [name, node] of Object.entries(nodes)) {
-    envNodeKeys.set(envNodeKey(name), name);
-    if (!isRecord(node)) continue;
-    for (const key of Object.keys(node))
-      origin.set(`nodes.${name}.${key}`, `nodes.${name}.${key} in ${where}`);
-  }
-  for (const [variable, value] of Object.entries(env)) {
-    if (!variable.startsWith("CLUSTER_") || value === undefined) continue;
-    const m = /^CLUSTER_([A-Z0-9]+)_(HOST|IP)$/.exec(variable);
-    const nodeName = m ? envNodeKeys.get(m[1] as string) : undefined;
-    if (m && nodeName) {
-      const node = nodes[nodeName];
-      if (!isRecord(node)) continue; // the schema reports the node itself
-      const field = (m[2] as string).toLowerCase();
-      node[field] = value;
-      origin.set(`nodes.${nodeName}.${field}`, `${variable} (environment)`);
-    } else if (!isKnownEnv(variable)) {
-      warnings.push(
-        m
-          ? `${variable} names no node of the inventory (known: ${[...envNodeKeys.keys()].join(", ") || "none"})`
-          : `${variable} is not a cluster-exec setting; ignored`,
-      );
-    }
-  }
-
-  // A `defaults` or `nodes` that is not a table goes to the schema as written, to be reported.
-  const parsed = fileSchema.safeParse(
-    {
-      ...raw,
-      defaults: raw.defaults === undefined || isRecord(raw.defaults) ? defaults : raw.defaults,
-      nodes: raw.nodes === undefined || isRecord(raw.nodes) ? nodes : raw.nodes,
-    },
-    { reportInput: true },
-  );
-  if (!parsed.success) throw configError(parsed.error.issues, origin, where);
-  return build(parsed.data, where, env, home, warnings);
-}
-
-function build(
-  file: FileConfig,
-  source: string,
-  env: Record<string, string | undefined>,
-  home: string,
-  warnings: string[],
-): Config {
-  const d = file.defaults;
-  const user = d.user ?? env.USER ?? env.LOGNAME ?? safeUsername();
-  const stateBase = env.AGENTIC_SYSTEM_PATH
-    ? join(expandHome(env.AGENTIC_SYSTEM_PATH, home), "cluster-exec")
-    : join(env.XDG_STATE_HOME || join(home, ".local", "state"), "cluster-exec");
-  const settings: Settings = {
-    ...withDefaults(d),
-    user,
-    state_dir: d.state_dir ? resolve(expandHome(d.state_dir, home)) : stateBase,
-    ssh_config: d.ssh_config ? resolve(expandHome(d.ssh_config, home)) : undefined,
-    identity_file: d.identity_file ? expandHome(d.identity_file, home) : undefined,
-    port: d.port ?? 22,
-    writable: d.writable ?? [],
-    http_origins: (d.http_origins ?? "")
-      .split(",")
-      .map((o) => o.trim())
-      .filter(Boolean),
-    protected_paths: listOf(d.protected_paths ?? "@default"),
-    ssh_auth_sock: env.SSH_AUTH_SOCK || undefined,
-    home,
+  const stateDirSetting = env.CLUSTER_STATE_DIR || (defaults.state_dir as string | undefined);
+  const stateDir = stateDirSetting
+    ? resolve(expandHome(stateDirSetting, home))
+    : env.AGENTIC_SYSTEM_PATH
+      ? join(expandHome(env.AGENTIC_SYSTEM_PATH, home), "cluster-exec")
+      : join(env.XDG_STATE_HOME || join(home, ".local", "state"), "cluster-exec");
+  const flag = (env.CLUSTER_NO_DAEMON ?? "").trim().toLowerCase();
+  const noDaemon = flag ? ["1", "true", "yes", "on"].includes(flag) : defaults.no_daemon === true;
+  const idleText = env.CLUSTER_DAEMON_IDLE ?? defaults.daemon_idle;
+  const idle = Number(idleText ?? 300);
+  const passed: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) passed[k] = v;
+  return {
+    stateDir,
+    noDaemon,
+    daemonIdle: Number.isFinite(idle) && idle >= 0 ? idle : 300,
+    env: passed,
   };
-  const nodes: Record<string, NodeConfig> = {};
-  for (const [name, n] of Object.entries(file.nodes)) {
-    const identity = n.identity_file ?? d.identity_file;
-    nodes[name] = {
-      ...n,
-      name,
-      // A slurm node without host submits from this machine.
-      host: n.host ?? (n.kind === "slurm" ? "localhost" : name),
-      user: n.user ?? user,
-      port: n.port ?? settings.port,
-      identity_file: identity ? expandHome(identity, home) : undefined,
-      binary_path: n.binary_path ?? settings.binary_path,
-      sandbox: n.sandbox ?? settings.sandbox,
-      writable: n.writable ?? settings.writable,
-      transport: n.transport ?? d.transport ?? "auto",
-      explicit: { user: (n.user ?? d.user) !== undefined, port: (n.port ?? d.port) !== undefined },
-    };
-  }
-  return { source, settings, nodes, warnings };
-}
-
-/** A list setting given as a TOML list or a comma-separated string. */
-function listOf(value: string | string[]): string[] {
-  const items = Array.isArray(value) ? value : value.split(",");
-  return items.map((v) => v.trim()).filter(Boolean);
-}
-
-function isKnownEnv(variable: string): boolean {
-  return OTHER_ENV.has(variable) || Object.values(SETTINGS).some((s) => s.env === variable);
-}
-
-function toNumber(value: string): number | string {
-  const n = Number(value.trim());
-  return value.trim() !== "" && Number.isFinite(n) ? n : value;
-}
-
-/** "true"/"1"/"yes"/"on" and their opposites; anything else is left for the schema to reject. */
-function toBoolean(value: string): boolean | string {
-  const v = value.trim().toLowerCase();
-  if (["true", "1", "yes", "on"].includes(v)) return true;
-  if (["false", "0", "no", "off"].includes(v)) return false;
-  return value;
-}
-
-/** The login name without $USER: os.userInfo() can say "unknown" (seen under Bun), /etc/passwd cannot. */
-function safeUsername(): string {
-  try {
-    const name = os.userInfo().username;
-    if (name && name !== "unknown") return name;
-  } catch {
-    // no passwd entry for the uid: fall through
-  }
-  const uid = process.getuid?.() ?? -1;
-  try {
-    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
-      const [name, , id] = line.split(":");
-      if (name && Number(id) === uid) return name;
-    }
-  } catch {
-    // not readable
-  }
-  return uid === 0 ? "root" : `uid${uid}`;
 }

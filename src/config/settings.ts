@@ -2,6 +2,7 @@
 // Schema, environment mapping and the README table are all derived from this one list.
 import { z } from "zod";
 import { sandboxLevelSchema } from "./sandbox-level.ts";
+import { PROCESS_SETTINGS } from "./settings-process.ts";
 
 /** Timers cannot wait longer than 2^31 ms (~24.8 days); a larger value would fire at once. */
 const MAX_SECONDS = 2_000_000;
@@ -86,6 +87,7 @@ export const SETTINGS = {
       "ssh config file for the openssh transport and `auto` (`ssh -F FILE`); default ssh's own (~/.ssh/config, /etc/ssh/ssh_config)",
     kind: "string",
   },
+  ...PROCESS_SETTINGS,
   cpu_threshold: {
     env: "CLUSTER_CPU_THRESHOLD",
     type: percent,

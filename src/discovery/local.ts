@@ -25,6 +25,15 @@ export function isLocalAddress(address: string): boolean {
   return interfaceAddresses().includes(address.split("%")[0]?.toLowerCase() ?? "");
 }
 
+let host: { readAt: number; name: string } | undefined;
+
+/** This machine's host name, read again at most every INTERFACES_TTL_MS (a syscall per call adds up). */
+export function thisHostname(): string {
+  const now = performance.now();
+  if (!host || now - host.readAt >= INTERFACES_TTL_MS) host = { readAt: now, name: os.hostname() };
+  return host.name;
+}
+
 /** Addresses the resolver found to be this machine's (name → address), learned in this process. */
 const learned = new Map<string, string>();
 
@@ -48,7 +57,7 @@ export interface LocalCheckOptions {
 export function isLocalNode(name: string, config: Config, opts: LocalCheckOptions = {}): boolean {
   const node = config.nodes[name];
   if (!node) return false;
-  const hostname = opts.hostname ?? os.hostname();
+  const hostname = opts.hostname ?? thisHostname();
   if (sameHost(name, hostname) || sameHost(node.host, hostname)) return true;
   const known = [
     node.ip,
@@ -61,7 +70,7 @@ export function isLocalNode(name: string, config: Config, opts: LocalCheckOption
 /** The inventory's name for this machine, or undefined when it is not one of the nodes. */
 export function findLocalNode(config: Config, opts: LocalCheckOptions = {}): string | undefined {
   const names = Object.keys(config.nodes);
-  const hostname = opts.hostname ?? os.hostname();
+  const hostname = opts.hostname ?? thisHostname();
   // Names first: a configured ip that happens to be ours must not beat an exact name match.
   return (
     names.find((n) => sameHost(n, hostname)) ??

@@ -8,7 +8,7 @@ import { type Config, loadConfig } from "../config/load.ts";
 import { AddressCache } from "./cache.ts";
 import { isLocalNode, sameHost } from "./local.ts";
 import type { MdnsLookupOptions, MdnsLookupResult } from "./mdns.ts";
-import { createResolver, type DnsLookup, mdnsNameFor } from "./resolve.ts";
+import { CHAIN_WINDOW_MS, createResolver, type DnsLookup, mdnsNameFor } from "./resolve.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ce-resolve-"));
 
@@ -71,7 +71,9 @@ describe("the chain mdns → dns → fallback", () => {
     expect(r.resolved_via).toBe("mdns");
     expect(r.source).toBe("mdns");
     expect(r.attempts[0]?.detail).toContain("169.254.3.3 rejected (link-local)");
-    expect(f.calls).toEqual(["mdns alpha.local"]);
+    // Every step is asked at once; the fallback's address was there first, mDNS's still won.
+    expect(f.calls).toEqual(["mdns alpha.local", "dns alpha.local"]);
+    expect(r.attempts[2]).toMatchObject({ step: "fallback", outcome: "ok" });
   });
 
   test("rejected mDNS answers fall through to DNS, which skips its own rejected answers", async () => {
@@ -82,7 +84,7 @@ describe("the chain mdns → dns → fallback", () => {
     const r = await resolverWith(config(NODES), f).resolve("alpha");
     expect(r.address).toBe("10.9.0.8");
     expect(r.resolved_via).toBe("dns");
-    expect(r.attempts.map((a) => a.outcome)).toEqual(["rejected", "ok"]);
+    expect(r.attempts.map((a) => a.outcome)).toEqual(["rejected", "ok", "ok"]);
     expect(r.attempts[0]?.detail).toBe("127.0.0.1 rejected (loopback)");
     expect(r.attempts[1]?.detail).toContain("172.17.0.2 rejected (docker bridge)");
   });
@@ -128,6 +130,32 @@ describe("the chain mdns → dns → fallback", () => {
     expect(r.resolved_via).toBe("fallback");
   });
 
+  test("a silent .local name costs the short window, not mdns_timeout, when a later step answers", async () => {
+    const cfg = config(NODES, { CLUSTER_MDNS_TIMEOUT: "5" });
+    const silent = async (_n: string, o: MdnsLookupOptions): Promise<MdnsLookupResult> => {
+      await Bun.sleep(o.timeoutMs); // nobody answers: the lookup runs to its timeout
+      return { seen: [] };
+    };
+    const r = createResolver({ config: cfg, mdns: silent, dns: async () => [], dnsTimeoutMs: 50 });
+    const got = await r.resolve("alpha");
+    expect(got).toMatchObject({ address: "10.9.0.1", resolved_via: "fallback" });
+    // Not waited for: had it been, its record would say "no answer within 5s".
+    expect(got.attempts[0]).toMatchObject({
+      step: "mdns",
+      outcome: "skipped",
+      detail: "not waited for (fallback answered first)",
+    });
+  });
+
+  test("an mDNS answer within the window beats the fallback that came first", async () => {
+    const late = async (_n: string, o: MdnsLookupOptions): Promise<MdnsLookupResult> => {
+      await Bun.sleep(CHAIN_WINDOW_MS / 4);
+      return o.accept("10.9.0.7") ? { address: "10.9.0.7", seen: ["10.9.0.7"] } : { seen: [] };
+    };
+    const r = createResolver({ config: config(NODES), mdns: late, dns: async () => [] });
+    expect(await r.resolve("alpha")).toMatchObject({ address: "10.9.0.7", resolved_via: "mdns" });
+  });
+
   test("mdns_timeout = 0 turns mDNS off", async () => {
     const f = fakes({ mdns: { "alpha.local": ["10.9.0.7"] } });
     const r = await resolverWith(config(NODES, { CLUSTER_MDNS_TIMEOUT: "0" }), f).resolve("alpha");
@@ -158,11 +186,14 @@ describe("the cache", () => {
     expect(again).toMatchObject({ address: "10.9.0.7", resolved_via: "cache", source: "mdns" });
     expect(again.age_s).toBe(299);
     expect(again.resolved_at).toBe(first.resolved_at);
-    expect(f.calls).toEqual(["mdns alpha.local"]);
+    expect(f.calls).toEqual(["mdns alpha.local", "dns alpha.local"]);
     f.now += 2_000;
     const later = await resolverWith(cfg, f, db).resolve("alpha");
     expect(later.resolved_via).toBe("mdns");
-    expect(f.calls).toEqual(["mdns alpha.local", "mdns alpha.local"]);
+    expect(f.calls.filter((c) => c.startsWith("mdns"))).toEqual([
+      "mdns alpha.local",
+      "mdns alpha.local",
+    ]);
   });
 
   test("failures are cached only briefly (negative TTL 15 s)", async () => {

@@ -1,4 +1,5 @@
-// Address of a node: mDNS → system DNS → configured fallback ip, each step bounded, cached in SQLite.
+// Address of a node: mDNS → system DNS → configured fallback ip, asked at once (the first usable
+// answer in that order wins within a short window), each step bounded, cached in SQLite.
 import { Database } from "bun:sqlite";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
@@ -57,6 +58,14 @@ export interface Resolver {
 }
 
 const DNS_TIMEOUT_MS = 1000;
+/** How long the steps before an acceptable answer may still take to give a better one. */
+export const CHAIN_WINDOW_MS = 100;
+
+/** What one step of the chain found: its record, and the address when it is usable. */
+interface StepResult {
+  attempt: Attempt;
+  address?: string;
+}
 const NEGATIVE_TTL_S = 15;
 
 export function createResolver(opts: ResolverOptions): Resolver {
@@ -91,87 +100,120 @@ export function createResolver(opts: ResolverOptions): Resolver {
     error: e.error,
   });
 
-  async function run(node: NodeConfig, signal?: AbortSignal): Promise<Resolution> {
-    const attempts: Attempt[] = [];
-    let found: { address: string; via: Step } | undefined;
+  /** mDNS of the node's .local name (undefined: the step does not apply, with why). */
+  async function mdnsStep(node: NodeConfig, signal?: AbortSignal): Promise<StepResult> {
     const mdnsName = mdnsNameFor(node.host);
-    if (mdnsMs <= 0) attempts.push(skipped("mdns", "disabled (mdns_timeout = 0)"));
-    else if (!mdnsName) attempts.push(skipped("mdns", `${node.host} is not a .local name`));
-    else {
-      const t0 = clock();
-      const r = await doMdns(mdnsName, {
-        timeoutMs: mdnsMs,
-        accept: (a) => checkRemoteAddress(a).ok,
-        signal,
-      });
-      const ms = clock() - t0;
-      const rejected = r.seen.filter((a) => a !== r.address).map(describeRejection);
-      if (r.address) {
-        found = { address: r.address, via: "mdns" };
-        attempts.push(ok("mdns", mdnsName, r.address, ms, rejected));
-      } else if (r.seen.length > 0)
-        attempts.push({
+    if (mdnsMs <= 0) return { attempt: skipped("mdns", "disabled (mdns_timeout = 0)") };
+    if (!mdnsName) return { attempt: skipped("mdns", `${node.host} is not a .local name`) };
+    const t0 = performance.now();
+    const r = await doMdns(mdnsName, {
+      timeoutMs: mdnsMs,
+      accept: (a) => checkRemoteAddress(a).ok,
+      signal,
+    });
+    const ms = Math.round(performance.now() - t0);
+    const rejected = r.seen.filter((a) => a !== r.address).map(describeRejection);
+    if (r.address)
+      return { attempt: ok("mdns", mdnsName, r.address, ms, rejected), address: r.address };
+    if (r.seen.length > 0)
+      return {
+        attempt: {
           step: "mdns",
           query: mdnsName,
           outcome: "rejected",
           detail: rejected.join(", "),
           ms,
-        });
-      else
-        attempts.push({
-          step: "mdns",
-          query: mdnsName,
-          outcome: "failed",
-          detail: r.error ?? `no answer within ${seconds(mdnsMs)}`,
-          ms,
-        });
+        },
+      };
+    const detail = r.error ?? `no answer within ${seconds(mdnsMs)}`;
+    return { attempt: { step: "mdns", query: mdnsName, outcome: "failed", detail, ms } };
+  }
+
+  async function dnsStep(node: NodeConfig): Promise<StepResult> {
+    const t0 = performance.now();
+    const r = (await withTimeout(
+      doDns(node.host).then(
+        (value) => ({ value }),
+        (err: NodeJS.ErrnoException) => ({ error: err.code ?? err.message }),
+      ),
+      dnsMs,
+    )) ?? { error: `no answer within ${seconds(dnsMs)}` };
+    const ms = Math.round(performance.now() - t0);
+    if ("error" in r)
+      return { attempt: { step: "dns", query: node.host, outcome: "failed", detail: r.error, ms } };
+    const sorted = [...r.value].sort((a, b) => a.family - b.family);
+    const good = sorted.find((a) => checkRemoteAddress(a.address).ok);
+    const rejected = sorted.filter((a) => a !== good).map((a) => describeRejection(a.address));
+    if (good)
+      return { attempt: ok("dns", node.host, good.address, ms, rejected), address: good.address };
+    return {
+      attempt: {
+        step: "dns",
+        query: node.host,
+        outcome: sorted.length ? "rejected" : "failed",
+        detail: sorted.length ? rejected.join(", ") : "no addresses",
+        ms,
+      },
+    };
+  }
+
+  function fallbackStep(node: NodeConfig): StepResult {
+    if (!node.ip) return { attempt: skipped("fallback", "no ip configured") };
+    if (checkRemoteAddress(node.ip).ok)
+      return { attempt: ok("fallback", node.ip, node.ip, 0, []), address: node.ip };
+    const detail = describeRejection(node.ip);
+    return { attempt: { step: "fallback", query: node.ip, outcome: "rejected", detail, ms: 0 } };
+  }
+
+  /**
+   * Every step at once; the first acceptable answer in chain order wins. Once any step has an
+   * acceptable answer, the steps before it get a short window (CHAIN_WINDOW_MS) to answer
+   * too; then the best answer so far is taken and the slower steps are not waited for — a `.local`
+   * name nobody answers costs the window, not mdns_timeout.
+   */
+  async function run(node: NodeConfig, signal?: AbortSignal): Promise<Resolution> {
+    const STEPS: Step[] = ["mdns", "dns", "fallback"];
+    const results: (StepResult | undefined)[] = [undefined, undefined, undefined];
+    let wake: () => void = () => {};
+    const settle = (i: number) => (r: StepResult) => {
+      results[i] = r;
+      wake();
+    };
+    void mdnsStep(node, signal).then(settle(0));
+    void dnsStep(node).then(settle(1));
+    settle(2)(fallbackStep(node));
+    let windowEnds: number | undefined;
+    for (;;) {
+      const firstOk = results.findIndex((r) => r?.address !== undefined);
+      const earlierPending = firstOk >= 0 && results.slice(0, firstOk).some((r) => !r);
+      if (firstOk >= 0 && !earlierPending) break; // nothing better can come
+      if (firstOk < 0 && results.every((r) => r)) break; // every step answered: none usable
+      if (signal?.aborted) break;
+      if (firstOk >= 0) windowEnds ??= performance.now() + CHAIN_WINDOW_MS;
+      if (windowEnds !== undefined && performance.now() >= windowEnds) break;
+      const waitMs = windowEnds === undefined ? undefined : windowEnds - performance.now();
+      await new Promise<void>((resolve) => {
+        const timer = waitMs === undefined ? undefined : setTimeout(resolve, waitMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
-    if (!found && !signal?.aborted) {
-      const t0 = clock();
-      const r = (await withTimeout(
-        doDns(node.host).then(
-          (value) => ({ value }),
-          (err: NodeJS.ErrnoException) => ({ error: err.code ?? err.message }),
-        ),
-        dnsMs,
-      )) ?? { error: `no answer within ${seconds(dnsMs)}` };
-      const ms = clock() - t0;
-      if ("error" in r)
-        attempts.push({ step: "dns", query: node.host, outcome: "failed", detail: r.error, ms });
-      else {
-        const sorted = [...r.value].sort((a, b) => a.family - b.family);
-        const good = sorted.find((a) => checkRemoteAddress(a.address).ok);
-        const rejected = sorted.filter((a) => a !== good).map((a) => describeRejection(a.address));
-        if (good) {
-          found = { address: good.address, via: "dns" };
-          attempts.push(ok("dns", node.host, good.address, ms, rejected));
-        } else
-          attempts.push({
-            step: "dns",
-            query: node.host,
-            outcome: sorted.length ? "rejected" : "failed",
-            detail: sorted.length ? rejected.join(", ") : "no addresses",
-            ms,
-          });
-      }
-    }
-    if (!found) {
-      if (!node.ip) attempts.push(skipped("fallback", "no ip configured"));
-      else {
-        const verdict = checkRemoteAddress(node.ip);
-        if (verdict.ok) {
-          found = { address: node.ip, via: "fallback" };
-          attempts.push(ok("fallback", node.ip, node.ip, 0, []));
-        } else
-          attempts.push({
-            step: "fallback",
-            query: node.ip,
-            outcome: "rejected",
-            detail: describeRejection(node.ip),
-            ms: 0,
-          });
-      }
-    }
+    const winner = results.findIndex((r) => r?.address !== undefined);
+    const attempts: Attempt[] = results.map(
+      (r, i) =>
+        r?.attempt ?? {
+          step: STEPS[i] as Step,
+          outcome: "skipped",
+          detail: `not waited for (${STEPS[winner] ?? "another step"} answered first)`,
+          ms: 0,
+        },
+    );
+    const found =
+      winner >= 0
+        ? { address: results[winner]?.address as string, via: STEPS[winner] as Step }
+        : undefined;
     const now = clock();
     const isLocal = found ? isLocalAddress(found.address) : false;
     if (found && isLocal) rememberLocal(node.name, found.address);

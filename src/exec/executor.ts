@@ -42,6 +42,12 @@ export interface RunSpec {
   killGraceMs: number;
   /** Extra environment on top of the inherited one (local) or exported first (remote). */
   env?: Record<string, string>;
+  /**
+   * The caller's directory and environment when it is not this process (a front of the
+   * background process): used by the local executor only, for a run without cwd and as the
+   * environment the command inherits. Remote executors ignore it (a node has its own).
+   */
+  local?: { cwd: string; env: Record<string, string> };
   /** Run inside the OS sandbox at this level; undefined: not sandboxed. */
   sandbox?: SandboxSpec;
   /**

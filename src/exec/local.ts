@@ -27,17 +27,18 @@ export function createLocalExecutor(): Executor {
 
 export async function runLocal(spec: RunSpec, signal?: AbortSignal): Promise<ExecOutcome> {
   const started = performance.now();
-  const cwdProblem = spec.cwd ? checkCwd(spec.cwd) : undefined;
+  const cwd = spec.cwd ?? spec.local?.cwd;
+  const cwdProblem = cwd ? checkCwd(cwd) : undefined;
   if (cwdProblem) return notStarted(cwdProblem, started);
-  const boxProblem = spec.sandbox ? checkSandbox(spec.sandbox, spec.cwd) : undefined;
+  const boxProblem = spec.sandbox ? checkSandbox(spec.sandbox, cwd) : undefined;
   if (boxProblem) return notStarted(boxProblem, started, "SANDBOX_UNAVAILABLE");
   // bubblewrap reports a command killed by signal N as exit code 128 + N.
   const wrapped = spec.sandbox !== undefined && detectSandboxTool() === "bwrap";
   let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
   try {
     proc = Bun.spawn(argvFor(spec), {
-      cwd: spec.cwd,
-      env: spec.env ? { ...process.env, ...spec.env } : process.env,
+      cwd,
+      env: { ...(spec.local?.env ?? process.env), ...spec.env },
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",

@@ -25,8 +25,33 @@ export interface JobInfo {
 export interface RouteInfo {
   reason: string;
   candidates: RouteCandidate[];
+  /** Candidates left out of a run's result (a large cluster; `route` shows them all). */
+  candidates_omitted?: number;
   /** Set when the run went to a batch scheduler (Slurm). */
   job?: JobInfo;
+}
+
+/** Candidates a run's result carries at most: its size (and cost) must not grow with the cluster. */
+export const RESULT_CANDIDATES = 8;
+
+/**
+ * The route as a run's result keeps it: the chosen node, then the best other eligible ones, then
+ * excluded ones, at most RESULT_CANDIDATES, with the number left out.
+ */
+export function resultRoute(
+  reason: string,
+  candidates: RouteCandidate[],
+  chosen: string | null,
+): RouteInfo {
+  if (candidates.length <= RESULT_CANDIDATES) return { reason, candidates };
+  const rank = (c: RouteCandidate) =>
+    c.node === chosen
+      ? Number.POSITIVE_INFINITY
+      : c.eligible
+        ? (c.score ?? 0)
+        : Number.NEGATIVE_INFINITY;
+  const kept = [...candidates].sort((a, b) => rank(b) - rank(a)).slice(0, RESULT_CANDIDATES);
+  return { reason, candidates: kept, candidates_omitted: candidates.length - kept.length };
 }
 
 export interface RunResult {

@@ -66,8 +66,11 @@ export function sessionArgv(
   node: NodeConfig,
   o: SshArgvOptions,
   remote: string,
+  withStdin = false,
 ): string[] {
-  return [ssh, ...sshOptions(node, o), "-o", "ControlMaster=no", "-n", node.host, remote];
+  // -n: stdin from /dev/null, as a run's stdin is closed; the agent's channel needs it open.
+  const stdin = withStdin ? [] : ["-n"];
+  return [ssh, ...sshOptions(node, o), "-o", "ControlMaster=no", ...stdin, node.host, remote];
 }
 
 /** A subsystem (`sftp`) over the node's ControlMaster; its stdin and stdout carry the protocol. */

@@ -125,22 +125,47 @@ export class OpensshHub {
   }
 
   /** Takes a session slot and starts `ssh ... HOST REMOTE` over the master; the slot returns at exit. */
-  async spawn(
+  spawn(
     node: NodeConfig,
     link: Link,
     remote: string,
     kind: ChannelKind,
     signal?: AbortSignal,
   ): Promise<Bun.Subprocess<"ignore", "pipe", "pipe">> {
+    return this.start(node, link, remote, kind, "ignore", signal);
+  }
+
+  /** The same with stdin a pipe to the remote command (the resident agent's channel). */
+  spawnPiped(
+    node: NodeConfig,
+    link: Link,
+    remote: string,
+    kind: ChannelKind,
+    signal?: AbortSignal,
+  ): Promise<Bun.Subprocess<"pipe", "pipe", "pipe">> {
+    return this.start(node, link, remote, kind, "pipe", signal);
+  }
+
+  private async start<In extends "ignore" | "pipe">(
+    node: NodeConfig,
+    link: Link,
+    remote: string,
+    kind: ChannelKind,
+    stdin: In,
+    signal?: AbortSignal,
+  ): Promise<Bun.Subprocess<In, "pipe", "pipe">> {
     await link.slots.acquire(kind, signal);
-    let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+    let proc: Bun.Subprocess<In, "pipe", "pipe">;
     try {
-      proc = Bun.spawn(sessionArgv(this.opts.ssh, node, this.argvOptions(node), remote), {
-        stdin: "ignore",
-        stdout: "pipe",
-        stderr: "pipe",
-        detached: true, // Ctrl-C of the CLI must reach us, not the session: we stop runs ourselves
-      });
+      proc = Bun.spawn(
+        sessionArgv(this.opts.ssh, node, this.argvOptions(node), remote, stdin === "pipe"),
+        {
+          stdin,
+          stdout: "pipe",
+          stderr: "pipe",
+          detached: true, // Ctrl-C of the CLI must reach us, not the session: we stop runs ourselves
+        },
+      );
     } catch (err) {
       link.slots.release(kind);
       throw new ClusterError("SPAWN_FAILED", `cannot run ssh: ${(err as Error).message}`);

@@ -33,27 +33,22 @@ export function badEnvName(env: Record<string, string> | undefined): string | un
 }
 
 /**
- * The one string sent to sshd, which hands it to the user's login shell with `-c`. That shell only
- * sees `exec /bin/sh -c '…' …`, so any POSIX-like login shell (sh, bash, zsh, ksh, dash) works and
- * everything after runs in a known shell.
+ * The one string sent to sshd, which hands it to the user's login shell with `-c`. The body is
+ * plain POSIX sh (any POSIX-like login shell parses it: sh, bash, zsh, ksh, dash) and runs in the
+ * login shell itself: no program is started before the command's own `bash -c CMD`.
  *
  * The wrapper never forks: the command ends up as the very process sshd started, so sshd reports
  * its exit code or signal exactly (a waiting parent would turn a signal into 128+N).
  * It must lead its own process group so that timeout, cancel and leftover cleanup can kill the
- * whole tree with `kill -SIG -PGID`. OpenSSH already calls setsid() for every session, so the test
- * `kill -0 -$$` (does a group numbered like me exist?) normally passes at once. Where it does not,
- * the wrapper re-executes itself through `setsid` (Linux; it does not fork when the caller is not a
- * group leader, which is exactly this case) or, on macOS which has no setsid binary,
- * `perl -e 'setpgrp'` (perl ships with macOS); both keep the pid, so the exec chain stays intact.
+ * whole tree with `kill -SIG -PGID`. OpenSSH calls setsid() for every session, so the test
+ * `kill -0 -$$` (does a group numbered like me exist?) passes and the body is evaluated at once.
+ * Where it does not, the body is re-executed through `setsid` (Linux; it does not fork when the
+ * caller is not a group leader, which is exactly this case) or, on macOS which has no setsid
+ * binary, `perl -e 'setpgrp'` (perl ships with macOS); both keep the pid, so the exec chain stays
+ * intact.
  */
 export function buildRemoteCommand(spec: RemoteCommandSpec): string {
-  const lines = [
-    "kill -0 -$$ 2>/dev/null || {",
-    '  if command -v setsid >/dev/null 2>&1; then exec setsid /bin/sh -c \'eval "$1"\' cluster-exec "$1"; fi',
-    "  exec perl -e 'setpgrp(0, 0); exec @ARGV or exit 127' /bin/sh -c 'eval \"$1\"' cluster-exec \"$1\"",
-    "}",
-    "unset CDPATH",
-  ];
+  const lines = ["unset CDPATH"];
   if (spec.cwd !== undefined)
     lines.push(
       `cd -- ${shellQuote(spec.cwd)} 2>/dev/null || { printf '${MARK_PRINTF}nocd=%010d\\n' 0; exit 126; }`,
@@ -73,8 +68,13 @@ export function buildRemoteCommand(spec: RemoteCommandSpec): string {
     lines.push(`command -v bash >/dev/null 2>&1 && exec bash -c ${cmd}`);
     lines.push(`exec /bin/sh -c ${cmd}`);
   }
-  const body = lines.join("\n");
-  return `exec /bin/sh -c 'eval "$1"' cluster-exec ${shellQuote(body)}`;
+  const body = shellQuote(lines.join("\n"));
+  return [
+    `b=${body}`,
+    'kill -0 -$$ 2>/dev/null && eval "$b"',
+    'if command -v setsid >/dev/null 2>&1; then exec setsid /bin/sh -c "$b"; fi',
+    "exec perl -e 'setpgrp(0, 0); exec @ARGV or exit 127' /bin/sh -c \"$b\"",
+  ].join("\n");
 }
 
 /** `export NAME=VALUE` lines, values quoted (names are checked with badEnvName first). */

@@ -1,7 +1,8 @@
 // Session slots of one connection: a bounded number of channels per kind, FIFO queue beyond.
 import { abortError } from "../abort.ts";
 
-export type ChannelKind = "run" | "control";
+/** run: a command; control: probes and kills; agent: the resident agent's one long-lived channel. */
+export type ChannelKind = "run" | "control" | "agent";
 
 interface Waiter {
   kind: ChannelKind;
@@ -10,12 +11,21 @@ interface Waiter {
 }
 
 export class SessionSlots {
-  readonly inUse: Record<ChannelKind, number> = { run: 0, control: 0 };
+  readonly inUse: Record<ChannelKind, number> = { run: 0, control: 0, agent: 0 };
   private waiters: Waiter[] = [];
   /** When a slot was last taken or given back (for idle closing). */
   lastActive = performance.now();
 
-  constructor(private readonly limits: Record<ChannelKind, number>) {}
+  constructor(limits: Omit<Record<ChannelKind, number>, "agent"> & { agent?: number }) {
+    this.limits = { agent: 1, ...limits };
+  }
+
+  private readonly limits: Record<ChannelKind, number>;
+
+  /** Free slots of a kind now. */
+  free(kind: ChannelKind): number {
+    return this.limits[kind] - this.inUse[kind];
+  }
 
   get waiting(): number {
     return this.waiters.length;

@@ -36,6 +36,12 @@ export function createClusterSampler(config: Config, deps: ClusterSamplerDeps = 
     submitIsLocal,
     remote,
     transport: (node) => transports.choose(node),
+    agentStatus: (name) => transports.agents.status(name),
+    agentSample: async (node, timeoutMs) => {
+      const choice = transports.peek(node.name);
+      if (choice?.transport !== "ssh2" && choice?.transport !== "openssh") return undefined;
+      return transports.agents.sample(node, choice.transport, timeoutMs);
+    },
     running: deps.running,
     onUpdate: deps.onUpdate,
   });

@@ -33,8 +33,9 @@ function setup() {
   };
   const recorder: RunRecorder = {
     started: (r) => events.push(`start ${r.node}`),
-    finished: (r: RunResult, m) =>
-      events.push(`end ${r.error?.code ?? r.exit_code} ${m.bytes_out}`),
+    finished: (r: RunResult, m) => {
+      events.push(`end ${r.error?.code ?? r.exit_code} ${m.bytes_out}`);
+    },
   };
   const inFlight = createRunsInFlight();
   const views = [fakeNode({ name: local, local: true, sampled: false })];

@@ -8,6 +8,7 @@ import {
   notStartedOutcome,
   type RouteInfo,
   type RunResult,
+  resultRoute,
   toRunResult,
 } from "../exec/result.ts";
 import { newTaskId } from "../exec/task-id.ts";
@@ -35,7 +36,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
   return async (req, hooks = {}) => {
     const task_id = req.task_id ?? newTaskId();
     const ids = { task_id, command: req.command };
-    const record = (node: string, route_reason: string, result: RunResult, bytes_out = 0) => {
+    const record = async (node: string, route_reason: string, result: RunResult, bytes_out = 0) => {
       deps.recorder?.started({
         task_id,
         requester: req.requester,
@@ -44,7 +45,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
         route_reason,
         started_at: Date.now(),
       });
-      deps.recorder?.finished(result, { requester: req.requester, bytes_out });
+      await deps.recorder?.finished(result, { requester: req.requester, bytes_out });
       return result;
     };
 
@@ -59,7 +60,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
         failedBeforeStart(e, { ...ids, node: req.node ?? "" }),
       );
     }
-    const route: RouteInfo = { reason: decision.reason, candidates: decision.candidates };
+    const route: RouteInfo = resultRoute(decision.reason, decision.candidates, decision.node);
     const node = decision.node;
     const refusal =
       decisionError(decision) ?? (node ? undefined : new ClusterError("NO_NODE", decision.reason));
@@ -108,6 +109,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
         {
           command: staged?.command ?? req.command,
           cwd: req.cwd,
+          local: req.local,
           timeoutMs: Math.max(0, (req.timeoutS ?? settings.cmd_timeout) * 1000),
           outputLimit: settings.output_limit,
           killGraceMs: settings.kill_grace * 1000,
@@ -134,7 +136,7 @@ export function createRunFn(deps: PipelineDeps): RunFn {
       release();
       await staged?.cleanup();
     }
-    deps.recorder?.finished(result, { requester: req.requester, bytes_out: bytesOut });
+    await deps.recorder?.finished(result, { requester: req.requester, bytes_out: bytesOut });
     return result;
   };
 }

@@ -44,10 +44,15 @@ export interface RuntimeOptions {
   recorder?: RunRecorder;
   /** Start background sampling now (servers); one-shot verbs sample on demand. */
   sampleInBackground?: boolean;
+  /**
+   * Run through the nodes' resident agents where they can be started (long-lived processes:
+   * a one-shot run would pay the agent's start for a single command).
+   */
+  agents?: boolean;
 }
 
 export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtime {
-  const transports = createTransports(config);
+  const transports = createTransports(config, { agents: opts.agents });
   const inFlight = createRunsInFlight();
   // Listeners (the status page) come and go; the sampler keeps its one callback.
   const sampled = new Set<(view: NodeView) => void>();
@@ -62,7 +67,7 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
   const executors = new Map<string, Executor>();
   const executorFor = (node: string): Executor => {
     // A node whose resolved address turned out to be this machine's runs in-process, never over SSH.
-    const isLocal = sampler.view(node)?.isLocal === true;
+    const isLocal = sampler.isLocal(node);
     const key = isLocal ? `${node}\u0000local` : node;
     let e = executors.get(key);
     if (!e) {
@@ -71,10 +76,10 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
     }
     return e;
   };
-  const decide = createDecider({ config, views: () => sampler.views() });
+  const decide = createDecider({ config, views: () => sampler.snapshots() });
   const filesFor = createFilesFor(config, {
     transports,
-    isLocal: (node) => sampler.view(node)?.isLocal === true,
+    isLocal: (node) => sampler.isLocal(node),
   });
   const runOnce = createRunFn({
     config,
@@ -121,7 +126,10 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
       return () => sampled.delete(listener);
     },
     async refreshIfStale(signal) {
-      if (Object.keys(config.nodes).length < 2 || !sampler.views().some((v) => v.stale)) return;
+      const staleAfter = 3 * config.settings.sample_interval * 1000;
+      const stale = (v: { sample?: { sampled_at: number } }) =>
+        !v.sample || Date.now() - v.sample.sampled_at > staleAfter;
+      if (Object.keys(config.nodes).length < 2 || !sampler.snapshots().some(stale)) return;
       const sampled = sampler.sampleNow({
         timeoutMs: config.settings.status_timeout * 1000,
         force: false,

@@ -1,6 +1,8 @@
 // How each remote node is reached — the in-process ssh2 pool or the `ssh` program over a
 // ControlMaster — decided once per node per process (`ssh -G` is local but spawns a process: never
 // on the routing path), and the executor and probe channel that go with the decision.
+
+import { SessionClosed } from "../agent/client.ts";
 import { poolRemoteExec } from "../cluster/pool-exec.ts";
 import type { RemoteExec } from "../cluster/sampler.ts";
 import type { Config, NodeConfig } from "../config/load.ts";
@@ -14,6 +16,7 @@ import { opensshOptionsFrom } from "../openssh/options.ts";
 import { opensshRemoteExec } from "../openssh/remote-exec.ts";
 import { runRemote } from "../ssh/executor.ts";
 import { poolOptionsFrom, SshPool } from "../ssh/pool.ts";
+import { type Agents, createAgents } from "./agents.ts";
 
 export interface Transports {
   pool: SshPool;
@@ -26,16 +29,23 @@ export interface Transports {
   executorFor(node: NodeConfig): Executor;
   /** The sampler's channel to a remote node. */
   remoteExec: RemoteExec;
+  /** The resident agents (off unless this process asked for them). */
+  agents: Agents;
   /** Closes what this object created (a pool or hub passed in stays open). */
   close(): Promise<void>;
 }
 
 export function createTransports(
   config: Config,
-  deps: { pool?: SshPool; openssh?: OpensshHub } = {},
+  deps: { pool?: SshPool; openssh?: OpensshHub; agents?: boolean } = {},
 ): Transports {
   const pool = deps.pool ?? new SshPool(poolOptionsFrom(config));
   const openssh = deps.openssh ?? new OpensshHub(opensshOptionsFrom(config));
+  const agents = createAgents(config, {
+    pool,
+    openssh,
+    enabled: (deps.agents ?? false) && config.settings.agent !== "off",
+  });
   const env = { home: config.settings.home, ssh_auth_sock: config.settings.ssh_auth_sock };
   const choices = new Map<string, Promise<TransportChoice>>();
   const settled = new Map<string, TransportChoice>();
@@ -64,6 +74,7 @@ export function createTransports(
   return {
     pool,
     openssh,
+    agents,
     choose,
     peek: (name) => settled.get(name),
     executorFor: (node) => ({
@@ -74,6 +85,17 @@ export function createTransports(
         } catch (err) {
           const e = toClusterError(err);
           return notStartedOutcome(0, { code: e.code, message: e.message });
+        }
+        // Through the node's agent when it is up (one frame each way); else one SSH session.
+        const session = agents.session(node, choice.transport);
+        if (session?.alive) {
+          try {
+            return await session.run(spec, signal);
+          } catch (err) {
+            // Closed just now, before anything was sent: the per-command path below. A failing
+            // output sink (anything else) belongs to the caller.
+            if (!(err instanceof SessionClosed)) throw err;
+          }
         }
         return choice.transport === "openssh"
           ? runOpenssh(node, openssh, spec, signal)
@@ -86,6 +108,7 @@ export function createTransports(
         ? viaOpenssh(node, command, opts)
         : viaPool(node, command, opts),
     async close() {
+      agents.close();
       await Promise.all([
         deps.pool ? undefined : pool.close(),
         deps.openssh ? undefined : openssh.close(),

@@ -65,8 +65,8 @@ export class SshConnection {
 
   /** Our open channels on this connection, not counting the reaper. */
   private get openChannels(): number {
-    const { run, control } = this.slots.inUse;
-    return run + control - (this.reaperInUse ? 1 : 0);
+    const { run, control, agent } = this.slots.inUse;
+    return run + control + agent - (this.reaperInUse ? 1 : 0);
   }
 
   private reaperP: Promise<Reaper | undefined> | undefined;

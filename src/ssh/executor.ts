@@ -77,6 +77,14 @@ async function watch(
 ): Promise<ExecOutcome> {
   const { channel, closed } = remote;
   channel.end(); // EOF on stdin: the command reads nothing, as locally (stdin ignored)
+  // ssh2 emits the channel's close once stdout has ended, not stderr: stderr paused for
+  // backpressure may still hold data then. Its end (or close) says everything was delivered.
+  const stderrDone = new Promise<void>((r) => {
+    channel.stderr.once("end", r);
+    channel.stderr.once("close", r);
+  });
+  let channelClosed = false;
+  void closed.then(() => (channelClosed = true));
   const out = new CappedOutput(spec.outputLimit);
   const err = new CappedOutput(spec.outputLimit);
   const marks = new MarkReader();
@@ -115,41 +123,51 @@ async function watch(
     onMark();
   });
   channel.stderr.on("data", (chunk: Buffer) => deliver("stderr", chunk, channel.stderr));
-  void remote.exited.then((status) => {
-    exit = status;
-    // Leftovers of its group would outlive the run (and may hold the channel open). Inside
-    // bubblewrap they die with its PID namespace already (see local.ts).
-    const m = marks.mark;
-    if (!(m?.kind === "pgid" && m.wrapped)) stop();
-  });
-
   // Whether the node confirmed that the group is gone: undefined until a kill was tried.
   let confirmed: boolean | undefined;
   let stopping: Promise<void> | undefined;
   let stopRequested: () => void = () => {};
   const stopRequest = new Promise<void>((r) => (stopRequested = r));
-  const stop = () => {
+  const kill = () => {
     stopping ??= (async () => {
       const pg = await withTimeout(pgid, answerBoundMs(pool, spec));
       if (pg === undefined) return; // no status line: nothing we could address safely
       confirmed = await killGroup(node, pool, pg, spec.killGraceMs, answerBoundMs(pool, spec));
     })();
+    return stopping;
+  };
+  const stop = () => {
+    void kill();
     stopRequested();
   };
+  void remote.exited.then((status) => {
+    exit = status;
+    // Inside bubblewrap leftovers die with its PID namespace already (see local.ts).
+    const m = marks.mark;
+    if (m?.kind === "pgid" && m.wrapped) return;
+    // Leftovers of its group would outlive the run: they are killed (a no-op for an empty group,
+    // the common case). The result does not wait for that answer unless they hold the channel
+    // open; the pool finishes the kill even when it is closed meanwhile.
+    const leftovers = kill();
+    pool.track(leftovers);
+    // A channel still open past the kill and a bound is closed from this side.
+    void leftovers.then(() => withTimeout(closed, answerBoundMs(pool, spec))).then(stopRequested);
+  });
   // The timeout is a deadline from the call: time spent connecting or waiting for a session
   // is not given again (a caller waits at most its timeout, then the kill).
   const left = Math.max(0, started + spec.timeoutMs - performance.now());
   const trigger = stopTrigger(left, signal, () => !exit, stop);
 
   try {
-    // Normally: exit → leftover kill (a no-op for an empty group) → close. After a kill the
-    // channel must close within a bound, else it is closed from this side. A close without an
-    // exit status is a lost connection.
+    // Normally: exit (leftover kill sent) → close. After a timeout or cancel the channel must
+    // close within a bound, else it is closed from this side. A close without an exit status is
+    // a lost connection.
     await Promise.race([closed, stopRequest]);
-    if (stopping) {
+    if (stopping && !exit) {
       await stopping;
       await withTimeout(closed, answerBoundMs(pool, spec));
     }
+    if (channelClosed) await withTimeout(stderrDone, answerBoundMs(pool, spec));
   } finally {
     trigger.dispose();
     channel.removeAllListeners("data");

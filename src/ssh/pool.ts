@@ -1,8 +1,8 @@
-// The connection pool: one ssh2 connection per node, opened on first use, reused, replaced when it
-// dies, closed when idle. Retries (with backoff) only what certainly did not send the command.
+// The connection pool: ssh2 connections per node (one, more while its run slots are taken, up to
+// ssh_connections_per_node), opened on first use, reused, replaced when they die, closed when idle. Retries (with backoff) only what certainly did not send the command.
 
 import type { SFTPWrapper } from "ssh2";
-import { abortError, raceAbort } from "../abort.ts";
+import { abortError, raceAbort, withTimeout } from "../abort.ts";
 import type { Config, NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
 import { KnownHosts, knownHostsPath } from "../remote/host-keys.ts";
@@ -29,6 +29,11 @@ export interface PoolOptions extends ConnectionOptions {
   resolve: (node: NodeConfig, signal?: AbortSignal) => Promise<string>;
   /** Told when connecting to an address failed, so discovery can look again next time. */
   connectFailed?: (node: NodeConfig) => void;
+  /**
+   * Connections per node at most: another is opened when every run slot of the open ones is taken
+   * (sshd's MaxSessions bounds each connection, not the node).
+   */
+  maxConnections: number;
 }
 
 export function poolOptionsFrom(config: Config, overrides: Partial<PoolOptions> = {}): PoolOptions {
@@ -43,6 +48,7 @@ export function poolOptionsFrom(config: Config, overrides: Partial<PoolOptions> 
     keepaliveIntervalMs: settings.ssh_keepalive * 1000,
     keepaliveCountMax: 3,
     idleTimeoutMs: 60_000,
+    maxConnections: settings.ssh_connections_per_node,
     runSessions: 5,
     controlSessions: 3,
     knownHosts: new KnownHosts(knownHostsPath(settings.state_dir)),
@@ -60,17 +66,24 @@ export interface PoolStats {
   open: Record<string, number>;
 }
 
-interface Entry {
+interface Slot {
   conn?: SshConnection;
   connecting?: Promise<SshConnection>;
   idleTimer?: ReturnType<typeof setTimeout>;
+  /** Run channels given to this connection and not closed yet (running, or waiting for a slot). */
+  claims: number;
 }
+
+/** A node's connections: the first one carries control channels and the agent; runs spread. */
+type Entry = Slot[];
 
 export class SshPool {
   private readonly entries = new Map<string, Entry>();
   private closed = false;
   private readonly counters = { connects: 0, failedConnects: 0 };
   private readonly sleeps = new Set<() => void>();
+  /** Work that outlives its run (leftover kills): close() lets it finish first, bounded. */
+  private readonly background = new Set<Promise<unknown>>();
 
   constructor(readonly opts: PoolOptions) {}
 
@@ -88,8 +101,12 @@ export class SshPool {
     signal?: AbortSignal,
     opts: { sessionDeadline?: number } = {},
   ): Promise<RemoteProcess> {
-    return this.withConnection(node, signal, (conn) =>
-      conn.exec(command, kind, signal, opts.sessionDeadline),
+    return this.withConnection(
+      node,
+      kind,
+      signal,
+      (conn) => conn.exec(command, kind, signal, opts.sessionDeadline),
+      (remote, unclaim) => void remote.closed.then(unclaim),
     );
   }
 
@@ -98,33 +115,55 @@ export class SshPool {
    * one has no effect on the node, so every failure before it is open is retried.
    */
   sftp(node: NodeConfig, signal?: AbortSignal): Promise<SFTPWrapper> {
-    return this.withConnection(node, signal, async (conn) => {
-      try {
-        return await conn.sftp(signal);
-      } catch (err) {
-        throw err instanceof MaybeSentError ? new NotSentError(err.message) : err;
-      }
-    });
+    return this.withConnection(
+      node,
+      "run",
+      signal,
+      async (conn) => {
+        try {
+          return await conn.sftp(signal);
+        } catch (err) {
+          throw err instanceof MaybeSentError ? new NotSentError(err.message) : err;
+        }
+      },
+      (sftp, unclaim) => sftp.once("close", unclaim),
+    );
   }
 
+  /**
+   * Runs `use` on a connection of the node, with the retries; a run's claim on that connection
+   * (which spreads runs over connections) is handed to `held`, to be released when it ends.
+   */
   private async withConnection<T>(
     node: NodeConfig,
+    kind: ChannelKind,
     signal: AbortSignal | undefined,
     use: (conn: SshConnection) => Promise<T>,
+    held: (value: T, unclaim: () => void) => void,
   ): Promise<T> {
     let last: Error | undefined;
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
       if (attempt > 0) await this.backoff(attempt, signal);
       if (this.closed) throw new ClusterError("INTERNAL", "ssh pool is closed");
+      const slot = this.pick(node, kind);
+      if (kind === "run") slot.claims++;
+      let claimed = kind === "run";
+      const unclaim = () => {
+        if (claimed) slot.claims--;
+        claimed = false;
+      };
       try {
-        const conn = await raceAbort(this.connection(node), signal);
-        this.touch(node.name, conn);
+        const conn = await raceAbort(this.ready(node, slot), signal);
+        this.touch(slot, conn);
         try {
-          return await use(conn);
+          const value = await use(conn);
+          held(value, unclaim);
+          return value;
         } finally {
-          this.touch(node.name, conn);
+          this.touch(slot, conn);
         }
       } catch (err) {
+        unclaim();
         if (err instanceof MaybeSentError)
           throw new ClusterError(
             "CONNECTION_LOST",
@@ -150,7 +189,7 @@ export class SshPool {
    */
   async killGroup(node: NodeConfig, pgid: number, graceMs: number, signal?: AbortSignal) {
     try {
-      const conn = await raceAbort(this.connection(node), signal);
+      const conn = await raceAbort(this.ready(node, this.pick(node, "control")), signal);
       if (await conn.killGroup(pgid, graceMs)) return;
     } catch {
       // no connection now: the one-shot path below retries with backoff
@@ -169,51 +208,95 @@ export class SshPool {
 
   stats(): PoolStats {
     const open: Record<string, number> = {};
-    for (const [name, e] of this.entries) if (e.conn?.alive) open[name] = 1;
+    for (const [name, e] of this.entries) {
+      const n = e.filter((s) => s.conn?.alive).length;
+      if (n > 0) open[name] = n;
+    }
     return { ...this.counters, open };
+  }
+
+  /** Keeps `work` (a leftover kill) going until it ends; close() waits for it first. */
+  track(work: Promise<unknown>): void {
+    const p = work.catch(() => {});
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
   }
 
   /** Closes every connection (bounded) and cancels pending backoffs. */
   async close(): Promise<void> {
+    await withTimeout(Promise.all([...this.background]), this.opts.handshakeTimeoutMs);
     this.closed = true;
     for (const wake of this.sleeps) wake();
     const ends: Promise<void>[] = [];
-    for (const e of this.entries.values()) {
-      clearTimeout(e.idleTimer);
-      if (e.conn) ends.push(e.conn.end());
-      if (e.connecting) ends.push(e.connecting.then((c) => c.end()).catch(() => {}));
-    }
+    for (const e of this.entries.values())
+      for (const s of e) {
+        clearTimeout(s.idleTimer);
+        if (s.conn) ends.push(s.conn.end());
+        if (s.connecting) ends.push(s.connecting.then((c) => c.end()).catch(() => {}));
+      }
     this.entries.clear();
     await Promise.all(ends);
   }
 
-  private async connection(node: NodeConfig): Promise<SshConnection> {
-    const entry = this.entries.get(node.name) ?? {};
-    this.entries.set(node.name, entry);
-    if (entry.conn?.alive) return entry.conn;
-    entry.conn = undefined;
-    entry.connecting ??= this.open(node).then(
+  /**
+   * Which connection of the node takes a channel of `kind`. Control and agent channels go to the
+   * first one; a run goes to the one with the fewest runs given to it, and once every connection
+   * has as many as it has run slots a new one is opened (up to maxConnections) — so a burst of
+   * twenty spreads over four connections instead of queueing on one.
+   */
+  private pick(node: NodeConfig, kind: ChannelKind): Slot {
+    let entry = this.entries.get(node.name);
+    if (!entry) {
+      entry = [];
+      this.entries.set(node.name, entry);
+    }
+    for (const s of entry) if (s.conn && !s.conn.alive) s.conn = undefined;
+    // Slots with neither a connection nor one being opened nor runs go (their timer with them).
+    const live = entry.filter((s) => s.conn || s.connecting || s.claims > 0);
+    for (const s of entry) if (!live.includes(s)) clearTimeout(s.idleTimer);
+    entry.splice(0, entry.length, ...live);
+    if (kind !== "run" || entry.length === 0) return entry[0] ?? this.newSlot(entry);
+    let best = entry[0] as Slot;
+    for (const s of entry) if (s.claims < best.claims) best = s;
+    if (
+      best.claims >= this.opts.runSessions &&
+      entry.length < Math.max(1, this.opts.maxConnections)
+    )
+      return this.newSlot(entry);
+    return best;
+  }
+
+  private newSlot(entry: Entry): Slot {
+    const slot: Slot = { claims: 0 };
+    entry.push(slot);
+    return slot;
+  }
+
+  private async ready(node: NodeConfig, slot: Slot): Promise<SshConnection> {
+    if (slot.conn?.alive) return slot.conn;
+    slot.conn = undefined;
+    slot.connecting ??= this.open(node).then(
       (conn) => {
-        entry.connecting = undefined;
+        slot.connecting = undefined;
         this.counters.connects++;
         if (this.closed) {
           void conn.end();
           throw new ClusterError("INTERNAL", "ssh pool is closed");
         }
-        entry.conn = conn;
+        slot.conn = conn;
         conn.onClose(() => {
-          if (entry.conn === conn) entry.conn = undefined;
-          clearTimeout(entry.idleTimer);
+          if (slot.conn === conn) slot.conn = undefined;
+          clearTimeout(slot.idleTimer);
         });
         return conn;
       },
       (err: unknown) => {
-        entry.connecting = undefined;
+        slot.connecting = undefined;
         this.counters.failedConnects++;
         throw err;
       },
     );
-    return entry.connecting;
+    return slot.connecting;
   }
 
   private async open(node: NodeConfig): Promise<SshConnection> {
@@ -227,23 +310,22 @@ export class SshPool {
     }
   }
 
-  /** (Re)arms the idle timer of a node's connection once no channel is in use. */
-  private touch(name: string, conn: SshConnection): void {
-    const entry = this.entries.get(name);
-    if (!entry || entry.conn !== conn) return;
-    clearTimeout(entry.idleTimer);
-    entry.idleTimer = undefined;
+  /** (Re)arms the idle timer of a connection once no channel is in use. */
+  private touch(slot: Slot, conn: SshConnection): void {
+    if (slot.conn !== conn) return;
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
     if (!conn.alive) return;
     const arm = (ms: number) => {
-      entry.idleTimer = setTimeout(() => {
-        entry.idleTimer = undefined;
+      slot.idleTimer = setTimeout(() => {
+        slot.idleTimer = undefined;
         const idleFor = performance.now() - conn.lastActive;
         if (conn.busy > 0) return arm(this.opts.idleTimeoutMs);
         if (idleFor < this.opts.idleTimeoutMs) return arm(this.opts.idleTimeoutMs - idleFor);
-        if (entry.conn === conn) entry.conn = undefined;
+        if (slot.conn === conn) slot.conn = undefined;
         void conn.end();
       }, ms);
-      entry.idleTimer.unref?.();
+      slot.idleTimer.unref?.();
     };
     arm(this.opts.idleTimeoutMs);
   }

@@ -70,6 +70,29 @@ describe("audit log", () => {
     expect(new Set(ids).size).toBe(200);
   });
 
+  test("records appended together share fsyncs (group commit); each promise means on disk", async () => {
+    const dir = tempDir();
+    const trace = join(dir, "trace");
+    const script = `import { AuditLog } from ${JSON.stringify(join(import.meta.dir, "audit.ts"))};
+const log = new AuditLog(${JSON.stringify(join(dir, "log"))}, { maxBytes: 1 << 30 });
+const rec = (i) => ({ event: "start", task_id: "t" + i, requester: "cli", command: "x", node: "n", route_reason: "r" });
+await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(rec(i))));
+process.stdout.write("durable\\n");`;
+    const proc = Bun.spawn(
+      ["strace", "-f", "-qq", "-e", "trace=fsync", "-o", trace, process.execPath, "-e", script],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    const out = await new Response(proc.stdout).text();
+    expect(await proc.exited).toBe(0);
+    expect(out).toBe("durable\n");
+    const fsyncs = (await Bun.file(trace).text())
+      .split("\n")
+      .filter((l) => /fsync\(\d+\)\s+= 0/.test(l));
+    expect(fsyncs.length).toBeGreaterThanOrEqual(1);
+    expect(fsyncs.length).toBeLessThan(100);
+    expect(allRecords(join(dir, "log")).length).toBe(100);
+  });
+
   test("several processes writing at once (with rotation) never interleave or lose lines", async () => {
     const dir = tempDir();
     const writers = 6;

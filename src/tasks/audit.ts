@@ -1,9 +1,13 @@
-// The audit log: append-only JSONL in the state directory, one fsync'd line per record, rotated
-// by size into timestamped files that are kept (never rewritten, never deleted here).
+// The audit log: append-only JSONL in the state directory, one line per record written at once,
+// made durable by a group commit (one fsync, off the main thread, for every record written while
+// the previous one ran), rotated by size into timestamped files that are kept (never rewritten,
+// never deleted here).
 import {
   closeSync,
   constants,
-  fsyncSync,
+  existsSync,
+  fstatSync,
+  fsync,
   openSync,
   renameSync,
   statSync,
@@ -71,6 +75,15 @@ const host = hostname();
 
 export class AuditLog {
   readonly path: string;
+  /** The descriptor records are appended on, and the file (inode) it points to. */
+  private fd: { fd: number; ino: number } | undefined;
+  /** Descriptors written since their last fsync (the current one, and one rotated away). */
+  private readonly dirty = new Set<number>();
+  /** Descriptors replaced after a rotation: closed once synced. */
+  private readonly retired = new Set<number>();
+  /** Callers waiting for the next fsync. */
+  private waiting: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private syncing = false;
 
   constructor(
     readonly dir: string,
@@ -80,39 +93,101 @@ export class AuditLog {
   }
 
   /**
-   * Appends one record as a single write(2) of a whole line on an O_APPEND descriptor, then fsyncs:
-   * writers in several processes never interleave inside a line, and a line once written stays.
+   * Appends one record as a single write(2) of a whole line on an O_APPEND descriptor: writers in
+   * several processes never interleave inside a line. Returns when the line is on disk (fsync'd):
+   * the write itself happens now, the wait is the caller's choice (a run starts meanwhile).
    */
-  append(record: AuditRecord, at = new Date()): void {
+  append(record: AuditRecord, at = new Date()): Promise<void> {
     const line = Buffer.from(
       `${JSON.stringify({ time: at.toISOString(), host, pid: process.pid, ...record })}\n`,
     );
-    ensureDir(this.dir);
-    this.rotateIfFull(line.length, at);
-    // Opened per record: after another process rotated, the next record goes to the new file.
-    const fd = openSync(this.path, APPEND, 0o600);
-    try {
-      const n = writeSync(fd, line);
-      if (n !== line.length)
-        throw new Error(`audit log ${this.path}: short write (${n} of ${line.length} bytes)`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+    const ino = this.rotateIfFull(line.length, at);
+    const fd = this.descriptor(ino);
+    const n = writeSync(fd, line);
+    if (n !== line.length)
+      throw new Error(`audit log ${this.path}: short write (${n} of ${line.length} bytes)`);
+    this.dirty.add(fd);
+    return this.durable();
+  }
+
+  /** Resolves once every record appended so far is on disk. */
+  durable(): Promise<void> {
+    if (this.dirty.size === 0 && !this.syncing) return Promise.resolve();
+    const p = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    if (!this.syncing) this.flush();
+    return p;
+  }
+
+  /** Syncs and closes the descriptor (a process that is done with the log). */
+  async close(): Promise<void> {
+    await this.durable().catch(() => {});
+    if (this.fd) closeSync(this.fd.fd);
+    this.fd = undefined;
+  }
+
+  /** One fsync per dirty descriptor for everyone waiting now; those who come meanwhile wait for the next. */
+  private flush(): void {
+    const batch = this.waiting;
+    this.waiting = [];
+    const fds = [...this.dirty];
+    this.dirty.clear();
+    this.syncing = true;
+    Promise.all(fds.map((fd) => syncFd(fd)))
+      .then(
+        () => {
+          for (const w of batch) w.resolve();
+        },
+        (err: Error) => {
+          for (const w of batch)
+            w.reject(new Error(`audit log ${this.path}: fsync: ${err.message}`));
+        },
+      )
+      .finally(() => {
+        this.syncing = false;
+        for (const fd of this.retired)
+          if (!this.dirty.has(fd)) {
+            this.retired.delete(fd);
+            closeSync(fd);
+          }
+        if (this.waiting.length > 0 || this.dirty.size > 0) this.flush();
+      });
+  }
+
+  /** The descriptor of the file at the path now (`ino`); reopened after anyone rotated it. */
+  private descriptor(ino: number | undefined): number {
+    if (this.fd && this.fd.ino === ino) return this.fd.fd;
+    if (this.fd) {
+      if (this.dirty.has(this.fd.fd) || this.syncing) this.retired.add(this.fd.fd);
+      else closeSync(this.fd.fd);
     }
+    ensureDir(this.dir); // only when (re)opening: not a syscall per record
+    const fd = openSync(this.path, APPEND, 0o600);
+    this.fd = { fd, ino: fstatSync(fd).ino };
+    return fd;
   }
 
   /**
    * Renames the full file to audit.jsonl.<UTC time>-<pid>. Two processes rotating at once can at
    * worst leave a small rotated file; rename is atomic, so no line is ever lost or split.
    */
-  private rotateIfFull(adding: number, at: Date): void {
-    const size = statSync(this.path, { throwIfNoEntry: false })?.size ?? 0;
-    if (size === 0 || size + adding <= this.opts.maxBytes) return;
+  private rotateIfFull(adding: number, at: Date): number | undefined {
+    const st = statSync(this.path, { throwIfNoEntry: false });
+    const size = st?.size ?? 0;
+    if (size === 0 || size + adding <= this.opts.maxBytes) return st?.ino;
     const stamp = at.toISOString().replace(/[-:]/g, "").replace(".", "");
     try {
-      renameSync(this.path, `${this.path}.${stamp}-${process.pid}`);
+      // Two rotations within one millisecond (fast appends) get -2, -3...: none overwrites another.
+      const base = `${this.path}.${stamp}-${process.pid}`;
+      let name = base;
+      for (let n = 2; existsSync(name); n++) name = `${base}-${n}`;
+      renameSync(this.path, name);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err; // rotated by another writer
     }
+    return undefined; // a new file comes next
   }
+}
+
+function syncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 }

@@ -31,22 +31,39 @@ export type SpawnRunner = (
   opts?: { resume?: boolean },
 ) => RunnerRef;
 
-export const spawnRunner: SpawnRunner = (config, id, logPath, opts = {}) => {
+export const spawnRunner: SpawnRunner = (config, id, logPath, opts = {}) =>
+  spawnIn(config, id, logPath, { cwd: process.cwd(), env: process.env }, opts.resume);
+
+/** A runner started in the caller's directory and environment (a front of the background process). */
+export function spawnRunnerIn(local: {
+  cwd: string;
+  env: Record<string, string | undefined>;
+}): SpawnRunner {
+  return (config, id, logPath, opts = {}) => spawnIn(config, id, logPath, local, opts.resume);
+}
+
+function spawnIn(
+  config: Config,
+  id: string,
+  logPath: string,
+  local: { cwd: string; env: Record<string, string | undefined> },
+  resume?: boolean,
+): RunnerRef {
   // The runner's own stderr goes to a log beside the output: its diagnostics, should it crash.
   const log = openSync(logPath, "a", 0o600);
   try {
-    const proc = Bun.spawn(runnerArgv(id, config, opts.resume), {
+    const proc = Bun.spawn(runnerArgv(id, config, resume), {
       detached: true, // setsid(): no terminal, no process group shared with the submitter
       stdin: "ignore",
       stdout: "ignore",
       stderr: log,
       // The runner must find the task where it was stored, whatever set the state directory.
-      env: { ...process.env, CLUSTER_STATE_DIR: config.settings.state_dir },
-      cwd: process.cwd(),
+      env: { ...local.env, CLUSTER_STATE_DIR: config.settings.state_dir },
+      cwd: local.cwd,
     });
     proc.unref();
     return { pid: proc.pid, identity: processIdentity(proc.pid) ?? null };
   } finally {
     closeSync(log);
   }
-};
+}

@@ -55,21 +55,24 @@ export function interrupt(
   if (!store.markInterrupted(row.id, message, groupKill)) return false;
   const after = store.get(row.id);
   try {
-    audit.append({
-      event: "end",
-      task_id: row.id,
-      requester: row.requester,
-      node: row.node,
-      state: "interrupted",
-      exit_code: null,
-      signal: null,
-      duration_ms: after?.duration_ms ?? null,
-      bytes_out: null,
-      timed_out: false,
-      canceled: false,
-      error_code: "TASK_INTERRUPTED",
-      error: message,
-    });
+    // Written now; its fsync is not waited for (the row already says interrupted).
+    void audit
+      .append({
+        event: "end",
+        task_id: row.id,
+        requester: row.requester,
+        node: row.node,
+        state: "interrupted",
+        exit_code: null,
+        signal: null,
+        duration_ms: after?.duration_ms ?? null,
+        bytes_out: null,
+        timed_out: false,
+        canceled: false,
+        error_code: "TASK_INTERRUPTED",
+        error: message,
+      })
+      .catch(() => {});
   } catch {
     // the store has the truth; a full disk must not stop the sweep
   }

@@ -12,6 +12,7 @@ const BATCH = 200;
  * runs lost their output.
  */
 export function pruneStoredOutput(store: TaskStore, maxBytes: number, keep?: string): number {
+  store.flush(); // its queued writes first: the sums below must see them
   const { db } = store;
   let total =
     (

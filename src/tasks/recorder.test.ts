@@ -95,6 +95,7 @@ describe("every run is recorded: task row + audit start and end", () => {
       "SPAWN_FAILED",
     ]);
 
+    await tasks.recorder.settle?.(); // end records follow their starts to disk in the background
     const lines = auditLines(s.stateDir);
     for (const r of results) {
       const mine = lines.filter((l) => l.task_id === r.task_id);

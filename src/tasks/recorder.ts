@@ -44,6 +44,13 @@ export function createTaskRecorder(
     }
   };
   const outputs = new Map<string, RunOutputFiles>();
+  // The start record's fsync runs while the command starts. The end record is written once the
+  // start is on disk (a log never holds an end without its start) and synced in the background:
+  // no fsync on a run's critical path; a crash of the machine can lose the last records only.
+  const startsDurable = new Map<string, Promise<void>>();
+  const endsPending = new Set<Promise<void>>();
+  const durable = (what: string, p: Promise<void>) =>
+    p.catch((err: Error) => onError(`could not record ${what}: ${err.message}`));
   // Bytes stored since the last look at the total (starts full: the first run looks).
   let sinceCheck = Number.POSITIVE_INFINITY;
   let dirReady = false;
@@ -53,15 +60,22 @@ export function createTaskRecorder(
       guard(`the start of task ${rec.task_id} in the task store`, () =>
         store.started(rec, selfRunner(), pathsOf(rec.task_id)),
       );
-      guard(`the start of task ${rec.task_id} in the audit log`, () =>
-        audit.append({
-          event: "start",
-          task_id: rec.task_id,
-          requester: rec.requester,
-          command: rec.command,
-          node: rec.node,
-          route_reason: rec.route_reason,
-        }),
+      const what = `the start of task ${rec.task_id} in the audit log`;
+      guard(what, () =>
+        startsDurable.set(
+          rec.task_id,
+          durable(
+            what,
+            audit.append({
+              event: "start",
+              task_id: rec.task_id,
+              requester: rec.requester,
+              command: rec.command,
+              node: rec.node,
+              route_reason: rec.route_reason,
+            }),
+          ),
+        ),
       );
     },
     group(task_id, group) {
@@ -82,7 +96,11 @@ export function createTaskRecorder(
           return files;
         }
       : undefined,
-    finished(result, meta) {
+    async settle() {
+      await Promise.all([...endsPending]);
+      await audit.durable().catch(() => {});
+    },
+    async finished(result, meta) {
       let state = "failed";
       // The output files are complete before the row says the run ended.
       const files = outputs.get(result.task_id);
@@ -102,9 +120,19 @@ export function createTaskRecorder(
           );
         }
       }
-      guard(`the end of task ${result.task_id} in the audit log`, () =>
-        audit.append(auditEnd(result, meta.requester, meta.bytes_out, state)),
-      );
+      const what = `the end of task ${result.task_id} in the audit log`;
+      const record = auditEnd(result, meta.requester, meta.bytes_out, state);
+      const start = startsDurable.get(result.task_id);
+      startsDurable.delete(result.task_id);
+      const writeEnd = () => guard(what, () => void durable(what, audit.append(record)));
+      if (start) {
+        const p = start.then(writeEnd);
+        endsPending.add(p);
+        void p.finally(() => endsPending.delete(p));
+      } else writeEnd();
+      // The row is written before this returns: its write shares one transaction with whatever
+      // else ends now. (audit.durable() is what a process awaits before it exits.)
+      await store.flushed();
     },
   };
 }

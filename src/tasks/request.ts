@@ -23,6 +23,16 @@ export interface RunRequest {
   requester: Requester;
   /** A pre-assigned id (background tasks are created before they run); otherwise a new one. */
   task_id?: string;
+  /**
+   * The caller's own directory and environment, when it is not this process (a front of the
+   * background process): a command that runs on this machine runs there, as if started by it.
+   */
+  local?: LocalContext;
+}
+
+export interface LocalContext {
+  cwd: string;
+  env: Record<string, string>;
 }
 
 export interface RunHooks {
@@ -42,7 +52,10 @@ export interface OutputSink {
 
 /** Where every run is recorded: the task store and the audit log implement it. */
 export interface RunRecorder {
-  /** Before the command is sent (refused and unroutable runs too, with node ""). */
+  /**
+   * Before the command is sent (refused and unroutable runs too, with node ""): the task row and
+   * the audit record are written at once; the record's fsync goes on while the command starts.
+   */
   started(rec: {
     task_id: string;
     requester: Requester;
@@ -62,8 +75,14 @@ export interface RunRecorder {
    */
   output?(taskId: string): OutputSink;
   /**
-   * After the run ended, however it ended (its stored output complete before it returns).
-   * `bytes_out` counts stdout + stderr before capping.
+   * After the run ended, however it ended (its stored output complete and its task row written
+   * before the promise settles). Its audit end record follows its start record to disk in the
+   * background. `bytes_out` counts stdout + stderr before capping.
    */
-  finished(result: RunResult, meta: { requester: Requester; bytes_out: number }): void;
+  finished(
+    result: RunResult,
+    meta: { requester: Requester; bytes_out: number },
+  ): void | Promise<void>;
+  /** Resolves once every record so far is written and on disk (await it before exiting). */
+  settle?(): Promise<void>;
 }

@@ -119,7 +119,8 @@ async function execute(
     if (!opts.resume) recorder.started(startOf(req, result.route.reason));
     ended = { result, meta: { requester: req.requester, bytes_out: 0 } };
   }
-  tasks.recorder.finished(ended.result, ended.meta);
+  await tasks.recorder.finished(ended.result, ended.meta);
+  await tasks.recorder.settle?.(); // the runner exits next
   return tasks.store.get(id);
 }
 

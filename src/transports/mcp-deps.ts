@@ -6,16 +6,22 @@ import type { McpDeps } from "../mcp/deps.ts";
 import { freeCapacity } from "../routing/capacity.ts";
 import type { Runtime } from "../run/runtime.ts";
 import { createTaskApi } from "../tasks/api.ts";
+import type { SpawnRunner } from "../tasks/detach.ts";
 import type { Tasks } from "../tasks/open.ts";
 import type { Requester } from "../tasks/request.ts";
 
 const MAX_FAN_OUT = 16;
 
-export function mcpDepsFrom(rt: Runtime, requester: Requester, tasks?: Tasks): McpDeps {
+export function mcpDepsFrom(
+  rt: Runtime,
+  requester: Requester,
+  tasks?: Tasks,
+  opts: { spawn?: SpawnRunner } = {},
+): McpDeps {
   const s = rt.config.settings;
   return {
     requester,
-    tasks: tasks ? createTaskApi(tasks, { requester }) : undefined,
+    tasks: tasks ? createTaskApi(tasks, { requester, spawn: opts.spawn }) : undefined,
     files: createFileApi({
       config: rt.config,
       filesFor: rt.filesFor,

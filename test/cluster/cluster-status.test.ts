@@ -30,6 +30,7 @@ async function calm(): Promise<void> {
 
 /** A fresh state directory per call site, unless one is given (to share the address cache). */
 const env = (extra: Record<string, string> = {}, state = `st${++stateN}`) => ({
+  CLUSTER_NO_DAEMON: "1",
   CLUSTER_STATE_DIR: join(c.dir, state),
   CLUSTER_SAMPLE_INTERVAL: "2",
   CLUSTER_MDNS_TIMEOUT: "0.3",

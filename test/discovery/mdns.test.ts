@@ -42,6 +42,7 @@ async function lookup(name: string, timeoutMs: number) {
 }
 
 const env = (state: string, extra: Record<string, string> = {}) => ({
+  CLUSTER_NO_DAEMON: "1",
   CLUSTER_STATE_DIR: join(c.dir, state),
   CLUSTER_SSH_RETRIES: "0",
   CLUSTER_SSH_CONNECT_TIMEOUT: "1",

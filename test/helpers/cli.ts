@@ -16,7 +16,13 @@ export interface CliResult {
 /** A fresh HOME: no config file (so the embedded default applies) and a private state dir. */
 export function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {
   const home = mkdtempSync(join(tmpdir(), "ce-home-"));
-  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, USER: "tester", ...extra };
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    USER: "tester",
+    CLUSTER_NO_DAEMON: "1",
+    ...extra,
+  };
 }
 
 export async function cli(

@@ -61,7 +61,12 @@ function scriptEnv(id: string, dir: string): Record<string, string> {
 function hermeticEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith("CLUSTER_") && k !== "AGENTIC_SYSTEM_PATH") env[k] = v;
+    if (
+      v !== undefined &&
+      (!k.startsWith("CLUSTER_") || k === "CLUSTER_NO_DAEMON") &&
+      k !== "AGENTIC_SYSTEM_PATH"
+    )
+      env[k] = v;
   return env;
 }
 

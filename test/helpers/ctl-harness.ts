@@ -25,8 +25,11 @@ export interface Harness {
     pool: PoolStats;
     openssh: OpensshStats;
     transport?: TransportChoice;
+    agent?: { state: string; detail: string };
     vmHwmKb: number;
   }>;
+  /** Starts the node's resident agent (harness started with agents: true) and says how it went. */
+  agent(node: string): Promise<{ agent?: { state: string; detail: string } }>;
   close(): Promise<void>;
   stderr(): string;
 }
@@ -34,6 +37,7 @@ export interface Harness {
 /** Environment for the program under test: its own state dir, no mDNS wait, short SSH timeouts. */
 export function testEnv(cluster: TestCluster, extra: Record<string, string> = {}) {
   return {
+    CLUSTER_NO_DAEMON: "1",
     CLUSTER_STATE_DIR: join(cluster.dir, "state-ctl"),
     CLUSTER_MDNS_TIMEOUT: "0",
     CLUSTER_SSH_TIMEOUT: "3",
@@ -51,7 +55,8 @@ export function inCtl(
 ): Subprocess<"pipe" | "ignore", "pipe", "pipe"> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
-  for (const k of Object.keys(base)) if (k.startsWith("CLUSTER_")) delete base[k];
+  for (const k of Object.keys(base))
+    if (k.startsWith("CLUSTER_") && k !== "CLUSTER_NO_DAEMON") delete base[k];
   return Bun.spawn(["ip", "netns", "exec", `${cluster.id}-ctl`, ...argv], {
     env: { ...base, ...env },
     stdin,
@@ -64,8 +69,15 @@ export function startHarness(
   cluster: TestCluster,
   env: Record<string, string>,
   poolOverrides: Partial<
-    Record<"idleTimeoutMs" | "keepaliveIntervalMs" | "keepaliveCountMax" | "runSessions", number>
-  > = {},
+    Record<
+      | "idleTimeoutMs"
+      | "keepaliveIntervalMs"
+      | "keepaliveCountMax"
+      | "maxConnections"
+      | "runSessions",
+      number
+    >
+  > & { agents?: boolean } = {},
 ): Harness {
   const argv = [process.execPath, HARNESS, cluster.configPath, JSON.stringify(poolOverrides)];
   const proc = inCtl(cluster, argv, env, "pipe");
@@ -108,8 +120,16 @@ export function startHarness(
       return ask<HarnessAnswer>(id, { op: "run", id, node, ...req });
     },
     stats: (node) => ask("stats", { op: "stats", node }),
+    agent: (node) => ask("agent", { op: "agent", node }),
     close: async () => {
-      if (!exited) await ask("closed", { op: "close" }).catch(() => {});
+      // Bounded: a harness that cannot close in time is killed (its connections die with it).
+      let bound: ReturnType<typeof setTimeout> | undefined;
+      if (!exited)
+        await Promise.race([
+          ask("closed", { op: "close" }).catch(() => {}),
+          new Promise<void>((r) => (bound = setTimeout(r, 20_000))),
+        ]);
+      clearTimeout(bound);
       stdin.end();
       const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
       await proc.exited;

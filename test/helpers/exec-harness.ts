@@ -2,11 +2,13 @@
 // reports outcomes as JSON lines. Input (stdin, one JSON object per line):
 //   {"op":"run","id":"a","node":"n1","spec":{...RunSpec without onOutput},"cancelOn":"text"?,
 //    "cancelAfterMs":100?}
-//   {"op":"stats","node":"n1"?} → {"op":"stats","pool":{...},"openssh":{...},"transport":{...}?,"vmHwmKb":N}
+//   {"op":"stats","node":"n1"?} → {"op":"stats","pool":{...},"openssh":{...},"transport":{...}?,"agent":{...}?,"vmHwmKb":N}
+//   {"op":"agent","node":"n1"} → starts the node's agent, answers {"op":"agent","agent":{state,detail}}
 //   {"op":"close"}   → closes the pool, answers {"op":"closed"} and exits
 // Runs are concurrent; answers come in completion order, each with its id.
 // Usage: bun test/helpers/exec-harness.ts CONFIG_PATH [POOL_OPTIONS_JSON]
-// (POOL_OPTIONS_JSON: numeric pool option overrides, e.g. {"idleTimeoutMs":300})
+// (POOL_OPTIONS_JSON: numeric pool option overrides, e.g. {"idleTimeoutMs":300}; "agents": true
+// runs through the nodes' resident agents where they start)
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { loadConfig } from "../../src/config/load.ts";
@@ -32,10 +34,12 @@ async function main(): Promise<void> {
   const configPath = process.argv[2];
   if (!configPath) throw new Error("usage: exec-harness.ts CONFIG_PATH");
   const config = loadConfig({ configPath });
-  const overrides = JSON.parse(process.argv[3] ?? "{}") as Record<string, number>;
+  const { agents, ...overrides } = JSON.parse(process.argv[3] ?? "{}") as Record<string, number> & {
+    agents?: boolean;
+  };
   const pool = new SshPool(poolOptionsFrom(config, overrides));
   const openssh = new OpensshHub(opensshOptionsFrom(config));
-  const transports = createTransports(config, { pool, openssh });
+  const transports = createTransports(config, { pool, openssh, agents });
   const write = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const running = new Set<Promise<void>>();
 
@@ -60,10 +64,19 @@ async function main(): Promise<void> {
     } else if (req.op === "stats") {
       const node = config.nodes[(req as { node?: string }).node ?? ""];
       const transport = node ? await transports.choose(node).catch(() => undefined) : undefined;
-      const stats = { pool: pool.stats(), openssh: openssh.stats(), transport };
+      const agent = node ? transports.agents.status(node.name) : undefined;
+      const stats = { pool: pool.stats(), openssh: openssh.stats(), transport, agent };
       write({ op: "stats", ...stats, vmHwmKb: vmHwmKb() });
+    } else if (req.op === "agent") {
+      const node = config.nodes[(req as { node?: string }).node ?? ""];
+      if (node) {
+        const choice = await transports.choose(node);
+        await transports.agents.ensure(node, choice.transport);
+      }
+      write({ op: "agent", agent: node ? transports.agents.status(node.name) : undefined });
     } else if (req.op === "close") {
       await Promise.all(running);
+      transports.agents.close();
       await pool.close();
       await openssh.close();
       write({ op: "closed" });
@@ -71,6 +84,7 @@ async function main(): Promise<void> {
     }
   }
   await Promise.all(running);
+  transports.agents.close();
   await pool.close();
   await openssh.close();
 }

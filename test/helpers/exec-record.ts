@@ -9,6 +9,8 @@ export interface RecordedRun {
   /** Cancel once stdout has contained this text. */
   cancelOn?: string;
   cancelAfterMs?: number;
+  /** Each chunk is taken this long after it came (a slow reader: the executor's backpressure). */
+  slowReaderMs?: number;
 }
 
 export interface Streamed {
@@ -47,7 +49,8 @@ export async function runRecorded(exec: Executor, req: RecordedRun): Promise<Run
         onOutput: (stream, chunk) => {
           counts[stream] += chunk.length;
           counts.chunks++;
-          if (stream !== "stdout") return;
+          const taken = req.slowReaderMs ? Bun.sleep(req.slowReaderMs) : undefined;
+          if (stream !== "stdout") return taken;
           hash.update(chunk);
           if (headLen < HEAD) {
             head.push(chunk.slice(0, HEAD - headLen));
@@ -57,6 +60,7 @@ export async function runRecorded(exec: Executor, req: RecordedRun): Promise<Run
             seen = (seen + new TextDecoder().decode(chunk)).slice(-4096);
             if (seen.includes(req.cancelOn)) abort.abort();
           }
+          return taken;
         },
       },
       abort.signal,

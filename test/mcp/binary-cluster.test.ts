@@ -20,6 +20,7 @@ let config: string;
 const env = () => ({
   PATH: process.env.PATH ?? "/usr/bin:/bin",
   HOME: c.dir,
+  CLUSTER_NO_DAEMON: "1",
   CLUSTER_STATE_DIR: join(c.dir, "mcp-state"),
   CLUSTER_MDNS_TIMEOUT: "0",
 });

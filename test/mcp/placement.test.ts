@@ -40,6 +40,7 @@ beforeAll(async () => {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: c.dir,
+    CLUSTER_NO_DAEMON: "1",
     CLUSTER_STATE_DIR: join(c.dir, "placement-state"),
     CLUSTER_MDNS_TIMEOUT: "0",
     CLUSTER_SAMPLE_INTERVAL: "1",

@@ -59,6 +59,40 @@ describe("remote wrapper", () => {
     }
   }
 
+  test("as a group leader it starts no program before the command's own bash", async () => {
+    // strace follows every execve: setsid (standing in for sshd's setsid()), the login shell
+    // (sh), then `bash -c CMD` — nothing between.
+    const dir = mkdtempSync(join(tmpdir(), "ce-execs-"));
+    try {
+      const log = join(dir, "trace");
+      const wrapper = buildRemoteCommand({ command: "true", cwd: "/tmp", env: { A: "b" } });
+      const proc = Bun.spawn(
+        [
+          "strace",
+          "-f",
+          "-qq",
+          "-e",
+          "trace=execve",
+          "-o",
+          log,
+          "setsid",
+          "/bin/sh",
+          "-c",
+          wrapper,
+        ],
+        { stdout: "ignore", stderr: "pipe" },
+      );
+      expect(await proc.exited).toBe(0);
+      const execs = (await Bun.file(log).text())
+        .split("\n")
+        .filter((l) => l.includes("execve(") && l.includes("= 0"))
+        .map((l) => /execve\("([^"]+)"/.exec(l)?.[1]);
+      expect(execs.slice(1)).toEqual(["/bin/sh", Bun.which("bash") ?? "/usr/bin/bash"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("without a setsid binary (macOS) it falls back to perl's setpgrp, still without a fork", async () => {
     const bin = mkdtempSync(join(tmpdir(), "ce-nosetsid-"));
     try {

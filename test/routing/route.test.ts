@@ -10,7 +10,11 @@ import { startCluster, type TestCluster } from "../helpers/cluster.ts";
 const T = 60_000;
 let c: TestCluster;
 let n = 0;
-const env = () => ({ CLUSTER_STATE_DIR: join(c.dir, `route${++n}`), CLUSTER_MDNS_TIMEOUT: "0" });
+const env = () => ({
+  CLUSTER_NO_DAEMON: "1",
+  CLUSTER_STATE_DIR: join(c.dir, `route${++n}`),
+  CLUSTER_MDNS_TIMEOUT: "0",
+});
 
 async function route(...args: string[]): Promise<{ code: number | null; d: RouteDecision }> {
   const r = await c.ctl(

@@ -40,7 +40,8 @@ describe("NODE_BUSY", () => {
   test(
     "the wait for a session ends at the command's timeout, nothing sent; a longer timeout waits its turn",
     async () => {
-      const h = startHarness(c, testEnv(c), { runSessions: 2 });
+      // Two sessions on one connection: with more connections allowed, a third would open one.
+      const h = startHarness(c, testEnv(c), { runSessions: 2, maxConnections: 1 });
       try {
         const m = uniqueSleep().replace(/^600/, "2");
         markers.push(m);

@@ -11,7 +11,7 @@ const me = hostname().split(".")[0] as string;
 
 async function cli(args: string[], env: Record<string, string>) {
   const proc = Bun.spawn([process.execPath, CLI, ...args], {
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", CLUSTER_NO_DAEMON: "1", ...env },
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -32,6 +32,7 @@ describe("run --node for this machine", () => {
     const env = {
       HOME: dir,
       XDG_CONFIG_HOME: join(dir, "nocfg"),
+      CLUSTER_NO_DAEMON: "1",
       CLUSTER_STATE_DIR: join(dir, "s"),
     };
     const check = await cli(["config", "check"], env);

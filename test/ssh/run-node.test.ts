@@ -107,7 +107,7 @@ describe("run --node", () => {
   );
 
   test(
-    "20 concurrent runs to one node all succeed over one connection (MaxSessions is 10)",
+    "20 concurrent runs to one node all succeed; sessions in use open more connections, up to 4",
     async () => {
       const before = await harness.stats();
       const runs = Array.from({ length: 20 }, (_, i) =>
@@ -128,8 +128,60 @@ describe("run --node", () => {
         expect(a.outcome?.stdout).toBe(`job ${i}\nn2\n`);
       });
       const after = await harness.stats();
-      expect(after.pool.connects - before.pool.connects).toBeLessThanOrEqual(1);
-      expect(after.pool.open.n2).toBe(1);
+      // 20 at once, 5 per connection: more than one connection, never more than the setting.
+      expect(after.pool.connects - before.pool.connects).toBeGreaterThan(1);
+      expect(after.pool.connects - before.pool.connects).toBeLessThanOrEqual(4);
+      expect(after.pool.open.n2).toBeLessThanOrEqual(4);
+    },
+    T,
+  );
+
+  test(
+    "a slow reader still gets every piece of stderr written just before the exit",
+    async () => {
+      // ssh2 closes the channel once stdout has ended, while stderr, paused for the slow reader,
+      // may still hold pieces: they must not be lost (sudo writes its messages that way).
+      const cmd =
+        "printf 'a ' >&2; sleep 0.02; printf 'b ' >&2; sleep 0.02; printf 'c' >&2; exit 3";
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          harness.run("n1", {
+            spec: { command: cmd, timeoutMs: 30_000, outputLimit: 4096, killGraceMs: 1000 },
+            slowReaderMs: 300,
+          }),
+        ),
+      );
+      for (const a of answers) {
+        expect(a.outcome).toMatchObject({ exit_code: 3, stderr: "a b c" });
+        expect(a.streamed?.stderr).toBe(5);
+      }
+    },
+    T,
+  );
+
+  test(
+    "with ssh_connections_per_node = 1, 20 concurrent runs all succeed over one connection (MaxSessions is 10)",
+    async () => {
+      const one = startHarness(c, env, { maxConnections: 1 });
+      try {
+        const runs = Array.from({ length: 20 }, (_, i) =>
+          one.run("n1", {
+            spec: {
+              command: `sleep 0.3; echo job ${i}; hostname`,
+              timeoutMs: 30_000,
+              outputLimit: 4096,
+              killGraceMs: 1000,
+            },
+          }),
+        );
+        const answers = await Promise.all(runs);
+        for (const [i, a] of answers.entries()) expect(a.outcome?.stdout).toBe(`job ${i}\nn1\n`);
+        const stats = await one.stats();
+        expect(stats.pool.connects).toBe(1);
+        expect(stats.pool.open.n1).toBe(1);
+      } finally {
+        await one.close();
+      }
     },
     T,
   );

@@ -218,7 +218,13 @@ describe("load", () => {
       expect([i, t?.state, t?.exit_code]).toEqual([i, i % 3 === 0 ? "succeeded" : "failed", i % 3]);
       expect(readFileSync(t?.stdout_path as string, "utf8")).toBe(`task-${i}\n`);
     });
-    const audit = auditLines(s.stateDir);
+    // Each runner writes its end record once its start is on disk, then exits.
+    const audit = await eventually(() => {
+      const lines = auditLines(s.stateDir);
+      return ids.every((id) => lines.filter((l) => l.task_id === id).length === 2)
+        ? lines
+        : undefined;
+    });
     for (const id of ids)
       expect(audit.filter((l) => l.task_id === id).map((l) => l.event)).toEqual(["start", "end"]);
     const runners = liveProcesses("__run-task").filter((l) => ids.some((id) => l.includes(id)));

@@ -23,6 +23,7 @@ export function tempSetup(extra: Record<string, string> = {}): TempSetup {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: home,
     USER: "tester",
+    CLUSTER_NO_DAEMON: "1",
     CLUSTER_STATE_DIR: stateDir,
     CLUSTER_MDNS_TIMEOUT: "0",
     ...extra,

@@ -8,7 +8,7 @@ import { createServer } from "../../src/mcp/server.ts";
 import { createTaskApi } from "../../src/tasks/api.ts";
 import { openTasks } from "../../src/tasks/open.ts";
 import { liveProcesses, uniqueSleep, waitGone } from "../helpers/procs.ts";
-import { auditLines, type TempSetup, tempSetup } from "./helpers.ts";
+import { auditLines, eventually, type TempSetup, tempSetup } from "./helpers.ts";
 
 let s: TempSetup;
 let client: Client;
@@ -138,7 +138,11 @@ describe("background tasks over MCP", () => {
     expect(c.isError).toBe(false);
     expect(sc(c)).toMatchObject({ state: "canceled", canceled: true });
     expect(await waitGone(marker)).toEqual([]);
-    const events = auditLines(s.stateDir).filter((l) => l.task_id === id);
+    // The end record follows the start's fsync: it may land a moment after the row says canceled.
+    const events = await eventually(() => {
+      const mine = auditLines(s.stateDir).filter((l) => l.task_id === id);
+      return mine.length === 2 ? mine : undefined;
+    });
     expect(events.map((l) => [l.event, l.canceled])).toEqual([
       ["start", undefined],
       ["end", true],

@@ -24,6 +24,8 @@ const nodeStatus = z.looseObject({
   version: z.string().nullable().optional(),
   version_differs: z.boolean().nullable().optional(),
   probe_via: z.string().nullable().optional(),
+  agent: z.string().nullable().optional(),
+  agent_detail: z.string().nullable().optional(),
 });
 
 export function registerClusterStatusTool(server: McpServer, deps: McpDeps): void {
@@ -36,7 +38,7 @@ export function registerClusterStatusTool(server: McpServer, deps: McpDeps): voi
         "CPU %, memory %, 1-minute load, cores, os/arch, capabilities (configured, and detected on the node: " +
         "tools on its PATH such as docker, podman, kubectl, ollama, nvidia-smi → gpu), sandbox (bwrap, sandbox-exec " +
         "or none, and the node's sandbox level), address and how it was " +
-        "resolved, its transport (ssh2, openssh or local) and why, its cluster-exec version (and whether it differs " +
+        "resolved, its transport (ssh2, openssh or local) and why, whether runs go through its resident agent, its cluster-exec version (and whether it differs " +
         "from this server's; `cluster-exec deploy` updates it), and when it was sampled. Read-only and fast (cached samples). Use it to choose node_id for offload_to or to see " +
         "why a command was routed where it was.",
       inputSchema: {},
