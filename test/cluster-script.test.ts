@@ -93,7 +93,9 @@ describe("scripts/test-cluster.sh", () => {
         const r = await c.ctl(["sh", "-c", "env | grep -E '^(CLUSTER_|AGENTIC_)'"], {
           env: { CLUSTER_STATE_DIR: "/x" }, // what a test passes still goes through
         });
-        expect(r.stdout).toBe("CLUSTER_STATE_DIR=/x\n");
+        // CLUSTER_NO_DAEMON=1 (test/setup.ts) is the suite's own: no test leaves a daemon behind.
+        const seen = r.stdout.split("\n").filter((l) => l && l !== "CLUSTER_NO_DAEMON=1");
+        expect(seen).toEqual(["CLUSTER_STATE_DIR=/x"]);
       } finally {
         for (const k of ["CLUSTER_SSH_USER", "AGENTIC_SYSTEM_PATH"])
           if (saved[k] === undefined) delete process.env[k];

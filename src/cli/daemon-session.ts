@@ -9,9 +9,11 @@ import { exitCodeFor, toClusterError } from "../errors.ts";
 import { createServer } from "../mcp/server.ts";
 import { spawnRunnerIn } from "../tasks/detach.ts";
 import { mcpDepsFrom } from "../transports/mcp-deps.ts";
+import { wholeLines } from "../transports/stdio-lines.ts";
 import type { Runtimes } from "./daemon-runtimes.ts";
 import { buildId, D, type DaemonRequest } from "./daemon-wire.ts";
 import { type Host, withHost } from "./host.ts";
+import { stdioMaxMessage } from "./serve.ts";
 
 /** The verbs a front may hand over, and what runs them. */
 export type VerbTable = Record<
@@ -161,7 +163,15 @@ function mcpSession(
   sock.on("data", (chunk: Buffer) => input.write(chunk));
   sock.on("end", () => input.end());
   const server = createServer(deps);
-  const transport = new StdioServerTransport(input, sock);
+  // As `mcp` in-process: whole lines to the SDK, none over the bound (past its own bound the SDK
+  // would close the session for one oversized put_file). A drop is said in the process's log.
+  const maxLine = stdioMaxMessage(warm.config.settings.file_max_bytes);
+  const lines = wholeLines(input, maxLine, (bytes) =>
+    process.stderr.write(
+      `cluster-exec: mcp front: dropped a request of ${bytes} bytes: over ${maxLine}, the bound that follows file_max_bytes (it gets no answer)\n`,
+    ),
+  );
+  const transport = new StdioServerTransport(lines, sock, { maxBufferSize: maxLine + 1 });
   closed.addEventListener("abort", () => void server.close().catch(() => {}), { once: true });
   void server.connect(transport).catch(() => sock.destroy());
 }

@@ -112,12 +112,20 @@ describe("mDNS on the test cluster", () => {
         address: "10.250.0.12",
         resolved_via: "fallback",
       });
-      expect(n2?.resolution).toContain("127.0.0.1 rejected (loopback)");
-      expect(n2?.resolution).toContain("172.17.0.9 rejected (docker bridge)");
+      // The chain's steps run at once: the fallback answers at once, mDNS gets 100 ms more. When
+      // its answer came in that window, both of its addresses were rejected; when it came later
+      // (a loaded machine), it was not waited for. Either way the fallback is taken.
+      const mdnsPart = n2?.resolution?.split(";")[0] ?? "";
+      if (mdnsPart.includes("not waited for")) expect(mdnsPart).toContain("fallback answered first");
+      else {
+        expect(mdnsPart).toContain("127.0.0.1 rejected (loopback)");
+        expect(mdnsPart).toContain("172.17.0.9 rejected (docker bridge)");
+      }
       expect(n3?.status).toBe("unreachable");
       expect(n3?.last_error).toContain("10.250.0.98");
       expect(n3?.last_error).toContain("via fallback");
-      expect(n3?.last_error).toContain("mdns n3.local: no answer within 1s");
+      // mDNS is asked at once with the others; a silent one is not waited for past the fallback.
+      expect(n3?.last_error).toContain("mdns: not waited for (fallback answered first)");
     },
     T,
   );
