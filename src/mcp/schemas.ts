@@ -173,3 +173,24 @@ export const runOrTaskOutput = z.object({
   node: z.string(),
   state: z.string().optional(),
 });
+
+/** A byte offset into stored bytes (a task's output, a file), paged by the previous next_offset. */
+export function byteOffset(describe: string) {
+  return z
+    .number({ error: expected("a byte offset (next_offset of the previous call)") })
+    .int({ error: expected("a whole byte offset") })
+    .min(0, { error: expected("a byte offset >= 0") })
+    .optional()
+    .describe(describe);
+}
+
+/** The largest page a paging tool returns, at most `max` bytes. */
+export function pageLimit(max: number, describe: string) {
+  return z
+    .number({ error: expected("a number of bytes") })
+    .int({ error: expected("a whole number of bytes") })
+    .min(1, { error: expected("at least 1 byte") })
+    .max(max, { error: expected(`at most ${max} bytes`) })
+    .optional()
+    .describe(describe);
+}

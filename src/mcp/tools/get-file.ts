@@ -7,7 +7,7 @@ import { toClusterError } from "../../errors.ts";
 import type { GetResult } from "../../files/api.ts";
 import { completeUtf8Length } from "../../tasks/output-file.ts";
 import { limitsOf, type McpDeps } from "../deps.ts";
-import { expected, params } from "../schemas.ts";
+import { byteOffset, expected, pageLimit, params } from "../schemas.ts";
 import { size } from "../sizing.ts";
 import { filePath, nodeId } from "./put-file.ts";
 import { errorToolResult } from "./result.ts";
@@ -27,21 +27,11 @@ export function registerGetFileTool(server: McpServer, deps: McpDeps): void {
       inputSchema: params({
         node_id: nodeId,
         path: filePath,
-        offset: z
-          .number({ error: expected("a byte offset (next_offset of the previous call)") })
-          .int({ error: expected("a whole byte offset") })
-          .min(0, { error: expected("a byte offset >= 0") })
-          .optional()
-          .describe("Byte offset to read from (default 0)"),
-        limit: z
-          .number({ error: expected("a number of bytes") })
-          .int({ error: expected("a whole number of bytes") })
-          .min(1, { error: expected("at least 1 byte") })
-          .max(MAX_PAGE, { error: expected(`at most ${MAX_PAGE} bytes`) })
-          .optional()
-          .describe(
-            "Largest page to return, in bytes (default: as much as fits the result budget)",
-          ),
+        offset: byteOffset("Byte offset to read from (default 0)"),
+        limit: pageLimit(
+          MAX_PAGE,
+          "Largest page to return, in bytes (default: as much as fits the result budget)",
+        ),
         encoding: z
           .enum(["auto", "text", "base64"], { error: expected('"auto", "text" or "base64"') })
           .optional()

@@ -5,7 +5,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { TaskOutputPage } from "../../tasks/api.ts";
 import { limitsOf, type McpDeps } from "../deps.ts";
-import { expected, params } from "../schemas.ts";
+import { byteOffset, expected, pageLimit, params } from "../schemas.ts";
 import { size } from "../sizing.ts";
 import { noTasks, taskCall, taskId } from "./task-schemas.ts";
 
@@ -25,25 +25,15 @@ export function registerTaskOutputTool(server: McpServer, deps: McpDeps): void {
         "large as the result budget allows unless `limit` asks for less.",
       inputSchema: params({
         task_id: taskId,
-        offset: z
-          .number({ error: expected("a byte offset (next_offset of the previous call)") })
-          .int({ error: expected("a whole byte offset") })
-          .min(0, { error: expected("a byte offset >= 0") })
-          .optional()
-          .describe("Byte offset to read from (default 0; pass the previous next_offset)"),
+        offset: byteOffset("Byte offset to read from (default 0; pass the previous next_offset)"),
         stream: z
           .enum(["stdout", "stderr"], { error: expected('"stdout" or "stderr"') })
           .optional()
           .describe("Which stream (default stdout)"),
-        limit: z
-          .number({ error: expected("a number of bytes") })
-          .int({ error: expected("a whole number of bytes") })
-          .min(1, { error: expected("at least 1 byte") })
-          .max(MAX_PAGE, { error: expected(`at most ${MAX_PAGE} bytes`) })
-          .optional()
-          .describe(
-            "Largest chunk to return, in bytes (default: as much as fits the result budget)",
-          ),
+        limit: pageLimit(
+          MAX_PAGE,
+          "Largest chunk to return, in bytes (default: as much as fits the result budget)",
+        ),
       }),
       outputSchema: {
         task_id: z.string(),
