@@ -116,7 +116,8 @@ describe("mDNS on the test cluster", () => {
       // its answer came in that window, both of its addresses were rejected; when it came later
       // (a loaded machine), it was not waited for. Either way the fallback is taken.
       const mdnsPart = n2?.resolution?.split(";")[0] ?? "";
-      if (mdnsPart.includes("not waited for")) expect(mdnsPart).toContain("fallback answered first");
+      if (mdnsPart.includes("not waited for"))
+        expect(mdnsPart).toContain("fallback answered first");
       else {
         expect(mdnsPart).toContain("127.0.0.1 rejected (loopback)");
         expect(mdnsPart).toContain("172.17.0.9 rejected (docker bridge)");
