@@ -1,8 +1,10 @@
+import { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { auditLines, type TempSetup, tempSetup } from "../../test/tasks/helpers.ts";
 import { createLocalExecutor } from "../exec/local.ts";
-import { toRunResult } from "../exec/result.ts";
+import { notStartedOutcome, toRunResult } from "../exec/result.ts";
 import type { RouteDecision } from "../routing/types.ts";
 import { createRunsInFlight } from "../run/in-flight.ts";
 import { unknownNodeError } from "../run/nodes.ts";
@@ -151,6 +153,7 @@ describe("every run is recorded: task row + audit start and end", () => {
     const r = await run({ command: "echo still-runs", requester: "cli" });
     expect(r.stdout).toBe("still-runs\n");
     expect(() => tasks.store.get(r.task_id)).toThrow(); // really broken, not silently fine
+    await tasks.recorder.settle?.(); // the end record follows the row's write, whatever became of it
     const events = auditLines(s.stateDir).filter((l) => l.task_id === r.task_id);
     expect(events.map((l) => l.event)).toEqual(["start", "end"]); // the audit log still has it
   });
@@ -204,5 +207,45 @@ describe("every run keeps its output in the task store", () => {
       true,
     ]);
     expect(rows[0]?.state).toBe("succeeded"); // the row stays
+  });
+});
+
+describe("a process killed while a run ends", () => {
+  test("the end record is written only once the row says how the run ended (the sweep never ends it twice)", async () => {
+    const tasks = openTasks(s.config);
+    const id = "mxorder0000001";
+    tasks.recorder.started({
+      task_id: id,
+      requester: "cli",
+      command: "true",
+      node: "here",
+      route_reason: "test",
+      started_at: Date.now(),
+    });
+    await tasks.recorder.settle?.(); // the start record is on disk: only the row can hold the end back
+    // Another connection reads the database as a process that found this one dead would.
+    const other = new Database(join(s.stateDir, "state.db"), { readonly: true });
+    const rowState = () =>
+      (other.query("SELECT state FROM tasks WHERE id = $id").get({ id }) as { state: string })
+        .state;
+    const ends = () => auditLines(s.stateDir).filter((l) => l.event === "end" && l.task_id === id);
+    const result = toRunResult(
+      { ...notStartedOutcome(1), exit_code: 0 },
+      { task_id: id, node: "here", command: "true" },
+    );
+    const done = tasks.recorder.finished(result, { requester: "cli", bytes_out: 0 });
+    // After every microtask, then every turn of the event loop, until the row is written: an end
+    // record must never come first.
+    const seen: string[] = [];
+    for (let i = 0; rowState() === "running"; i++) {
+      seen.push(`${ends().length}`);
+      await (i < 100 ? null : new Promise((r) => setTimeout(r, 0)));
+    }
+    await done;
+    await tasks.recorder.settle?.();
+    expect(seen.every((n) => n === "0")).toBe(true);
+    expect(rowState()).toBe("succeeded");
+    expect(ends()).toHaveLength(1);
+    other.close();
   });
 });

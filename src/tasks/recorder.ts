@@ -125,14 +125,17 @@ export function createTaskRecorder(
       const start = startsDurable.get(result.task_id);
       startsDurable.delete(result.task_id);
       const writeEnd = () => guard(what, () => void durable(what, audit.append(record)));
-      if (start) {
-        const p = start.then(writeEnd);
-        endsPending.add(p);
-        void p.finally(() => endsPending.delete(p));
-      } else writeEnd();
       // The row is written before this returns: its write shares one transaction with whatever
-      // else ends now. (audit.durable() is what a process awaits before it exits.)
-      await store.flushed();
+      // else ends now. The end record follows the row (and its start record's fsync): a process
+      // killed in between leaves a row that says how the run ended, never an end record beside a
+      // row still "running" that the sweep would end a second time. (audit.durable() is what a
+      // process awaits before it exits.)
+      // A store that cannot write still gets the end record: the audit log stays whole.
+      const rowWritten = store.flushed().catch(() => {});
+      const p = Promise.all([start, rowWritten]).then(writeEnd);
+      endsPending.add(p);
+      void p.finally(() => endsPending.delete(p));
+      await rowWritten;
     },
   };
 }

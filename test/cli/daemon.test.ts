@@ -68,27 +68,32 @@ async function sshConnections(): Promise<{ node: string; pid: number }[]> {
     });
 }
 
+/** What the background processes of the state directory logged (for a failure's message). */
+function daemonLogs(): string {
+  const logs = existsSync(state) ? readdirSync(state).filter((f) => f.endsWith(".log")) : [];
+  return logs.map((f) => readFileSync(join(state, f), "utf8")).join("\n") || "(no log)";
+}
+
 function mcpClient(): Promise<Client> {
   const client = new Client({ name: "daemon-test", version: "1" });
-  return client
-    .connect(
-      new StdioClientTransport({
-        command: "ip",
-        args: [
-          "netns",
-          "exec",
-          `${c.id}-ctl`,
-          process.execPath,
-          CLI,
-          "--config",
-          c.configPath,
-          "mcp",
-        ],
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
-        stderr: "ignore",
-      }),
-    )
-    .then(() => client);
+  let stderr = "";
+  const transport = new StdioClientTransport({
+    command: "ip",
+    args: ["netns", "exec", `${c.id}-ctl`, process.execPath, CLI, "--config", c.configPath, "mcp"],
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    stderr: "pipe",
+  });
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return client.connect(transport).then(
+    () => client,
+    (err: Error) => {
+      throw new Error(
+        `mcp front: ${err.message}; its stderr: ${stderr || "(none)"}; background process log: ${daemonLogs()}`,
+      );
+    },
+  );
 }
 
 const call = (client: Client, name: string, args: Record<string, unknown>) =>
