@@ -3,59 +3,20 @@
 
 import type { SFTPWrapper } from "ssh2";
 import { abortError, raceAbort, withTimeout } from "../abort.ts";
-import type { Config, NodeConfig } from "../config/load.ts";
+import type { NodeConfig } from "../config/load.ts";
 import { ClusterError } from "../errors.ts";
-import { KnownHosts, knownHostsPath } from "../remote/host-keys.ts";
 import { buildKillScript } from "../remote/remote-command.ts";
-import { forgetAddress, nodeAddress } from "./address.ts";
 import {
   type ChannelKind,
-  type ConnectionOptions,
   MaybeSentError,
   NotSentError,
   type SshConnection,
 } from "./connection.ts";
 import { openConnection } from "./open-connection.ts";
+import type { PoolOptions } from "./pool-options.ts";
 import type { RemoteProcess } from "./remote-process.ts";
 
-export interface PoolOptions extends ConnectionOptions {
-  /** Extra attempts after a failure that happened before the command was sent. */
-  retries: number;
-  /** First backoff between attempts; doubles each time. */
-  backoffMs: number;
-  /** A connection with no channel for this long is closed. */
-  idleTimeoutMs: number;
-  /** Where to connect to a node (discovery); may throw UNREACHABLE. */
-  resolve: (node: NodeConfig, signal?: AbortSignal) => Promise<string>;
-  /** Told when connecting to an address failed, so discovery can look again next time. */
-  connectFailed?: (node: NodeConfig) => void;
-  /**
-   * Connections per node at most: another is opened when every run slot of the open ones is taken
-   * (sshd's MaxSessions bounds each connection, not the node).
-   */
-  maxConnections: number;
-}
-
-export function poolOptionsFrom(config: Config, overrides: Partial<PoolOptions> = {}): PoolOptions {
-  const settings = config.settings;
-  return {
-    resolve: (node, signal) => nodeAddress(node, config, { signal }),
-    connectFailed: (node) => forgetAddress(node, config),
-    connectTimeoutMs: settings.ssh_connect_timeout * 1000,
-    handshakeTimeoutMs: settings.ssh_timeout * 1000,
-    retries: settings.ssh_retries,
-    backoffMs: 250,
-    keepaliveIntervalMs: settings.ssh_keepalive * 1000,
-    keepaliveCountMax: 3,
-    idleTimeoutMs: 60_000,
-    maxConnections: settings.ssh_connections_per_node,
-    runSessions: 5,
-    controlSessions: 3,
-    knownHosts: new KnownHosts(knownHostsPath(settings.state_dir)),
-    auth: { ssh_auth_sock: settings.ssh_auth_sock, home: settings.home },
-    ...overrides,
-  };
-}
+export { type PoolOptions, poolOptionsFrom } from "./pool-options.ts";
 
 export interface PoolStats {
   /** Connections opened since the pool was created (handshakes completed). */
