@@ -59,15 +59,28 @@ export async function runSrun(
   const client = new AbortController();
   let clientTimer: ReturnType<typeof setTimeout> | undefined;
   let ended = false;
+  let onEnd: () => void = () => {};
+  const endSeen = new Promise<void>((r) => (onEnd = r));
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       await runShort(t.host, scancelLine(marks.jobId, name), { timeoutMs: t.answerMs }).catch(
         () => undefined,
       );
-      // srun normally ends by itself once its task is gone; one that does not (a task ignoring
-      // TERM, or srun out of touch with the controller) is stopped after the grace period.
-      if (!ended) clientTimer = setTimeout(() => client.abort(), spec.killGraceMs);
+      // srun ends by itself once its task is gone. A task that ignores TERM gets KILL through
+      // Slurm after the grace period, so srun still reports how it ended; an srun out of touch
+      // with the controller is stopped itself after a while more.
+      let graceTimer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        endSeen,
+        new Promise((r) => (graceTimer = setTimeout(r, spec.killGraceMs))),
+      ]);
+      clearTimeout(graceTimer);
+      if (ended) return;
+      await runShort(t.host, scancelLine(marks.jobId, name, "KILL"), {
+        timeoutMs: t.answerMs,
+      }).catch(() => undefined);
+      if (!ended) clientTimer = setTimeout(() => client.abort(), CLIENT_REPORT_MS);
     })();
   };
   const trigger = stopTrigger(spec.timeoutMs, signal, () => !ended, stop);
@@ -91,6 +104,7 @@ export async function runSrun(
     );
   } finally {
     ended = true;
+    onEnd();
     clearTimeout(clientTimer);
     trigger.dispose();
   }

@@ -106,7 +106,9 @@ describe("scripts/test-slurm.sh", () => {
         const j = await jobState(id);
         return j.state === "CANCELLED" ? j : undefined;
       });
-      expect(st.exit).toBe("0:15");
+      // TERM ended it: as the signal (0:15), or as the batch shell's 128+15 when the shell got
+      // its TERM before slurmstepd saw the step die (which comes first depends on the load).
+      expect(["0:15", "143:0"]).toContain(st.exit);
       expect((await s.ssh(`squeue -h -j ${id} -o %T`)).stdout).toBe("");
       expect((await s.ssh(`squeue -h -t all -j ${id} -o %T`)).stdout).toBe("CANCELLED\n");
     },
