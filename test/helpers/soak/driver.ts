@@ -11,8 +11,14 @@ const emit = (r: CallRecord) => process.stdout.write(`${JSON.stringify(r)}\n`);
 let stopped = false;
 const stop = () => stopped;
 // Lines on stdin: "probe NODE" (a node was restarted: find when it runs work again), "stop".
-const prober = new McpUser("p", a, g, httpConnector(a, "prober"), emit);
 const probes: Promise<void>[] = [];
+// A client of its own per probe: one made before the server's restart would still talk to the
+// server that was killed (the probes after the restart were never sent).
+let probeN = 0;
+const prober = () => {
+  const name = `p${++probeN}`;
+  return new McpUser(name, a, g, httpConnector(a, `prober-${name}`), emit);
+};
 void (async () => {
   let buf = "";
   for await (const chunk of process.stdin) {
@@ -21,7 +27,7 @@ void (async () => {
     buf = lines.pop() ?? "";
     for (const l of lines) {
       const [verb, node] = l.trim().split(" ");
-      if (verb === "probe" && node) probes.push(prober.probe(node, stop));
+      if (verb === "probe" && node) probes.push(prober().probe(node, stop));
       if (verb === "stop") stopped = true;
     }
     if (stopped) break;
