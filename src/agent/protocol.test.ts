@@ -68,6 +68,20 @@ describe("frames", () => {
     }
   });
 
+  test("push(chunk, 1) takes the first frame and holds what follows unread (raw bytes after it)", () => {
+    const raw = new TextEncoder().encode('{"jsonrpc":"2.0","id":0,"method":"initialize"}\n');
+    const first = encodeJson(T.run, 1, { command: "x" });
+    for (const cut of [first.length, first.length + 5, first.length + raw.length]) {
+      const bytes = concat([first, raw]);
+      const r = new FrameReader();
+      const got = [...r.push(bytes.subarray(0, cut), 1)];
+      if (got.length === 0) got.push(...r.push(bytes.subarray(cut), 1));
+      else r.push(bytes.subarray(cut), 0);
+      expect(got.map((f) => f.type)).toEqual([T.run]);
+      expect(new TextDecoder().decode(r.rest())).toBe(new TextDecoder().decode(raw));
+    }
+  });
+
   test("a length outside 5..MAX_FRAME+5 is a protocol error, naming the length", () => {
     const bad = new Uint8Array(9);
     new DataView(bad.buffer).setUint32(0, MAX_FRAME + 6);

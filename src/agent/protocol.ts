@@ -139,14 +139,18 @@ export class FrameReader {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
 
-  /** Feeds bytes; returns the frames they complete (throws ProtocolError on a bad length). */
-  push(chunk: Uint8Array): Frame[] {
+  /**
+   * Feeds bytes; returns the frames they complete (throws ProtocolError on a bad length), at most
+   * `max` of them: what follows stays held (a stream that stops being framed after its first
+   * frame may carry other bytes in the same chunk).
+   */
+  push(chunk: Uint8Array, max = Number.POSITIVE_INFINITY): Frame[] {
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
     }
     const frames: Frame[] = [];
-    while (this.buffered >= 4) {
+    while (this.buffered >= 4 && frames.length < max) {
       const head = this.peek(4);
       const len = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
       if (len < 5 || len > MAX_FRAME + 5)

@@ -34,14 +34,14 @@ export function serveConnection(sock: Socket, runtimes: Runtimes, verbs: VerbTab
     sock.on("error", () => {});
     const onData = (chunk: Buffer) => {
       if (started) return;
-      let frames: ReturnType<FrameReader["push"]>;
+      let first: ReturnType<FrameReader["push"]>[number] | undefined;
       try {
-        frames = reader.push(chunk);
+        // Only the request frame: after an `mcp` request the same chunk may carry raw MCP bytes.
+        first = reader.push(chunk, 1)[0];
       } catch {
         sock.destroy();
         return;
       }
-      const first = frames[0];
       if (!first) return;
       started = true;
       sock.off("data", onData);
@@ -51,7 +51,14 @@ export function serveConnection(sock: Socket, runtimes: Runtimes, verbs: VerbTab
       if (req.verb === "mcp") return mcpSession(sock, req, reader.rest(), runtimes, closed.signal);
       const verb = verbs[req.verb];
       if (!verb) return refuse(sock);
-      void oneShot(sock, req, verb, runtimes, reader, frames.slice(1), closed.signal);
+      let early: ReturnType<FrameReader["push"]>;
+      try {
+        early = reader.push(new Uint8Array(0));
+      } catch {
+        sock.destroy();
+        return;
+      }
+      void oneShot(sock, req, verb, runtimes, reader, early, closed.signal);
     };
     sock.on("data", onData);
   });

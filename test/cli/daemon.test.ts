@@ -1,11 +1,16 @@
-// The per-user background process on the netns cluster: the CLI front still streams, exits with
-// the command's code and cancels on Ctrl-C; --no-daemon and CLUSTER_NO_DAEMON=1 run in-process; it
-// leaves after daemon_idle seconds without work. (Two `mcp` fronts and a CLI sharing one
-// connection set: its test closed both fronts at once in most full-suite runs, cause not found,
-// and is out until it is; the `mcp` front is exercised by test/files/stdio-large.test.ts.)
+// The per-user background process on the netns cluster: thin fronts of `run` and `mcp` share one
+// process, so every SSH connection to a node is held by it alone and placement counts everyone's
+// runs; the CLI still streams, exits with the command's code and cancels on Ctrl-C; --no-daemon
+// and CLUSTER_NO_DAEMON=1 run in-process; it leaves after daemon_idle seconds without work.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { encodeJson } from "../../src/agent/protocol.ts";
+import { buildId, D, daemonLogPath, daemonSocketPath } from "../../src/cli/daemon-wire.ts";
 import { startCluster, type TestCluster } from "../helpers/cluster.ts";
 import { CLI, cli, inCtl } from "../helpers/ctl-harness.ts";
 import { uniqueSleep, waitGone } from "../helpers/procs.ts";
@@ -53,6 +58,50 @@ function daemons(stateDir = state): number[] {
   return out;
 }
 
+/** Established TCP connections from the controller to a node's sshd, with the pid holding each. */
+async function sshConnections(): Promise<{ node: string; pid: number }[]> {
+  const r = await c.ctl(["ss", "-Htnp", "state", "established", "dport", "= :22"]);
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const ip = /\s(10\.250\.0\.\d+):22\s/.exec(line)?.[1] ?? "?";
+      const pid = Number(/pid=(\d+)/.exec(line)?.[1] ?? -1);
+      return { node: `n${Number(ip.split(".")[3]) - 10}`, pid };
+    });
+}
+
+/** What the background processes of the state directory logged (for a failure's message). */
+function daemonLogs(): string {
+  const log = daemonLogPath(daemonSocketPath(state));
+  return existsSync(log) ? readFileSync(log, "utf8") || "(empty log)" : `(no log at ${log})`;
+}
+
+function mcpClient(): Promise<Client> {
+  const client = new Client({ name: "daemon-test", version: "1" });
+  let stderr = "";
+  const transport = new StdioClientTransport({
+    command: "ip",
+    args: ["netns", "exec", `${c.id}-ctl`, process.execPath, CLI, "--config", c.configPath, "mcp"],
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    stderr: "pipe",
+  });
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return client.connect(transport).then(
+    () => client,
+    (err: Error) => {
+      throw new Error(
+        `mcp front: ${err.message}; its stderr: ${stderr || "(none)"}; background process log: ${daemonLogs()}`,
+      );
+    },
+  );
+}
+
+const call = (client: Client, name: string, args: Record<string, unknown>) =>
+  client.callTool({ name, arguments: args }, undefined, { timeout: T }) as Promise<CallToolResult>;
+
 describe("the background process", () => {
   test(
     "run streams, exits with the command's code; the socket is 0600 in the state dir",
@@ -93,6 +142,97 @@ describe("the background process", () => {
       proc.kill("SIGINT");
       expect(await proc.exited).toBe(130);
       expect(await waitGone(s)).toEqual([]);
+    },
+    T,
+  );
+
+  test(
+    "two mcp servers and a CLI run hold one connection set per node; their batches spread as one",
+    async () => {
+      const [a, b] = await Promise.all([mcpClient(), mcpClient()]);
+      try {
+        // Fresh samples first: placement reads cached ones only.
+        for (let i = 0; i < 100; i++) {
+          const s = (await call(a, "cluster_status", {})).structuredContent as {
+            nodes: Record<string, { status: string }>;
+          };
+          if (c.nodes.every((n) => s.nodes[n]?.status === "healthy")) break;
+          await Bun.sleep(200);
+        }
+        // Two items from one session, two from the other, one from the CLI, all at once: counted
+        // together they take one slot each on three nodes of two cores; counted apart, the second
+        // session and the CLI would pile onto n1 and n2 as the first did.
+        const first = call(a, "parallel_execute", {
+          commands: ["sleep 3; hostname; echo a1", "sleep 3; hostname; echo a2"],
+          max_concurrency: 2,
+        });
+        await Bun.sleep(500);
+        const second = call(b, "parallel_execute", {
+          commands: ["sleep 3; hostname; echo b1", "sleep 3; hostname; echo b2"],
+          max_concurrency: 2,
+        });
+        await Bun.sleep(500);
+        const third = cli(c, ["run", "--", "sleep 2; hostname"], env);
+        await Bun.sleep(1000);
+        const held = await sshConnections();
+        const [ra, rb, rc] = await Promise.all([first, second, third]);
+        const nodes = [
+          ...(ra.structuredContent as { results: { node: string }[] }).results.map((r) => r.node),
+          ...(rb.structuredContent as { results: { node: string }[] }).results.map((r) => r.node),
+          rc.stdout.trim(),
+        ];
+        const per = (n: string) => nodes.filter((x) => x === n).length;
+        expect(new Set(nodes)).toEqual(new Set(["n1", "n2", "n3"]));
+        for (const n of c.nodes) expect(per(n)).toBeLessThanOrEqual(2);
+        // Every SSH connection of the controller is the background process's.
+        expect(held.length).toBeGreaterThan(0);
+        expect(new Set(held.map((h) => h.pid))).toEqual(new Set(daemons()));
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    },
+    T,
+  );
+
+  test(
+    "an mcp request frame and the client's first message in one write are both read",
+    async () => {
+      // What a loaded machine does by chance (the front's two writes coalesced): done on purpose.
+      const req = encodeJson(D.request, 0, {
+        build: buildId(),
+        verb: "mcp",
+        args: [],
+        configPath: c.configPath,
+        cwd: "/",
+        env,
+      });
+      const init = `${JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "one-write", version: "1" },
+        },
+      })}\n`;
+      const bytes = Buffer.concat([req, Buffer.from(init)]);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const sock = connect(daemonSocketPath(state));
+        let got = "";
+        sock.on("connect", () => sock.write(bytes));
+        sock.on("data", (chunk: Buffer) => {
+          got += chunk.toString();
+          if (got.includes("\n")) {
+            sock.destroy();
+            resolve(got);
+          }
+        });
+        sock.on("close", () => resolve(got));
+        sock.on("error", reject);
+      });
+      expect(answer).toContain('"serverInfo"');
+      expect(JSON.parse(answer.split("\n")[0] as string).id).toBe(1);
     },
     T,
   );

@@ -43,11 +43,15 @@ export class McpUser {
     return `${this.a.tag}-${this.name}-${++this.seq}`;
   }
 
-  private async ensure(stop: () => boolean): Promise<Client | undefined> {
+  private async ensure(
+    stop: () => boolean,
+    onError: (message: string) => void = () => {},
+  ): Promise<Client | undefined> {
     while (this.client === undefined && !stop()) {
       try {
         this.client = await this.connect();
-      } catch {
+      } catch (err) {
+        onError((err as Error).message.slice(0, 200));
         await Bun.sleep(250); // the server is restarting
       }
     }
@@ -117,8 +121,17 @@ export class McpUser {
    */
   async probe(node: string, stop: () => boolean): Promise<void> {
     const end = Date.now() + 40_000;
-    while (Date.now() < end && !stop()) {
-      if (!(await this.ensure(stop))) return;
+    // Its steps on stderr: the harness logs them (why a node was never used again, if so).
+    const trace = (l: string) =>
+      process.stderr.write(`probe ${this.name} ${node} +${Date.now() - end + 40_000} ms: ${l}\n`);
+    trace("start");
+    const gaveUp = () => stop() || Date.now() >= end;
+    while (!gaveUp()) {
+      if (!(await this.ensure(gaveUp, (m) => trace(`connect failed: ${m}`)))) {
+        trace("no client");
+        return;
+      }
+      trace("call");
       const id = this.nextId();
       const command = marked(this.g, id, "true");
       const r = await this.call(
@@ -131,9 +144,11 @@ export class McpUser {
           kind: `recovery probe of ${node}`,
         },
       );
+      trace(`answer ${r ? (r.isError ? "error" : "ok") : "none"}`);
       if (r && !r.isError) return;
       await Bun.sleep(500);
     }
+    trace("gave up");
   }
 
   private async step(): Promise<void> {
@@ -235,6 +250,7 @@ export function httpConnector(a: DriverArgs, name: string): () => Promise<Client
       new StreamableHTTPClientTransport(new URL(a.url), {
         requestInit: { headers: { authorization: `Bearer ${a.token}` } },
       }),
+      { timeout: 10_000 }, // an initialize left unanswered is retried, not waited on for a minute
     );
     return client;
   };
