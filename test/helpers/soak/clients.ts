@@ -107,8 +107,15 @@ export class McpUser {
   }
 
   async loop(stop: () => boolean): Promise<void> {
+    let failures = 0;
     while (!stop()) {
-      if (!(await this.ensure(stop))) break;
+      // Connect failures are traced on stderr (the harness logs them): a client that cannot come
+      // back after the server's restart makes no calls, so no record would show it.
+      const ok = await this.ensure(stop, (m) => {
+        if (++failures % 20 === 1)
+          process.stderr.write(`connect ${this.name}: failure ${failures}: ${m}\n`);
+      });
+      if (!ok) break;
       await this.step();
       await Bun.sleep(100 + Math.random() * 400);
     }

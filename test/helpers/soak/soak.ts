@@ -202,7 +202,8 @@ async function soakOn(c: TestCluster, opts: SoakOptions): Promise<SoakReport> {
   }
   await driver.exited;
   clearInterval(sampler);
-  for (const l of driverErr.split("\n")) if (l.startsWith("probe ")) log(l);
+  for (const l of driverErr.split("\n"))
+    if (l.startsWith("probe ") || l.startsWith("connect ")) log(l);
   log(
     `load stopped after ${Math.round((Date.now() - t0) / 1000)} s; ${calls.length} calls; checking`,
   );
