@@ -206,7 +206,7 @@ export class FrameReader {
       this.buffered -= n;
       return out;
     }
-    const out = new Uint8Array(n);
+    const out = Buffer.allocUnsafe(n); // every byte is written below: no zero fill
     let at = 0;
     while (at < n) {
       const c = this.chunks[0] as Uint8Array;

@@ -112,12 +112,19 @@ function converse(sock: Socket): Promise<number | undefined> {
     const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
     for (const s of signals) process.on(s, onSignal);
     let lost = false;
+    // One drain wait per stream at a time: several frames of one socket read may each find the
+    // stream full (a listener per frame piled up past Node's limit and warned on stderr).
+    const waiting = new Set<NodeJS.WriteStream>();
     const write = (out: NodeJS.WriteStream, payload: Uint8Array) => {
       if (lost && out === process.stdout) return;
       try {
-        if (!out.write(payload)) {
+        if (!out.write(payload) && !waiting.has(out)) {
+          waiting.add(out);
           sock.pause(); // backpressure: the background process waits on its socket
-          out.once("drain", () => sock.resume());
+          out.once("drain", () => {
+            waiting.delete(out);
+            if (waiting.size === 0) sock.resume();
+          });
         }
       } catch {
         if (out !== process.stdout) return;

@@ -119,6 +119,37 @@ describe("the background process", () => {
   );
 
   test(
+    "a remote flood to a slow reader: every byte, exit 0, nothing on stderr",
+    async () => {
+      const proc = inCtl(
+        c,
+        [
+          process.execPath,
+          CLI,
+          "--config",
+          c.configPath,
+          "run",
+          "--node",
+          "n1",
+          "--",
+          "head -c 30000000 /dev/zero",
+        ],
+        env,
+      );
+      let bytes = 0;
+      for await (const chunk of proc.stdout) {
+        bytes += chunk.length;
+        await Bun.sleep(1); // a consumer slower than the stream: the front's stdout fills
+      }
+      const stderr = await new Response(proc.stderr).text();
+      expect(await proc.exited).toBe(0);
+      expect(bytes).toBe(30_000_000);
+      expect(stderr).toBe("");
+    },
+    T,
+  );
+
+  test(
     "Ctrl-C of the front cancels: the group is killed on the node, exit 130",
     async () => {
       const s = uniqueSleep();

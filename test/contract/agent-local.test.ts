@@ -168,6 +168,42 @@ describe("agent session", () => {
     rmSync(marker, { force: true });
   }, 60_000);
 
+  test("output written in many small pieces comes back whole, each stream in order, before the exit", async () => {
+    // 4,000 writes of 500 bytes (a shell loop's printf), and both streams line by line.
+    const sizes: number[] = [];
+    const text: string[] = [];
+    const big = await agent.session.run({
+      command: "for i in $(seq 1 4000); do printf '%500s' x; done",
+      timeoutMs: 60_000,
+      outputLimit: 1024,
+      killGraceMs: 500,
+      onOutput: (_stream, chunk) => {
+        sizes.push(chunk.length);
+      },
+    });
+    expect(big.exit_code).toBe(0);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(2_000_000);
+    // Small output and both streams: every line, each stream in its order, before the exit.
+    const lines = await agent.session.run({
+      command: "for i in $(seq 1 300); do echo o$i; echo e$i >&2; done",
+      timeoutMs: 30_000,
+      outputLimit: 1024,
+      killGraceMs: 500,
+      onOutput: (stream, chunk) => {
+        text.push(`${stream}:${new TextDecoder().decode(chunk)}`);
+      },
+    });
+    expect(lines.exit_code).toBe(0);
+    const of = (name: string) =>
+      text
+        .filter((t) => t.startsWith(`${name}:`))
+        .map((t) => t.slice(name.length + 1))
+        .join("");
+    const want = (p: string) => Array.from({ length: 300 }, (_, i) => `${p}${i + 1}\n`).join("");
+    expect(of("stdout")).toBe(want("o"));
+    expect(of("stderr")).toBe(want("e"));
+  }, 60_000);
+
   test("a peer of another protocol version is refused by the client", async () => {
     // A fake agent that answers hello with protocol 999, then waits for its channel to close.
     // Noise first, as a login shell's rc files may print: it is skipped up to the agent's first line.
