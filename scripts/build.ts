@@ -44,6 +44,9 @@ for (const target of targets) {
       "--minify",
       "--bytecode",
       "--format=esm",
+      // Each verb's modules in chunks of their own, loaded when it runs: `version` and the thin
+      // front of the background process no longer load the whole bundle (version 56 → 41 ms).
+      "--splitting",
       // A binary copied to many nodes must not pick up .env / bunfig.toml from whatever cwd it starts in.
       "--no-compile-autoload-dotenv",
       "--no-compile-autoload-bunfig",
