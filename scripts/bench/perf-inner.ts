@@ -250,8 +250,13 @@ try {
       ok(await agent.call("offload_to", { command: `seq 1 ${200 + (i % 50)}`, node_id: "n1" }));
       done++;
     };
+    // Each figure is the server's idle RSS: 3 s after its last call (it collects after 2 s idle).
+    const idleRss = async () => {
+      await Bun.sleep(3000);
+      return rss(agent.pid, "VmRSS");
+    };
     for (let i = 0; i < 100; i++) await single(i);
-    after100 = rss(agent.pid, "VmRSS");
+    after100 = await idleRss();
     while (done < setup.runs) {
       ok(
         await agent.call("parallel_execute", {
@@ -262,11 +267,10 @@ try {
       done += 100;
       for (let i = 0; i < 20; i++) await single(i);
     }
-    Bun.gc?.(true);
     out.memory = {
       runs: done,
       after_100_mib: after100,
-      after_all_mib: rss(agent.pid, "VmRSS"),
+      after_all_mib: await idleRss(),
       peak_mib: rss(agent.pid, "VmHWM"),
     };
   }

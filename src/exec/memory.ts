@@ -25,3 +25,46 @@ export function paceGarbage(bytes: number): void {
     rssFloor = process.memoryUsage.rss();
   } else Bun.gc(false);
 }
+
+/** Idle this long after work before the collection that hands memory back. */
+const IDLE_GC_MS = 2000;
+/** Only after this many runs (or GC_CHECK_BYTES of output) since the last idle collection. */
+const IDLE_GC_RUNS = 50;
+
+/**
+ * One full collection once the process has been idle for a while after a burst of work. A
+ * long-lived server otherwise keeps a burst's garbage: JSC collects when allocation asks, and an
+ * idle process allocates nothing (an MCP server held +34 MiB after 10,000 runs without it; heap
+ * objects were flat, the heap was not). A run starting cancels the pending collection.
+ */
+export class IdleCollector {
+  private runs = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  constructor(
+    private readonly collect: () => void = () => Bun.gc(true),
+    private readonly idleMs = IDLE_GC_MS,
+    private readonly minRuns = IDLE_GC_RUNS,
+  ) {}
+
+  /** Work started: no collection while it runs. */
+  busy(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** A run ended; `idle` when nothing runs any more. */
+  ended(idle: boolean): void {
+    this.runs++;
+    if (!idle || this.runs < this.minRuns) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.runs = 0;
+      this.collect();
+    }, this.idleMs);
+    this.timer.unref?.();
+  }
+}
+
+/** The process's one collector: every runtime's runs count towards it. */
+export const idleCollector = new IdleCollector();
