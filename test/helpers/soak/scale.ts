@@ -30,7 +30,9 @@ export interface ScaleReport {
   nodes: number;
   clusterUpMs: number;
   allHealthyAfterMs: number;
+  /** The first call (it starts the background process, which samples every node) and the next. */
   cliClusterStatus: { ms: number; healthy: number; code: number | null };
+  cliClusterStatusWarm: { ms: number; healthy: number; code: number | null };
   samplerCpuPercentOfOneCore: number;
   rssKb: { oneNode: number; allNodes: number; perNodeKb: number };
   fds: number;
@@ -108,6 +110,8 @@ async function scaleOn(
   log(`all ${o.nodes} healthy after ${allHealthyAfterMs} ms`);
   const cs = await cli(c, ["cluster-status", "--json"], env, { timeoutMs: 60_000 });
   const healthy = (cs.stdout.match(/"status": ?"healthy"/g) ?? []).length;
+  const cs2 = await cli(c, ["cluster-status", "--json"], env, { timeoutMs: 60_000 });
+  const healthy2 = (cs2.stdout.match(/"status": ?"healthy"/g) ?? []).length;
 
   // The sampler's CPU over a minute of an otherwise idle server.
   const a = procStats(serve.pid);
@@ -151,6 +155,7 @@ async function scaleOn(
     clusterUpMs,
     allHealthyAfterMs,
     cliClusterStatus: { ms: cs.ms, healthy, code: cs.code },
+    cliClusterStatusWarm: { ms: cs2.ms, healthy: healthy2, code: cs2.code },
     samplerCpuPercentOfOneCore: Math.round(cpu * 100) / 100,
     rssKb: {
       oneNode: oneRss,
@@ -189,8 +194,13 @@ export function scaleSummary(r: ScaleReport): string {
       "< 1 s",
     ],
     [
-      "cluster-status (CLI, samples every node now)",
+      "cluster-status (CLI, first call: starts the background process, which samples every node)",
       `${r.cliClusterStatus.ms} ms, ${r.cliClusterStatus.healthy} healthy`,
+      "< 1 s",
+    ],
+    [
+      "cluster-status (CLI, the next call: the background process's cached samples)",
+      `${r.cliClusterStatusWarm.ms} ms, ${r.cliClusterStatusWarm.healthy} healthy`,
       "< 1 s",
     ],
     [
