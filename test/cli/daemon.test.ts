@@ -3,7 +3,7 @@
 // runs; the CLI still streams, exits with the command's code and cancels on Ctrl-C; --no-daemon
 // and CLUSTER_NO_DAEMON=1 run in-process; it leaves after daemon_idle seconds without work.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -13,7 +13,7 @@ import { encodeJson } from "../../src/agent/protocol.ts";
 import { buildId, D, daemonLogPath, daemonSocketPath } from "../../src/cli/daemon-wire.ts";
 import { startCluster, type TestCluster } from "../helpers/cluster.ts";
 import { CLI, cli, inCtl } from "../helpers/ctl-harness.ts";
-import { uniqueSleep, waitGone } from "../helpers/procs.ts";
+import { liveProcesses, uniqueSleep, waitGone, waitLive } from "../helpers/procs.ts";
 
 const T = 120_000;
 let c: TestCluster;
@@ -264,6 +264,36 @@ describe("the background process", () => {
       });
       expect(answer).toContain('"serverInfo"');
       expect(JSON.parse(answer.split("\n")[0] as string).id).toBe(1);
+    },
+    T,
+  );
+
+  test(
+    "cluster-status through it shows a node being sampled again from its recent sample, within the status timeout",
+    async () => {
+      const quick = { ...env, CLUSTER_STATUS_TIMEOUT: "2" };
+      const status = async () => {
+        const r = await cli(c, ["cluster-status", "--json"], quick);
+        expect(r.code).toBe(0);
+        return JSON.parse(r.stdout) as { nodes: Record<string, { status: string }> };
+      };
+      for (let i = 0; i < 50; i++) {
+        const s = await status();
+        if (c.nodes.every((n) => s.nodes[n]?.status === "healthy")) break;
+      }
+      // n2's next samples hang (one of the probe's programs sleeps) while its last one was good.
+      const s = uniqueSleep();
+      const shim = join(c.dir, "nodes", "n2", "bin", "getconf");
+      writeFileSync(shim, `#!/bin/sh\nsleep ${s}\nexec /usr/bin/getconf "$@"\n`, { mode: 0o755 });
+      try {
+        expect((await waitLive(s)).length).toBeGreaterThan(0); // the background sampler is on it
+        const now = await status();
+        expect(now.nodes.n2?.status).toBe("healthy");
+        expect(now.nodes.n1?.status).toBe("healthy");
+      } finally {
+        rmSync(shim, { force: true });
+        for (const line of liveProcesses(s)) process.kill(Number(line.split(" ")[0]), "SIGKILL");
+      }
     },
     T,
   );
