@@ -1,6 +1,7 @@
 // Runs one RunSpec on an executor and records what onOutput saw: byte counts, a hash, the head.
 // Shared by the in-process contract adapter and the exec harness, so both report the same shape.
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import type { Executor, RunSpec } from "../../src/exec/executor.ts";
 import type { ExecOutcome } from "../../src/exec/result.ts";
 
@@ -11,6 +12,8 @@ export interface RecordedRun {
   cancelAfterMs?: number;
   /** Each chunk is taken this long after it came (a slow reader: the executor's backpressure). */
   slowReaderMs?: number;
+  /** Written with the run's process group id once the executor knows it (a test can wait on it). */
+  groupFile?: string;
 }
 
 export interface Streamed {
@@ -46,6 +49,12 @@ export async function runRecorded(exec: Executor, req: RecordedRun): Promise<Run
     const outcome = await exec.run(
       {
         ...req.spec,
+        ...(req.groupFile
+          ? {
+              onGroup: (g: { pgid: number; local: boolean }) =>
+                writeFileSync(req.groupFile as string, String(g.pgid)),
+            }
+          : {}),
         onOutput: (stream, chunk) => {
           counts[stream] += chunk.length;
           counts.chunks++;

@@ -234,9 +234,16 @@ describe("openssh transport", () => {
         });
         const first = await harness.run("n3", spec("hostname"));
         expect(first.outcome?.stdout).toBe("n3\n");
-        const lost = harness.run("n3", spec(`echo run >> ${count}; sleep ${s}`));
+        // Killed once the command runs and its process group has reached this side (the error
+        // names it); the group line and the command's first write race otherwise.
+        const group = join(shared, `group-${s}`);
+        const lost = harness.run("n3", {
+          ...spec(`echo run >> ${count}; sleep ${s}`),
+          groupFile: group,
+        });
         const end = performance.now() + 10_000;
-        while (!existsSync(count) && performance.now() < end) await Bun.sleep(20);
+        while (!(existsSync(count) && existsSync(group)) && performance.now() < end)
+          await Bun.sleep(20);
         const [master] = masters();
         expect(master).toBeDefined();
         process.kill(Number(master?.split(" ")[0]), "SIGKILL");
