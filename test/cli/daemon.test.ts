@@ -99,6 +99,14 @@ function mcpClient(): Promise<Client> {
   );
 }
 
+/** A `run --node NODE -- CMD` front in the controller namespace, its streams piped. */
+const runFront = (node: string, command: string) =>
+  inCtl(
+    c,
+    [process.execPath, CLI, "--config", c.configPath, "run", "--node", node, "--", command],
+    env,
+  );
+
 const call = (client: Client, name: string, args: Record<string, unknown>) =>
   client.callTool({ name, arguments: args }, undefined, { timeout: T }) as Promise<CallToolResult>;
 
@@ -121,21 +129,7 @@ describe("the background process", () => {
   test(
     "a remote flood to a slow reader: every byte, exit 0, nothing on stderr",
     async () => {
-      const proc = inCtl(
-        c,
-        [
-          process.execPath,
-          CLI,
-          "--config",
-          c.configPath,
-          "run",
-          "--node",
-          "n1",
-          "--",
-          "head -c 30000000 /dev/zero",
-        ],
-        env,
-      );
+      const proc = runFront("n1", "head -c 30000000 /dev/zero");
       let bytes = 0;
       for await (const chunk of proc.stdout) {
         bytes += chunk.length;
@@ -153,21 +147,7 @@ describe("the background process", () => {
     "Ctrl-C of the front cancels: the group is killed on the node, exit 130",
     async () => {
       const s = uniqueSleep();
-      const proc = inCtl(
-        c,
-        [
-          process.execPath,
-          CLI,
-          "--config",
-          c.configPath,
-          "run",
-          "--node",
-          "n2",
-          "--",
-          `echo ready; sleep ${s}`,
-        ],
-        env,
-      );
+      const proc = runFront("n2", `echo ready; sleep ${s}`);
       const reader = proc.stdout.getReader();
       expect(new TextDecoder().decode((await reader.read()).value)).toBe("ready\n");
       proc.kill("SIGINT");
