@@ -14,12 +14,35 @@ export function openStateDb(stateDir: string): Database {
   db = new Database(path, { create: true, strict: true });
   // busy_timeout first: switching to WAL takes a lock, and fifty processes may open at once.
   db.exec("PRAGMA busy_timeout = 5000");
-  db.exec("PRAGMA journal_mode = WAL");
+  // Asking for WAL is answered "database is locked" at once, without the busy handler, while
+  // another process holds the lock it needs (1 of 50 simultaneous `submit`s on a loaded machine).
+  const conn = db;
+  retryWhileLocked(() => conn.exec("PRAGMA journal_mode = WAL"), BUSY_MS);
   db.exec("PRAGMA synchronous = NORMAL");
   // SQLite creates its files with the process umask (often 0644): they hold every command line.
   for (const file of [path, `${path}-wal`, `${path}-shm`]) tighten(file, 0);
   open.set(path, db);
   return db;
+}
+
+const BUSY_MS = 5000;
+
+/** Runs `step` again after a short, growing pause while SQLite says the database is locked. */
+export function retryWhileLocked<T>(step: () => T, withinMs: number): T {
+  const deadline = performance.now() + withinMs;
+  for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      return step();
+    } catch (err) {
+      if (!isLocked(err) || performance.now() + pause > deadline) throw err;
+      Bun.sleepSync(pause + Math.random() * pause);
+    }
+  }
+}
+
+function isLocked(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }
 
 export function closeStateDbs(): void {

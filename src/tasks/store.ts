@@ -286,9 +286,13 @@ export class TaskStore {
   delete(ids: string[]): void {
     this.flush();
     const del = this.db.query("DELETE FROM tasks WHERE id = $id");
-    this.db.transaction(() => {
-      for (const id of ids) del.run({ id });
-    })();
+    // IMMEDIATE: the write lock is taken (and waited for) first; a read turned into a write
+    // inside a deferred transaction gets "database is locked" at once under another writer.
+    this.db
+      .transaction(() => {
+        for (const id of ids) del.run({ id });
+      })
+      .immediate();
   }
 }
 
@@ -337,9 +341,11 @@ class WriteQueue {
     try {
       if (writes.length === 1) writes[0]?.();
       else if (writes.length > 1)
-        this.db.transaction(() => {
-          for (const w of writes) w();
-        })();
+        this.db
+          .transaction(() => {
+            for (const w of writes) w();
+          })
+          .immediate(); // see delete()
     } finally {
       for (const w of waiters) w();
     }
