@@ -23,6 +23,8 @@ export interface MasterSpec {
 export class ControlMaster {
   private up = false;
   private starting: Promise<void> | undefined;
+  /** The `ssh -M` still connecting: close() stops it rather than wait out its connect timeout. */
+  private connecting: Bun.Subprocess | undefined;
   /** The pid of a master this process started (it is the one to stop it). */
   private startedPid: number | undefined;
   /** Masters this object started (for stats and tests). */
@@ -47,6 +49,7 @@ export class ControlMaster {
 
   /** Stops the master if this process started it and it is still that one; sessions of others finish first. */
   async close(): Promise<void> {
+    this.connecting?.kill("SIGKILL");
     await this.starting?.catch(() => {});
     const ours = this.startedPid;
     this.startedPid = undefined;
@@ -75,7 +78,10 @@ export class ControlMaster {
     } finally {
       closeSync(fd);
     }
-    const code = await withTimeout(proc.exited, this.spec.boundMs);
+    this.connecting = proc;
+    const code = await withTimeout(proc.exited, this.spec.boundMs).finally(() => {
+      this.connecting = undefined;
+    });
     if (code === undefined) {
       proc.kill("SIGKILL");
       await proc.exited;

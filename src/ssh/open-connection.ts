@@ -8,24 +8,32 @@ import { hostKeyChangedError } from "../remote/host-keys.ts";
 import { planAuth } from "./auth.ts";
 import { type ConnectionOptions, SshConnection } from "./connection.ts";
 
-/** Opens a connection: TCP (connectTimeoutMs), then handshake + auth (handshakeTimeoutMs). */
+/**
+ * Opens a connection: TCP (connectTimeoutMs), then handshake + auth (handshakeTimeoutMs). An abort
+ * (the pool closing) gives up at once, whichever step it is in, and drops the socket.
+ */
 export async function openConnection(
   node: NodeConfig,
   address: string,
   opts: ConnectionOptions,
+  signal?: AbortSignal,
 ): Promise<SshConnection> {
   const plan = planAuth(node, opts.auth); // AUTH_FAILED before any traffic when there is no key
   const where = `${node.user}@${address}:${node.port}`;
-  const sock = await tcp(node.name, address, node.port, opts.connectTimeoutMs);
+  const gaveUp = () => unreachable(node.name, where, "given up: cluster-exec is closing");
+  if (signal?.aborted) throw gaveUp();
+  const sock = await tcp(node.name, address, node.port, opts.connectTimeoutMs, signal, gaveUp);
   const client = new Client();
   let hostKeyError: ClusterError | undefined;
   const notes: string[] = [];
   return new Promise<SshConnection>((resolve, reject) => {
     let settled = false;
+    const onAbort = () => fail(gaveUp());
     const fail = (err: ClusterError) => {
       if (settled) return;
       settled = true;
       clearTimeout(hardStop);
+      signal?.removeEventListener("abort", onAbort);
       client.removeAllListeners("ready");
       client.on("error", () => {}); // late errors of a connection we gave up on
       client.destroy();
@@ -40,10 +48,13 @@ export async function openConnection(
         ),
       opts.handshakeTimeoutMs + 1000,
     );
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
     client.on("ready", () => {
       if (settled) return;
       settled = true;
       clearTimeout(hardStop);
+      signal?.removeEventListener("abort", onAbort);
       resolve(new SshConnection(node.name, client, sock, opts));
     });
     client.on("error", (err: Error & { level?: string }) => {
@@ -123,22 +134,37 @@ function socketErrorText(err: NodeJS.ErrnoException): string {
 }
 
 /** TCP connect with its own timeout (ssh2 has none separate from the handshake's). */
-function tcp(node: string, host: string, port: number, timeoutMs: number): Promise<Socket> {
+function tcp(
+  node: string,
+  host: string,
+  port: number,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  gaveUp: () => ClusterError,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const sock = tcpConnect({ host, port });
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(unreachable(node, `${host}:${port}`, `TCP connect timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    sock.once("connect", () => {
+    const end = (err?: ClusterError) => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      if (!err) return;
+      sock.destroy();
+      reject(err);
+    };
+    const onAbort = () => end(gaveUp());
+    const timer = setTimeout(
+      () =>
+        end(unreachable(node, `${host}:${port}`, `TCP connect timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+    sock.once("connect", () => {
+      end();
       sock.removeAllListeners("error");
       resolve(sock);
     });
-    sock.once("error", (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      sock.destroy();
-      reject(unreachable(node, `${host}:${port}`, socketErrorText(err)));
-    });
+    sock.once("error", (err: NodeJS.ErrnoException) =>
+      end(unreachable(node, `${host}:${port}`, socketErrorText(err))),
+    );
   });
 }

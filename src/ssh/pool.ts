@@ -41,6 +41,8 @@ type Entry = Slot[];
 export class SshPool {
   private readonly entries = new Map<string, Entry>();
   private closed = false;
+  /** Aborted by close(): connections being opened give up at once instead of running to their timeouts. */
+  private readonly closing = new AbortController();
   private readonly counters = { connects: 0, failedConnects: 0 };
   private readonly sleeps = new Set<() => void>();
   /** Work that outlives its run (leftover kills): close() lets it finish first, bounded. */
@@ -187,13 +189,13 @@ export class SshPool {
   async close(): Promise<void> {
     await withTimeout(Promise.all([...this.background]), this.opts.handshakeTimeoutMs);
     this.closed = true;
+    this.closing.abort(); // a connect or handshake in progress: not waited for (ssh_connect_timeout)
     for (const wake of this.sleeps) wake();
     const ends: Promise<void>[] = [];
     for (const e of this.entries.values())
       for (const s of e) {
         clearTimeout(s.idleTimer);
         if (s.conn) ends.push(s.conn.end());
-        if (s.connecting) ends.push(s.connecting.then((c) => c.end()).catch(() => {}));
       }
     this.entries.clear();
     await Promise.all(ends);
@@ -263,9 +265,9 @@ export class SshPool {
   private async open(node: NodeConfig): Promise<SshConnection> {
     const address = await this.opts.resolve(node);
     try {
-      return await openConnection(node, address, this.opts);
+      return await openConnection(node, address, this.opts, this.closing.signal);
     } catch (err) {
-      if (err instanceof ClusterError && err.code === "UNREACHABLE")
+      if (err instanceof ClusterError && err.code === "UNREACHABLE" && !this.closed)
         this.opts.connectFailed?.(node);
       throw err;
     }
