@@ -10,15 +10,8 @@ const g = { tag: a.tag, sleepTag: a.sleepTag, markerPath: a.markerPath };
 const emit = (r: CallRecord) => process.stdout.write(`${JSON.stringify(r)}\n`);
 let stopped = false;
 const stop = () => stopped;
-// Lines on stdin: "probe NODE" (a node was restarted: find when it runs work again), "stop".
-const probes: Promise<void>[] = [];
-// A client of its own per probe: one made before the server's restart would still talk to the
-// server that was killed (the probes after the restart were never sent).
-let probeN = 0;
-const prober = () => {
-  const name = `p${++probeN}`;
-  return new McpUser(name, a, g, httpConnector(a, `prober-${name}`), emit);
-};
+// A line "stop" on stdin (or its end) stops the users. (Recovery probes are processes of their own:
+// prober.ts, started by the harness.)
 void (async () => {
   let buf = "";
   for await (const chunk of process.stdin) {
@@ -26,9 +19,7 @@ void (async () => {
     const lines = buf.split("\n");
     buf = lines.pop() ?? "";
     for (const l of lines) {
-      const [verb, node] = l.trim().split(" ");
-      if (verb === "probe" && node) probes.push(prober().probe(node, stop));
-      if (verb === "stop") stopped = true;
+      if (l.trim() === "stop") stopped = true;
     }
     if (stopped) break;
   }
@@ -42,6 +33,5 @@ for (let i = 1; i <= a.stdioClients; i++)
   loops.push(new McpUser(`s${i}`, a, g, stdioConnector(a, `s${i}`), emit).loop(stop));
 if (a.cli) loops.push(cliLoop(a, g, emit, stop));
 await Promise.all(loops);
-await Promise.all(probes);
 process.stdout.write(`${JSON.stringify({ type: "done" })}\n`);
 process.exit(0);

@@ -20,6 +20,7 @@ import { type ProcStats, procStats, type Serve, startServe } from "./server.ts";
 import type { CallRecord, DriverArgs, SoakOptions } from "./types.ts";
 
 const DRIVER = join(import.meta.dir, "driver.ts");
+const PROBER = join(import.meta.dir, "prober.ts");
 const SLACK_MS = 5000;
 
 export interface ServerLife {
@@ -114,18 +115,24 @@ async function soakOn(c: TestCluster, opts: SoakOptions): Promise<SoakReport> {
     for await (const chunk of driver.stderr)
       driverErr = (driverErr + new TextDecoder().decode(chunk)).slice(-20_000);
   })();
-  const driverDone = (async () => {
-    let buf = "";
-    for await (const chunk of driver.stdout) {
-      buf += new TextDecoder().decode(chunk);
-      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        const msg = JSON.parse(line) as CallRecord | { type: "done" };
-        if (msg.type === "call") calls.push(msg);
-      }
-    }
-  })();
+  const driverDone = eachLine(driver.stdout, (line) => {
+    const msg = JSON.parse(line) as CallRecord | { type: "done" };
+    if (msg.type === "call") calls.push(msg);
+  });
+  // A restarted node's recovery probe: a process of its own, its calls recorded like the driver's,
+  // its steps logged as they happen.
+  const probes: Promise<unknown>[] = [];
+  const startProbe = (node: string) => {
+    const name = `p${probes.length + 1}`;
+    const p = inCtl(c, [process.execPath, PROBER, JSON.stringify(driverArgs), node, name], {});
+    probes.push(
+      Promise.all([
+        eachLine(p.stdout, (line) => calls.push(JSON.parse(line) as CallRecord)),
+        eachLine(p.stderr, log),
+        p.exited,
+      ]),
+    );
+  };
 
   const t0 = Date.now();
   const chaosS = Math.max(20, opts.minutes * 60 - opts.warmupS - opts.calmTailS);
@@ -154,8 +161,7 @@ async function soakOn(c: TestCluster, opts: SoakOptions): Promise<SoakReport> {
     log,
     (r) => {
       restarts.push(r);
-      driverIn.write(`probe ${r.node}\n`);
-      driverIn.flush();
+      startProbe(r.node);
     },
   );
 
@@ -201,9 +207,9 @@ async function soakOn(c: TestCluster, opts: SoakOptions): Promise<SoakReport> {
     log(`driver did not stop within 120 s: ${driverErr.slice(-2000)}`);
   }
   await driver.exited;
+  await Promise.all(probes); // each ends within its 40 s bound
   clearInterval(sampler);
-  for (const l of driverErr.split("\n"))
-    if (l.startsWith("probe ") || l.startsWith("connect ")) log(l);
+  for (const l of driverErr.split("\n")) if (l.startsWith("connect ")) log(l);
   log(
     `load stopped after ${Math.round((Date.now() - t0) / 1000)} s; ${calls.length} calls; checking`,
   );
@@ -264,4 +270,20 @@ async function soakOn(c: TestCluster, opts: SoakOptions): Promise<SoakReport> {
   if (serve.proc.exitCode !== 0)
     log(`serve exit ${serve.proc.exitCode}: ${serve.stderr().slice(-1000)}`);
   return report;
+}
+
+/** Calls `each` with every line of a process's output as it arrives; resolves at its end. */
+async function eachLine(
+  stream: ReadableStream<Uint8Array>,
+  each: (line: string) => void,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let buf = "";
+  for await (const chunk of stream) {
+    buf += decoder.decode(chunk, { stream: true });
+    for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+      each(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  }
 }
