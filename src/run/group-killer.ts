@@ -1,10 +1,10 @@
-// The sweep's group kills wherever the group runs: on this machine by /bin/sh, on a node over a
-// short-lived SSH pool (the sweeping process may be a one-shot verb with no pool of its own).
-import { poolRemoteExec } from "../cluster/pool-exec.ts";
+// The sweep's group kills wherever the group runs: on this machine by /bin/sh, on a node over the
+// transport that node gets (ssh2, or `ssh` for a node only OpenSSH reaches: a ProxyJump, a
+// certificate), made for the kill (the sweeping process may be a one-shot verb with none of its own).
 import type { Config } from "../config/load.ts";
 import { reapScript } from "../exec/reap-script.ts";
-import { poolOptionsFrom, SshPool } from "../ssh/pool.ts";
 import { describeReap, type GroupKiller, localGroupKiller, whereIs } from "../tasks/group-kill.ts";
+import { createTransports } from "./transports.ts";
 
 export function createGroupKiller(config: Config): GroupKiller {
   const s = config.settings;
@@ -17,9 +17,9 @@ export function createGroupKiller(config: Config): GroupKiller {
     const node = config.nodes[t.node];
     if (!node)
       return `${whereIs(t)} was not killed: ${t.node} is no longer in the inventory (${config.source})`;
-    const pool = new SshPool(poolOptionsFrom(config));
+    const transports = createTransports(config);
     try {
-      const r = await poolRemoteExec(pool)(node, reapScript(t.pgid, t.task_id, graceMs), {
+      const r = await transports.remoteExec(node, reapScript(t.pgid, t.task_id, graceMs), {
         timeoutMs: boundMs,
         signal: new AbortController().signal,
       });
@@ -27,7 +27,7 @@ export function createGroupKiller(config: Config): GroupKiller {
     } catch (err) {
       return `${whereIs(t)} could not be killed: ${(err as Error).message}`;
     } finally {
-      await pool.close();
+      await transports.close();
     }
   };
 }

@@ -10,6 +10,7 @@ import type { StatusReport } from "../../src/cluster/report.ts";
 import { startCluster, type TestCluster } from "../helpers/cluster.ts";
 import { CLI, cli, type Harness, inCtl, startHarness, testEnv } from "../helpers/ctl-harness.ts";
 import { liveProcesses, uniqueSleep, waitGone } from "../helpers/procs.ts";
+import { eventually } from "../tasks/helpers.ts";
 
 const T = 90_000;
 let c: TestCluster;
@@ -166,6 +167,43 @@ describe("openssh transport", () => {
       expect(code).toBe(130);
       expect(stderr).toContain("canceled on n3");
       expect(await waitGone(s)).toEqual([]);
+      expect(await mastersLeft()).toEqual([]);
+    },
+    T,
+  );
+
+  test(
+    "a background runner killed with SIGKILL: the sweep kills its group behind the jump (over ssh, not ssh2)",
+    async () => {
+      const s = uniqueSleep();
+      const sub = await run(["submit", "--node", "n3", "--", `sleep ${s} & sleep ${s}`]);
+      expect(sub.code).toBe(0);
+      const id = sub.stdout.trim();
+      const sleeps = () => liveProcesses(s).filter((l) => l.split(" ")[2] === "sleep");
+      const status = async () =>
+        JSON.parse((await run(["status", "--json", id])).stdout) as {
+          state: string;
+          process_group?: { pgid: number; node: string | null; kill?: string };
+        };
+      // Both sleeps run and the row holds their group (recorded before the command starts).
+      await eventually(async () =>
+        sleeps().length === 2 && (await status()).process_group ? true : undefined,
+      );
+      const runner = liveProcesses(`__run-task ${id}`);
+      expect(runner).toHaveLength(1);
+      process.kill(Number(runner[0]?.split(" ")[0]), "SIGKILL");
+      await eventually(() => (liveProcesses(`__run-task ${id}`).length === 0 ? true : undefined));
+      expect(sleeps()).toHaveLength(2); // closing its ssh killed nothing on n3
+      // One sweep (this `status`): n3 is reachable only through n1, which ssh2 cannot do.
+      const after = await status();
+      expect(after.state).toBe("interrupted");
+      expect(after.process_group?.kill).toMatch(/^process group \d+ on n3 was killed/);
+      expect(await waitGone(s)).toEqual([]);
+      // The killed runner's master lingers for ControlPersist (60 s) as ssh's own would; the sweep
+      // used it and started none (one master, not two). Stopped here for the tests that follow.
+      const left = masters();
+      expect(left).toHaveLength(1);
+      for (const m of left) process.kill(Number(m.split(" ")[0]), "SIGKILL");
       expect(await mastersLeft()).toEqual([]);
     },
     T,
