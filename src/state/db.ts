@@ -28,7 +28,7 @@ export function openStateDb(stateDir: string): Database {
 const BUSY_MS = 5000;
 
 /** Runs `step` again after a short, growing pause while SQLite says the database is locked. */
-export function retryWhileLocked<T>(step: () => T, withinMs: number): T {
+function retryWhileLocked<T>(step: () => T, withinMs: number): T {
   const deadline = performance.now() + withinMs;
   for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
     try {
