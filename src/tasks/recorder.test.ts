@@ -223,6 +223,7 @@ describe("a process killed while a run ends", () => {
       started_at: Date.now(),
     });
     await tasks.recorder.settle?.(); // the start record is on disk: only the row can hold the end back
+    await tasks.store.flushed(); // and the row says "running" (its write waits for the next turn)
     // Another connection reads the database as a process that found this one dead would.
     const other = new Database(join(s.stateDir, "state.db"), { readonly: true });
     const rowState = () =>
