@@ -92,14 +92,25 @@ export function nodesOnPage(page: Page): Promise<Record<string, NodeOnPage>> {
 }
 
 /** Until every node named shows that 1-minute load. */
-export async function waitForLoads(page: Page, loads: Record<string, { load1: number }>) {
+/**
+ * Until every node shows its load and, when it has one, its fake CPU busy % (within 2 points): CPU
+ * is a difference of two reads, so the first sample after a change can still mix old and new.
+ */
+export async function waitForLoads(
+  page: Page,
+  loads: Record<string, { load1: number; cpuBusyPercent?: number }>,
+) {
   await page.waitForFunction(
     (want) =>
-      Object.entries(want).every(
-        ([n, l]) =>
-          document.querySelector(`[data-node="${n}"] [data-field="load_1m"]`)?.textContent ===
-          String(l.load1),
-      ),
+      Object.entries(want).every(([n, l]) => {
+        const field = (f: string) =>
+          document.querySelector(`[data-node="${n}"] [data-field="${f}"]`)?.textContent;
+        const cpu = Number(field("cpu_percent"));
+        return (
+          field("load_1m") === String(l.load1) &&
+          (l.cpuBusyPercent === undefined || Math.abs(cpu - l.cpuBusyPercent) <= 2)
+        );
+      }),
     loads,
     { timeout: 20_000 },
   );
