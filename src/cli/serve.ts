@@ -1,5 +1,6 @@
 // `mcp` (MCP over stdio) and `serve` (MCP over Streamable HTTP): long-running server verbs.
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { withTimeout } from "../abort.ts";
 import type { Config } from "../config/load.ts";
 import { startSelfAdvertiser } from "../discovery/self.ts";
 import { ClusterError } from "../errors.ts";
@@ -45,11 +46,33 @@ export async function mcpVerb(argv: string[], config: Config): Promise<number> {
   await server.connect(transport);
   await closed;
   // Stop runs first (their process groups are killed on their nodes), then the connections.
-  await rt.close();
-  await tasks.recorder.settle?.();
-  await server.close();
-  await advertiser?.close();
+  await shutDown(config, [
+    ["stopping runs and connections", () => rt.close()],
+    ["writing the audit log", async () => await tasks.recorder.settle?.()],
+    ["closing the MCP session", () => server.close()],
+    ["stopping mDNS", async () => await advertiser?.close()],
+  ]);
   return 0;
+}
+
+/**
+ * Runs a server's closing steps in order, within a bound: its client is gone or it was told to
+ * stop, so it exits even if a step hangs — and says which one did, on stderr.
+ */
+async function shutDown(config: Config, steps: [string, () => Promise<unknown>][]): Promise<void> {
+  const { kill_grace, ssh_timeout, ssh_connect_timeout } = config.settings;
+  // Runs get kill_grace + ssh_timeout to be stopped on their nodes; the rest is slack.
+  const boundS = kill_grace + ssh_timeout + ssh_connect_timeout + 10;
+  let at = "";
+  const all = (async () => {
+    for (const [what, step] of steps) {
+      at = what;
+      await step();
+    }
+    return true;
+  })();
+  if ((await withTimeout(all, boundS * 1000)) === undefined)
+    warn(`shutting down took longer than ${boundS}s (still ${at}); exiting anyway`);
 }
 
 /**
@@ -137,11 +160,13 @@ export async function serveVerb(argv: string[], config: Config): Promise<number>
     // SIGHUP too (its terminal closed): dying of it would leave the runs in flight running.
     for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => resolve());
   });
-  await rt.close();
-  await tasks.recorder.settle?.();
-  server.stop(true);
-  await http.close();
-  await advertiser?.close();
+  await shutDown(config, [
+    ["stopping runs and connections", () => rt.close()],
+    ["writing the audit log", async () => await tasks.recorder.settle?.()],
+    ["closing the HTTP server", async () => void server.stop(true)],
+    ["closing MCP sessions", () => http.close()],
+    ["stopping mDNS", async () => await advertiser?.close()],
+  ]);
   return 0;
 }
 
