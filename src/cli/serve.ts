@@ -61,8 +61,9 @@ export async function mcpVerb(argv: string[], config: Config): Promise<number> {
  */
 async function shutDown(config: Config, steps: [string, () => Promise<unknown>][]): Promise<void> {
   const { kill_grace, ssh_timeout, ssh_connect_timeout } = config.settings;
-  // Runs get kill_grace + ssh_timeout to be stopped on their nodes; the rest is slack.
-  const boundS = kill_grace + ssh_timeout + ssh_connect_timeout + 10;
+  // Runs get kill_grace + ssh_timeout to be stopped on their nodes; the rest is slack for a
+  // saturated machine (a normal close takes well under a second).
+  const boundS = kill_grace + ssh_timeout + ssh_connect_timeout + 30;
   let at = "";
   const all = (async () => {
     for (const [what, step] of steps) {
