@@ -90,17 +90,12 @@ export function startHarness(
     for await (const chunk of proc.stderr) errText += new TextDecoder().decode(chunk);
   })();
   void (async () => {
-    let buf = "";
-    for await (const chunk of proc.stdout) {
-      buf += new TextDecoder().decode(chunk);
-      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-        const msg = JSON.parse(buf.slice(0, nl)) as { id?: string; op?: string };
-        buf = buf.slice(nl + 1);
-        const key = msg.id ?? msg.op ?? "";
-        waiting.get(key)?.(msg);
-        waiting.delete(key);
-      }
-    }
+    await eachLine(proc.stdout, (line) => {
+      const msg = JSON.parse(line) as { id?: string; op?: string };
+      const key = msg.id ?? msg.op ?? "";
+      waiting.get(key)?.(msg);
+      waiting.delete(key);
+    });
     exited = true;
     for (const [key, resolve] of waiting)
       resolve({ id: key, thrown: { message: `harness exited: ${errText}` } });
@@ -157,4 +152,20 @@ export async function cli(
   await proc.exited;
   clearTimeout(timer);
   return { code: proc.exitCode, stdout, stderr, ms: Math.round(performance.now() - started) };
+}
+
+/** Calls `each` with every line of a process's output as it arrives; resolves at its end. */
+export async function eachLine(
+  stream: ReadableStream<Uint8Array>,
+  each: (line: string) => void,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let buf = "";
+  for await (const chunk of stream) {
+    buf += decoder.decode(chunk, { stream: true });
+    for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+      each(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  }
 }

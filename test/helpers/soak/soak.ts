@@ -5,7 +5,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startCluster, type TestCluster } from "../cluster.ts";
-import { CLI, inCtl } from "../ctl-harness.ts";
+import { CLI, eachLine, inCtl } from "../ctl-harness.ts";
 import { badLink, fillSessions, goodLink, type NodeRestart, powerCuts } from "./chaos.ts";
 import {
   checkRuns,
@@ -270,20 +270,4 @@ async function soakOn(c: TestCluster, opts: SoakOptions): Promise<SoakReport> {
   if (serve.proc.exitCode !== 0)
     log(`serve exit ${serve.proc.exitCode}: ${serve.stderr().slice(-1000)}`);
   return report;
-}
-
-/** Calls `each` with every line of a process's output as it arrives; resolves at its end. */
-async function eachLine(
-  stream: ReadableStream<Uint8Array>,
-  each: (line: string) => void,
-): Promise<void> {
-  const decoder = new TextDecoder();
-  let buf = "";
-  for await (const chunk of stream) {
-    buf += decoder.decode(chunk, { stream: true });
-    for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-      each(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-    }
-  }
 }
